@@ -1,0 +1,138 @@
+import Foundation
+
+/// Wharf's configuration, read once at start into typed values.
+///
+/// Sources, strongest first: command-line flags, `WHARF_*` environment variables, the optional `wharf.yaml`, and
+/// the defaults below. Every setting has one name, written `snake_case` in the file, `WHARF_SNAKE_CASE` in the
+/// environment and `--kebab-case` as a flag. Resolution is pure (``resolve(flags:environment:file:)``) so it is
+/// tested without touching the process.
+public struct WharfConfig: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDir = "./wharf-data"
+    /// `postgres://…`; nil means the SQLite file `<dataDir>/wharf.sqlite`.
+    public var databaseURL: String?
+    /// Master keys (base64 or hex, comma-separated, primary first); nil means `<dataDir>/master.key`.
+    public var masterKey: String?
+    public var logLevel = "info"
+    /// Largest accepted request body.
+    public var maxBodyBytes = 32 * 1024 * 1024
+    /// Channels one request may try.
+    public var maxAttempts = 3
+    public var upstreamConnectTimeoutMillis: Int64 = 10_000
+    /// Longest silence from an upstream before the attempt fails.
+    public var upstreamReadTimeoutMillis: Int64 = 120_000
+    /// Consecutive failures that open a channel's circuit.
+    public var breakerFailures = 5
+    public var breakerCooldownMillis: Int64 = 30_000
+    /// Output tokens held for a request that sets no `max_tokens`.
+    public var defaultMaxOutputTokens: Int64 = 4096
+    /// Usage writer: flush at least this often.
+    public var usageFlushMillis: Int64 = 100
+    /// Usage writer: flush when this many rows wait.
+    public var usageFlushRows = 500
+    /// How client IPs are kept in usage records: `full`, `truncated` (IPv4 /24, IPv6 /48) or `none`.
+    public var clientIPMode = "truncated"
+    /// How often a server checks for configuration changes.
+    public var reloadIntervalMillis: Int64 = 1000
+    /// Grace period for in-flight requests at shutdown.
+    public var shutdownGraceMillis: Int64 = 10_000
+
+    /// The defaults.
+    public init() {}
+
+    /// Every setting name (file spelling).
+    public static let keys: [String] = [
+        "host", "port", "data_dir", "database_url", "master_key", "log_level", "max_body_bytes", "max_attempts",
+        "upstream_connect_timeout_ms", "upstream_read_timeout_ms", "breaker_failures", "breaker_cooldown_ms",
+        "default_max_output_tokens", "usage_flush_ms", "usage_flush_rows", "client_ip_mode", "reload_interval_ms",
+        "shutdown_grace_ms", "config",
+    ]
+
+    /// The environment variable of a setting: `WHARF_` + upper-case name.
+    public static func environmentName(_ key: String) -> String { "WHARF_" + key.uppercased() }
+
+    /// Resolves the configuration from its three sources (flags and file keys in file spelling).
+    public static func resolve(
+        flags: [String: String], environment: [String: String], file: [String: String]
+    ) throws(ConfigError) -> WharfConfig {
+        for key in file.keys where !keys.contains(key) || key == "config" {
+            throw .unknownKey(key)
+        }
+        var merged = file
+        for key in keys {
+            if let v = environment[environmentName(key)] { merged[key] = v }
+        }
+        for (k, v) in flags { merged[k] = v }
+        var c = WharfConfig()
+        func int(_ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+            guard let raw = merged[key] else { return nil }
+            guard let v = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(v) else {
+                throw .invalid(key, raw, "a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return v
+        }
+        if let v = merged["host"] {
+            guard !v.isEmpty, !v.contains(where: { $0.isWhitespace || $0 == "/" }) else {
+                throw .invalid("host", v, "an IP address or host name")
+            }
+            c.host = v
+        }
+        if let v = try int("port", 0...65535) { c.port = v }
+        if let v = merged["data_dir"] {
+            guard !v.isEmpty else { throw .invalid("data_dir", v, "a directory path") }
+            c.dataDir = v
+        }
+        if let v = merged["database_url"], !v.isEmpty {
+            guard v.hasPrefix("postgres://") || v.hasPrefix("postgresql://") else {
+                throw .invalid("database_url", "(hidden)", "a postgres:// URL (leave unset for SQLite)")
+            }
+            c.databaseURL = v
+        }
+        if let v = merged["master_key"], !v.isEmpty { c.masterKey = v }
+        if let v = merged["log_level"] {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(v) else { throw .invalid("log_level", v, levels.joined(separator: ", ")) }
+            c.logLevel = v
+        }
+        if let v = try int("max_body_bytes", 1024...(1 << 30)) { c.maxBodyBytes = v }
+        if let v = try int("max_attempts", 1...10) { c.maxAttempts = v }
+        if let v = try int("upstream_connect_timeout_ms", 100...600_000) { c.upstreamConnectTimeoutMillis = Int64(v) }
+        if let v = try int("upstream_read_timeout_ms", 100...3_600_000) { c.upstreamReadTimeoutMillis = Int64(v) }
+        if let v = try int("breaker_failures", 1...1000) { c.breakerFailures = v }
+        if let v = try int("breaker_cooldown_ms", 0...3_600_000) { c.breakerCooldownMillis = Int64(v) }
+        if let v = try int("default_max_output_tokens", 1...10_000_000) { c.defaultMaxOutputTokens = Int64(v) }
+        if let v = try int("usage_flush_ms", 1...60_000) { c.usageFlushMillis = Int64(v) }
+        if let v = try int("usage_flush_rows", 1...100_000) { c.usageFlushRows = v }
+        if let v = merged["client_ip_mode"] {
+            guard ["full", "truncated", "none"].contains(v) else {
+                throw .invalid("client_ip_mode", v, "full, truncated or none")
+            }
+            c.clientIPMode = v
+        }
+        if let v = try int("reload_interval_ms", 50...60_000) { c.reloadIntervalMillis = Int64(v) }
+        if let v = try int("shutdown_grace_ms", 0...600_000) { c.shutdownGraceMillis = Int64(v) }
+        return c
+    }
+
+    /// The SQLite file used when no database URL is set.
+    public var sqlitePath: String { dataDir + "/wharf.sqlite" }
+}
+
+/// A configuration value that cannot be used; its description is the one line printed before exiting with 2.
+public enum ConfigError: Error, Equatable, CustomStringConvertible {
+    case unknownKey(String)
+    case invalid(String, String, String)
+    case unreadableFile(String, String)
+    case unusable(String, String)
+
+    public var description: String {
+        switch self {
+        case .unknownKey(let k): "configuration: unknown setting '\(k)' in the config file"
+        case .invalid(let k, let v, let want):
+            "configuration: \(k) = '\(v)' is invalid; expected \(want) (flag --\(k.replacingOccurrences(of: "_", with: "-")), env \(WharfConfig.environmentName(k)))"
+        case .unreadableFile(let path, let why): "configuration: cannot read config file \(path): \(why)"
+        case .unusable(let k, let why): "configuration: \(k): \(why)"
+        }
+    }
+}

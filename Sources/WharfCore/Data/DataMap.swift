@@ -1,0 +1,207 @@
+/// The machine-readable data map (promise P1): every stored column, with the category of data it holds, why it is
+/// kept, and which retention class governs it. A test compares this map with the live schema of a migrated database
+/// and fails on any column that is stored but not declared, or declared but not stored.
+public enum DataMap {
+    /// Categories of data, as the privacy policy names them.
+    public enum Category: String, Sendable, CaseIterable, Codable {
+        /// Email, username, phone, password hash, status, registration time.
+        case account
+        /// API key metadata, login and session metadata.
+        case access
+        /// Orders and payments (never card data).
+        case payment
+        /// Per-request metering: time, model, tokens, latency, status, cost, channel, IP.
+        case usage
+        /// Operator configuration: channels, prices, settings (not personal data).
+        case configuration
+        /// Bookkeeping of the system itself (not personal data).
+        case system
+    }
+
+    /// How long a column's rows are kept; the retention job enforces each class.
+    public enum Retention: String, Sendable, CaseIterable, Codable {
+        /// The account's lifetime plus the erasure grace period (30 days by default).
+        case accountLifetime = "account_lifetime"
+        /// Usage records: 90 days by default.
+        case usage = "usage_90d"
+        /// Payment and ledger records: 5 years by default, pseudonymised after erasure.
+        case payment = "payment_5y"
+        /// Technical and security logs: 6 months by default.
+        case securityLog = "security_log_6m"
+        /// Kept while the operator keeps the configuration.
+        case configuration
+        /// Short-lived operational state, overwritten in place.
+        case operational
+    }
+
+    /// One declared column.
+    public struct Column: Sendable, Hashable, Codable {
+        public var name: String
+        public var category: Category
+        public var purpose: String
+        public var retention: Retention
+        /// True when the column holds personal data (directly or as a pseudonymous link to a person).
+        public var personal: Bool
+    }
+
+    /// One declared table.
+    public struct Table: Sendable, Hashable, Codable {
+        public var name: String
+        public var columns: [Column]
+    }
+
+    static func table(_ name: String, _ category: Category, _ retention: Retention, _ columns: [(String, Bool, String)])
+        -> Table
+    {
+        Table(
+            name: name,
+            columns: columns.map {
+                Column(name: $0.0, category: category, purpose: $0.2, retention: retention, personal: $0.1)
+            })
+    }
+
+    /// Every table Wharf stores.
+    public static let tables: [Table] = [
+        table(
+            "users", .account, .accountLifetime,
+            [
+                ("id", true, "identifies the account"),
+                ("email", true, "sign-in, notices and receipts"),
+                ("email_normalized", true, "case-insensitive uniqueness of the email"),
+                ("username", true, "display name chosen by the user"),
+                ("username_normalized", true, "case-insensitive uniqueness of the username"),
+                ("phone", true, "optional contact number given by the user"),
+                ("password_hash", true, "bcrypt hash to verify the password"),
+                ("role", false, "what the account may do"),
+                ("status", false, "whether the account may sign in"),
+                ("created_at", true, "registration time"),
+                ("updated_at", false, "last change of the account"),
+                ("deleted_at", false, "start of the erasure grace period"),
+            ]),
+        table(
+            "wallets", .payment, .payment,
+            [
+                ("user_id", true, "whose balance"),
+                ("balance", false, "prepaid credit in micro-units"),
+                ("currency", false, "currency of the balance"),
+                ("updated_at", false, "last balance change"),
+            ]),
+        table(
+            "ledger_entries", .payment, .payment,
+            [
+                ("id", false, "identifies the entry"),
+                ("user_id", true, "whose balance changed"),
+                ("kind", false, "grant, top-up, hold, settle, release, refund or adjustment"),
+                ("amount", false, "signed change in micro-units"),
+                ("reference", false, "the request, hold or order the entry belongs to"),
+                ("reason", false, "operator's reason for a grant or adjustment"),
+                ("created_at", false, "when the balance changed"),
+            ]),
+        table(
+            "holds", .payment, .payment,
+            [
+                ("id", false, "identifies the hold"),
+                ("user_id", true, "whose money is reserved"),
+                ("amount", false, "reserved micro-units"),
+                ("status", false, "open, settled or released"),
+                ("created_at", false, "when it was reserved"),
+                ("closed_at", false, "when it was settled or released"),
+            ]),
+        table(
+            "api_keys", .access, .accountLifetime,
+            [
+                ("id", false, "identifies the key"),
+                ("user_id", true, "owner of the key"),
+                ("name", false, "label chosen by the owner"),
+                ("key_hash", false, "SHA-256 of the secret, to recognise it"),
+                ("display_prefix", false, "first characters, to tell keys apart"),
+                ("status", false, "active or revoked"),
+                ("expires_at", false, "when the key stops working"),
+                ("allowed_models", false, "models the key may call"),
+                ("allowed_ips", false, "client networks the key may be used from"),
+                ("spend_limit", false, "maximum spend of the key"),
+                ("spent", false, "spend so far"),
+                ("created_at", false, "when the key was made"),
+                ("last_used_at", false, "last request with the key"),
+                ("revoked_at", false, "when the key was revoked"),
+            ]),
+        table(
+            "channels", .configuration, .configuration,
+            [
+                ("id", false, "identifies the upstream channel"),
+                ("name", false, "operator's label"),
+                ("provider", false, "protocol of the upstream"),
+                ("base_url", false, "where requests are sent"),
+                ("api_key_ciphertext", false, "upstream credential, AES-GCM encrypted"),
+                ("models", false, "models served"),
+                ("model_mapping", false, "public to upstream model names"),
+                ("priority", false, "routing tier"),
+                ("weight", false, "share inside the tier"),
+                ("region", false, "where the provider processes data (privacy page)"),
+                ("data_policy", false, "whether the provider retains or trains on data (privacy page)"),
+                ("capabilities", false, "endpoints supported"),
+                ("status", false, "enabled or disabled"),
+                ("created_at", false, "when added"),
+                ("updated_at", false, "last change"),
+            ]),
+        table(
+            "model_prices", .configuration, .configuration,
+            [
+                ("model", false, "priced model"),
+                ("input_per_million", false, "price of prompt tokens"),
+                ("output_per_million", false, "price of completion tokens"),
+                ("cached_input_per_million", false, "price of cached prompt tokens"),
+                ("updated_at", false, "last change"),
+            ]),
+        table(
+            "usage_records", .usage, .usage,
+            [
+                ("id", false, "identifies the request"),
+                ("created_at", false, "time of the request"),
+                ("user_id", true, "who made the request"),
+                ("key_id", true, "which key was used"),
+                ("model", false, "model called"),
+                ("channel_id", false, "upstream that served it"),
+                ("endpoint", false, "API endpoint called"),
+                ("prompt_tokens", false, "metering"),
+                ("completion_tokens", false, "metering"),
+                ("cached_tokens", false, "metering"),
+                ("cost", false, "amount charged in micro-units"),
+                ("latency_ms", false, "service quality"),
+                ("ttft_ms", false, "service quality (time to first token)"),
+                ("status", false, "outcome of the request"),
+                ("stream", false, "whether the response was streamed"),
+                ("client_ip", true, "abuse prevention (truncated as configured)"),
+            ]),
+        table(
+            "channel_health", .system, .operational,
+            [
+                ("channel_id", false, "which channel"),
+                ("state", false, "circuit breaker state"),
+                ("requests", false, "recent request count"),
+                ("failures", false, "recent failure count"),
+                ("latency_ms", false, "recent mean latency"),
+                ("updated_at", false, "when measured"),
+            ]),
+        table(
+            "config_version", .system, .operational,
+            [
+                ("id", false, "single row"),
+                ("version", false, "bumped on every configuration change so servers reload"),
+            ]),
+        table(
+            "settings", .configuration, .configuration,
+            [
+                ("name", false, "setting name"),
+                ("value", false, "setting value (never a plaintext secret)"),
+                ("updated_at", false, "last change"),
+            ]),
+        table(
+            "schema_migrations", .system, .configuration,
+            [
+                ("version", false, "applied migration"),
+                ("name", false, "what it did"),
+                ("applied_at", false, "when"),
+            ]),
+    ]
+}

@@ -1,0 +1,241 @@
+/// Finds the members of a JSON object's top level without decoding it, so the relay can read and edit a few
+/// fields of a request body while forwarding every other byte unchanged (no re-encoding, unknown fields kept).
+///
+/// The scanner validates structure only as far as it needs to find the members: strings with escapes, nested
+/// objects and arrays, and scalars. Malformed input is reported as ``JSONScanError``.
+public struct JSONObjectScanner: Sendable {
+    /// One top-level member: its unescaped key and the byte range of its raw value.
+    public struct Member: Sendable, Equatable {
+        public var key: String
+        public var valueRange: Range<Int>
+    }
+
+    /// The members in document order.
+    public private(set) var members: [Member] = []
+    /// Offset of the opening `{`.
+    public private(set) var openBrace: Int = 0
+    /// Offset of the closing `}`.
+    public private(set) var closeBrace: Int = 0
+
+    /// Scans `bytes`, which must hold one JSON object (surrounding whitespace allowed).
+    public init(_ bytes: [UInt8]) throws(JSONScanError) {
+        var i = 0
+        Self.skipWhitespace(bytes, &i)
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { throw .notAnObject }
+        openBrace = i
+        i += 1
+        Self.skipWhitespace(bytes, &i)
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            closeBrace = i
+            try Self.expectEnd(bytes, i + 1)
+            return
+        }
+        while true {
+            Self.skipWhitespace(bytes, &i)
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw .malformed(offset: i) }
+            let keyStart = i
+            try Self.skipString(bytes, &i)
+            let key = try Self.decodeString(bytes[keyStart..<i])
+            Self.skipWhitespace(bytes, &i)
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw .malformed(offset: i) }
+            i += 1
+            Self.skipWhitespace(bytes, &i)
+            let valueStart = i
+            try Self.skipValue(bytes, &i, depth: 0)
+            members.append(Member(key: key, valueRange: valueStart..<i))
+            Self.skipWhitespace(bytes, &i)
+            guard i < bytes.count else { throw .truncated }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            guard bytes[i] == UInt8(ascii: "}") else { throw .malformed(offset: i) }
+            closeBrace = i
+            try Self.expectEnd(bytes, i + 1)
+            return
+        }
+    }
+
+    /// The raw value range of the last member named `key` (JSON parsers keep the last duplicate).
+    public func range(of key: String) -> Range<Int>? {
+        members.last(where: { $0.key == key })?.valueRange
+    }
+
+    // MARK: - Lexing
+
+    static let maxDepth = 512
+
+    static func skipWhitespace(_ b: [UInt8], _ i: inout Int) {
+        while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+    }
+
+    static func expectEnd(_ b: [UInt8], _ start: Int) throws(JSONScanError) {
+        var i = start
+        skipWhitespace(b, &i)
+        guard i == b.count else { throw .trailingData(offset: i) }
+    }
+
+    /// Skips a string starting at its opening quote; `i` ends just past the closing quote.
+    static func skipString(_ b: [UInt8], _ i: inout Int) throws(JSONScanError) {
+        i += 1
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "\\") {
+                i += 2
+                continue
+            }
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                return
+            }
+            if c < 0x20 { throw .malformed(offset: i) }
+            i += 1
+        }
+        throw .truncated
+    }
+
+    static func skipValue(_ b: [UInt8], _ i: inout Int, depth: Int) throws(JSONScanError) {
+        guard depth < maxDepth else { throw .tooDeep }
+        guard i < b.count else { throw .truncated }
+        switch b[i] {
+        case UInt8(ascii: "\""):
+            try skipString(b, &i)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let close = b[i] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            let isObject = close == UInt8(ascii: "}")
+            i += 1
+            skipWhitespace(b, &i)
+            if i < b.count, b[i] == close {
+                i += 1
+                return
+            }
+            while true {
+                skipWhitespace(b, &i)
+                if isObject {
+                    guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw .malformed(offset: i) }
+                    try skipString(b, &i)
+                    skipWhitespace(b, &i)
+                    guard i < b.count, b[i] == UInt8(ascii: ":") else { throw .malformed(offset: i) }
+                    i += 1
+                    skipWhitespace(b, &i)
+                }
+                try skipValue(b, &i, depth: depth + 1)
+                skipWhitespace(b, &i)
+                guard i < b.count else { throw .truncated }
+                if b[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                guard b[i] == close else { throw .malformed(offset: i) }
+                i += 1
+                return
+            }
+        default:
+            let start = i
+            while i < b.count {
+                let c = b[i]
+                let isScalarByte =
+                    (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z"))
+                    || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
+                    || c == UInt8(ascii: "E")
+                guard isScalarByte else { break }
+                i += 1
+            }
+            guard i > start else { throw .malformed(offset: start) }
+            let word = b[start..<i]
+            if word.first.map({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) == true {
+                guard word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8)
+                    || word.elementsEqual("null".utf8)
+                else { throw .malformed(offset: start) }
+            }
+        }
+    }
+
+    /// Decodes a JSON string literal (with its quotes) into a Swift string.
+    public static func decodeString(_ literal: ArraySlice<UInt8>) throws(JSONScanError) -> String {
+        guard literal.count >= 2 else { throw .malformed(offset: literal.startIndex) }
+        let body = literal.dropFirst().dropLast()
+        if !body.contains(UInt8(ascii: "\\")) {
+            guard let s = String(validating: body, as: UTF8.self) else { throw .invalidUTF8 }
+            return s
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count)
+        var i = body.startIndex
+        while i < body.endIndex {
+            let c = body[i]
+            guard c == UInt8(ascii: "\\") else {
+                out.append(c)
+                i += 1
+                continue
+            }
+            guard i + 1 < body.endIndex else { throw .malformed(offset: i) }
+            let e = body[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4(body, &i)
+                if (0xD800..<0xDC00).contains(scalar), i + 1 < body.endIndex, body[i] == UInt8(ascii: "\\"),
+                    body[i + 1] == UInt8(ascii: "u")
+                {
+                    i += 2
+                    let low = try hex4(body, &i)
+                    guard (0xDC00..<0xE000).contains(low) else { throw .malformed(offset: i) }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let u = Unicode.Scalar(scalar) else { throw .malformed(offset: i) }
+                out.append(contentsOf: Array(String(Character(u)).utf8))
+            default: throw .malformed(offset: i - 1)
+            }
+        }
+        guard let s = String(validating: out, as: UTF8.self) else { throw .invalidUTF8 }
+        return s
+    }
+
+    static func hex4(_ b: ArraySlice<UInt8>, _ i: inout Int) throws(JSONScanError) -> UInt32 {
+        guard i + 4 <= b.endIndex else { throw .truncated }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = b[i]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+            default: throw .malformed(offset: i)
+            }
+            v = v << 4 | d
+            i += 1
+        }
+        return v
+    }
+}
+
+/// Why a body is not a JSON object the relay can read.
+public enum JSONScanError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notAnObject
+    case malformed(offset: Int)
+    case truncated
+    case trailingData(offset: Int)
+    case tooDeep
+    case invalidUTF8
+
+    public var description: String {
+        switch self {
+        case .notAnObject: "the request body must be a JSON object"
+        case .malformed(let o): "the request body is not valid JSON (at byte \(o))"
+        case .truncated: "the request body is not valid JSON (it ends too early)"
+        case .trailingData(let o): "the request body is not valid JSON (unexpected data at byte \(o))"
+        case .tooDeep: "the request body is nested too deeply"
+        case .invalidUTF8: "the request body is not valid UTF-8"
+        }
+    }
+}

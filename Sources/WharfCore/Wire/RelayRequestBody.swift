@@ -1,0 +1,154 @@
+/// The few fields of an OpenAI-style request body the gateway reads, found without decoding the body.
+///
+/// The body is forwarded byte for byte except for two edits the gateway must make: the public model name is
+/// replaced by the channel's upstream name, and a streaming chat request asks upstream for usage
+/// (`stream_options.include_usage`). Every other member, known or unknown, is preserved.
+public struct RelayRequestBody: Sendable {
+    /// The raw body.
+    public let bytes: [UInt8]
+    let scanner: JSONObjectScanner
+    /// The requested model.
+    public let model: String
+    /// Whether the client asked for a stream.
+    public let stream: Bool
+    /// Whether the client itself asked for the usage chunk of a stream.
+    public let clientRequestedUsage: Bool
+    /// `max_tokens`, `max_completion_tokens` or `max_output_tokens`, when given.
+    public let maxOutputTokens: Int64?
+    /// Size in bytes of the prompt members (`messages`, `prompt`, `input`, `instructions`, `system`).
+    public let promptBytes: Int
+
+    /// Reads a body; fails with a message that says what is wrong.
+    public init(bytes: [UInt8]) throws(RelayRequestError) {
+        self.bytes = bytes
+        do {
+            scanner = try JSONObjectScanner(bytes)
+        } catch {
+            throw .invalidJSON(error.description)
+        }
+        guard let modelRange = scanner.range(of: "model") else { throw .missingModel }
+        guard bytes[modelRange.lowerBound] == UInt8(ascii: "\""),
+            let name = try? JSONObjectScanner.decodeString(bytes[modelRange]), !name.isEmpty
+        else { throw .invalidField("model", "must be a non-empty string") }
+        model = name
+        if let r = scanner.range(of: "stream") {
+            let raw = bytes[r]
+            if raw.elementsEqual("true".utf8) {
+                stream = true
+            } else if raw.elementsEqual("false".utf8) || raw.elementsEqual("null".utf8) {
+                stream = false
+            } else {
+                throw .invalidField("stream", "must be true or false")
+            }
+        } else {
+            stream = false
+        }
+        var requested = false
+        if let r = scanner.range(of: "stream_options"), bytes[r.lowerBound] == UInt8(ascii: "{") {
+            let inner = try? JSONObjectScanner(Array(bytes[r]))
+            if let inner, let u = inner.range(of: "include_usage") {
+                requested = Array(bytes[r])[u].elementsEqual("true".utf8)
+            }
+        }
+        clientRequestedUsage = requested
+        var maxTokens: Int64?
+        for key in ["max_tokens", "max_completion_tokens", "max_output_tokens"] {
+            guard let r = scanner.range(of: key) else { continue }
+            let raw = bytes[r]
+            if raw.elementsEqual("null".utf8) { continue }
+            guard let text = String(validating: raw, as: UTF8.self), let v = Int64(text), v >= 0 else {
+                throw .invalidField(key, "must be a non-negative integer")
+            }
+            maxTokens = v
+        }
+        maxOutputTokens = maxTokens
+        let members = scanner
+        promptBytes = ["messages", "prompt", "input", "instructions", "system"]
+            .compactMap { members.range(of: $0)?.count }
+            .reduce(0, +)
+    }
+
+    /// The body to send upstream: `model` set to `upstreamModel` and, when `askForUsage` is true and the client
+    /// did not ask already, `stream_options.include_usage` set to true. Returns the original bytes when nothing
+    /// changes.
+    public func forwardedBytes(upstreamModel: String, askForUsage: Bool) -> [UInt8] {
+        var edits: [(range: Range<Int>, replacement: [UInt8])] = []
+        if upstreamModel != model, let r = scanner.range(of: "model") {
+            edits.append((r, JSONText.quoted(upstreamModel)))
+        }
+        if askForUsage && !clientRequestedUsage {
+            if let r = scanner.range(of: "stream_options"), bytes[r.lowerBound] == UInt8(ascii: "{"),
+                let inner = try? JSONObjectScanner(Array(bytes[r]))
+            {
+                let base = r.lowerBound
+                if let u = inner.range(of: "include_usage") {
+                    edits.append(((base + u.lowerBound)..<(base + u.upperBound), Array("true".utf8)))
+                } else {
+                    let insertAt = base + inner.openBrace + 1
+                    let text = inner.members.isEmpty ? "\"include_usage\":true" : "\"include_usage\":true,"
+                    edits.append((insertAt..<insertAt, Array(text.utf8)))
+                }
+            } else if let r = scanner.range(of: "stream_options") {
+                edits.append((r, Array("{\"include_usage\":true}".utf8)))
+            } else {
+                let insertAt = scanner.openBrace + 1
+                edits.append((insertAt..<insertAt, Array("\"stream_options\":{\"include_usage\":true},".utf8)))
+            }
+        }
+        guard !edits.isEmpty else { return bytes }
+        edits.sort { $0.range.lowerBound < $1.range.lowerBound }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 64)
+        var cursor = 0
+        for edit in edits {
+            out.append(contentsOf: bytes[cursor..<edit.range.lowerBound])
+            out.append(contentsOf: edit.replacement)
+            cursor = edit.range.upperBound
+        }
+        out.append(contentsOf: bytes[cursor...])
+        return out
+    }
+}
+
+/// Why a request body cannot be relayed.
+public enum RelayRequestError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidJSON(String)
+    case missingModel
+    case invalidField(String, String)
+
+    public var description: String {
+        switch self {
+        case .invalidJSON(let why): why
+        case .missingModel: "you must provide a model parameter"
+        case .invalidField(let name, let why): "'\(name)' \(why)"
+        }
+    }
+}
+
+/// Small helpers to write JSON text without an encoder.
+public enum JSONText {
+    /// `value` as a JSON string literal, as UTF-8 bytes.
+    public static func quoted(_ value: String) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [0x5C, 0x22]
+            case UInt8(ascii: "\\"): out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+        return out
+    }
+
+    /// `value` as a JSON string literal.
+    public static func quotedString(_ value: String) -> String {
+        String(decoding: quoted(value), as: UTF8.self)
+    }
+}

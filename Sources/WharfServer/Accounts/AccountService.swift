@@ -1,0 +1,58 @@
+import HummingbirdBcrypt
+import WharfCore
+import WharfStorage
+
+/// Account operations shared by the CLI, the setup page and the console: validation and bcrypt hashing around the
+/// store.
+public struct AccountService: Sendable {
+    let store: WharfStore
+    /// bcrypt cost factor.
+    let cost: UInt8
+
+    /// Creates the service.
+    public init(store: WharfStore, cost: UInt8 = 12) {
+        self.store = store
+        self.cost = cost
+    }
+
+    /// Password rules stated to users: 10 to 128 characters.
+    public static func validatePassword(_ password: String) throws(AccountError) {
+        guard password.count >= 10 else { throw .weakPassword("at least 10 characters") }
+        guard password.utf8.count <= 72 * 4, password.count <= 128 else { throw .weakPassword("at most 128 characters") }
+    }
+
+    /// Creates an account. The username defaults to the email's local part (made unique).
+    public func createAccount(
+        email rawEmail: String, password: String, role: Role, username: String? = nil, phone: String? = nil
+    ) async throws -> UserRecord {
+        guard let email = EmailAddress(rawEmail) else { throw AccountError.invalidEmail(rawEmail) }
+        try Self.validatePassword(password)
+        let name = try await store.availableUsername(
+            from: username ?? String(email.value.split(separator: "@").first ?? "user"))
+        let hash = await Self.hash(password, cost: cost)
+        return try await store.createUser(email: email, username: name, passwordHash: hash, role: role, phone: phone)
+    }
+
+    /// Hashes a password with bcrypt off the cooperative pool's hot threads.
+    static func hash(_ password: String, cost: UInt8) async -> String {
+        Bcrypt.hash(password, cost: cost)
+    }
+
+    /// Whether `password` matches the stored bcrypt hash.
+    public static func verify(_ password: String, hash: String) -> Bool {
+        Bcrypt.verify(password, hash: hash)
+    }
+}
+
+/// Why an account cannot be created or changed.
+public enum AccountError: Error, Equatable, CustomStringConvertible {
+    case invalidEmail(String)
+    case weakPassword(String)
+
+    public var description: String {
+        switch self {
+        case .invalidEmail(let e): "'\(e)' is not a valid email address"
+        case .weakPassword(let rule): "the password must have \(rule)"
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import WharfCore
+import WharfStorage
+import WharfUpstream
+
+/// The running parts of a Wharf server, built once by ``buildApplication(runtime:)``.
+public struct WharfServices: Sendable {
+    public let snapshots: SnapshotStore
+    public let book: BalanceBook
+    public let writer: UsageWriter
+    public let watcher: ConfigWatcher
+    public let upstream: UpstreamClient
+}
+
+/// Builds the HTTP application and its services for an opened runtime: loads the first snapshot and balances,
+/// mounts the health, setup and `/v1` routes, and registers the usage writer and configuration watcher so that
+/// graceful shutdown stops the HTTP server first and drains the writer last.
+public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system) async throws -> (
+    some ApplicationProtocol, WharfServices
+) {
+    let config = runtime.config
+    let logger = runtime.logger
+    let snapshots = SnapshotStore()
+    let book = BalanceBook()
+    let health = ChannelHealthBoard(failureThreshold: config.breakerFailures, cooldownMillis: config.breakerCooldownMillis)
+    let upstream = UpstreamClient(
+        settings: .init(
+            connectTimeoutMillis: config.upstreamConnectTimeoutMillis,
+            readTimeoutMillis: config.upstreamReadTimeoutMillis, maxAttempts: config.maxAttempts),
+        health: health, clock: clock)
+    let writer = UsageWriter(
+        store: runtime.store, book: book, flushMillis: config.usageFlushMillis, maxRows: config.usageFlushRows,
+        logger: logger)
+    let watcher = ConfigWatcher(
+        store: runtime.store, snapshots: snapshots, writer: writer, health: health,
+        intervalMillis: config.reloadIntervalMillis, logger: logger)
+    try await watcher.reload()
+    await writer.reloadBalances()
+
+    let router = Router(context: WharfRequestContext.self)
+    router.get("healthz") { _, _ in "ok" }
+    router.get("readyz") { _, _ -> Response in
+        let ready = (try? await runtime.database.isMigrated()) == true
+        return Response(
+            status: ready ? .ok : .serviceUnavailable,
+            body: .init(byteBuffer: ByteBuffer(string: ready ? "ready" : "not ready")))
+    }
+    SetupController(store: runtime.store).addRoutes(to: router)
+    RelayController(
+        snapshots: snapshots, book: book, upstream: upstream, writer: writer, config: config, clock: clock,
+        logger: logger
+    ).addRoutes(to: router)
+
+    let services = WharfServices(
+        snapshots: snapshots, book: book, writer: writer, watcher: watcher, upstream: upstream)
+    let app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "wharf"),
+        services: [writer, watcher],
+        logger: logger)
+    return (app, services)
+}

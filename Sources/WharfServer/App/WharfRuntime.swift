@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import WharfCore
+import WharfStorage
+
+/// The opened storage every command works on: the database (migrated), the secret box and the store.
+public struct WharfRuntime: Sendable {
+    public let config: WharfConfig
+    public let database: WharfDatabase
+    public let store: WharfStore
+    public let logger: Logger
+
+    /// Opens the configured database, applies migrations and loads the master key. Every failure is a
+    /// ``ConfigError`` naming the setting at fault, so the CLI can print one line and exit 2.
+    public static func open(config: WharfConfig, logger: Logger, clock: WharfClock = .system) async throws(ConfigError)
+        -> WharfRuntime
+    {
+        do {
+            try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        } catch {
+            throw .unusable("data_dir", "cannot create \(config.dataDir)")
+        }
+        guard FileManager.default.isWritableFile(atPath: config.dataDir) else {
+            throw .unusable("data_dir", "\(config.dataDir) is not writable")
+        }
+        let keys: [[UInt8]]
+        do {
+            if let configured = config.masterKey {
+                keys = try MasterKeyFile.parse(configured)
+            } else {
+                keys = try MasterKeyFile.loadOrCreate(dataDir: config.dataDir, logger: logger)
+            }
+        } catch {
+            throw .unusable("master_key", "\(error)")
+        }
+        let secrets: SecretBox
+        do { secrets = try SecretBox(keys: keys) } catch { throw .unusable("master_key", error.description) }
+        let database: WharfDatabase
+        if let url = config.databaseURL {
+            do {
+                database = try await WharfDatabase.openPostgres(url: url, logger: logger)
+            } catch {
+                throw .unusable("database_url", "cannot connect to \(WharfDatabase.redacted(url))")
+            }
+        } else {
+            do {
+                database = try await WharfDatabase.openSQLite(path: config.sqlitePath, logger: logger)
+            } catch {
+                throw .unusable("data_dir", "cannot open the SQLite database \(config.sqlitePath)")
+            }
+        }
+        do {
+            try await database.migrate(nowMillis: clock.nowMillis())
+        } catch {
+            await database.close()
+            throw .unusable(config.databaseURL == nil ? "data_dir" : "database_url", "migrations failed: \(error)")
+        }
+        return WharfRuntime(
+            config: config, database: database, store: WharfStore(database: database, secrets: secrets, clock: clock),
+            logger: logger)
+    }
+
+    /// Closes the database.
+    public func close() async { await database.close() }
+}

@@ -1,0 +1,14 @@
+import Hummingbird
+import NIOCore
+
+/// The request context of every route: Hummingbird's core storage plus the peer address of the connection.
+public struct WharfRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The connection's peer IP address (never a forwarded header).
+    public let peerAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
+    }
+}

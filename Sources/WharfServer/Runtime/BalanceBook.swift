@@ -1,0 +1,123 @@
+import Synchronization
+import WharfCore
+
+/// The balances and key spends a server relays against, in memory, so that a request's hold needs no database
+/// query.
+///
+/// For each account: the balance last read from the database, the charges settled here but not yet written
+/// (pending), and the holds of requests in flight (reserved). A hold succeeds only when
+/// `balance − pending − reserved ≥ amount` (and likewise for the key's spending limit), checked and taken under one
+/// lock, so concurrent requests on this server can never overdraw. Charges reach the database through the batched
+/// usage writer, which then calls ``flushed(_:)``; the writer also reloads balances (credit granted elsewhere)
+/// between its flushes, so a reload never races a flush.
+public final class BalanceBook: Sendable {
+    struct Account {
+        var balance: Int64 = 0
+        var pending: Int64 = 0
+        var reserved: Int64 = 0
+    }
+
+    struct KeySpend {
+        var spent: Int64 = 0
+        var pending: Int64 = 0
+        var reserved: Int64 = 0
+    }
+
+    struct State {
+        var accounts: [String: Account] = [:]
+        var keys: [String: KeySpend] = [:]
+    }
+
+    let state = Mutex(State())
+
+    /// Creates an empty book.
+    public init() {}
+
+    /// Reserves `amount` for a request of `userID` with key `keyID`; nil when the balance or the key's limit does
+    /// not cover it.
+    public func reserve(userID: String, keyID: String, amount: Money, keyLimit: Money?) -> Reservation? {
+        let ok = state.withLock { s -> Bool in
+            let a = s.accounts[userID] ?? Account()
+            guard a.balance - a.pending - a.reserved >= amount.micros else { return false }
+            let k = s.keys[keyID] ?? KeySpend()
+            if let limit = keyLimit, limit.micros - k.spent - k.pending - k.reserved < amount.micros { return false }
+            s.accounts[userID, default: Account()].reserved += amount.micros
+            s.keys[keyID, default: KeySpend()].reserved += amount.micros
+            return true
+        }
+        return ok ? Reservation(book: self, userID: userID, keyID: keyID, amount: amount) : nil
+    }
+
+    /// Money available to `userID` now.
+    public func available(userID: String) -> Money {
+        state.withLock { s in
+            let a = s.accounts[userID] ?? Account()
+            return Money(micros: a.balance - a.pending - a.reserved)
+        }
+    }
+
+    func close(_ r: Reservation, charged: Int64) {
+        state.withLock { s in
+            s.accounts[r.userID, default: Account()].reserved -= r.amount.micros
+            s.accounts[r.userID, default: Account()].pending += charged
+            s.keys[r.keyID, default: KeySpend()].reserved -= r.amount.micros
+            s.keys[r.keyID, default: KeySpend()].pending += charged
+        }
+    }
+
+    /// The writer stored these charges: move them from pending into the balance and the key's spend.
+    public func flushed(_ charges: [(userID: String, keyID: String, amount: Money)]) {
+        state.withLock { s in
+            for c in charges {
+                s.accounts[c.userID, default: Account()].pending -= c.amount.micros
+                s.accounts[c.userID, default: Account()].balance -= c.amount.micros
+                s.keys[c.keyID, default: KeySpend()].pending -= c.amount.micros
+                s.keys[c.keyID, default: KeySpend()].spent += c.amount.micros
+            }
+        }
+    }
+
+    /// Replaces balances and key spends with values read from the database (which include every flushed charge).
+    public func load(balances: [String: Money], keySpent: [String: Money]) {
+        state.withLock { s in
+            for (user, balance) in balances { s.accounts[user, default: Account()].balance = balance.micros }
+            for (key, spent) in keySpent { s.keys[key, default: KeySpend()].spent = spent.micros }
+        }
+    }
+}
+
+/// Money held for one request. Settle it with the actual cost, or release it; if neither happens (the request's
+/// task ended on an unexpected path), it is released when the last reference goes away.
+public final class Reservation: Sendable {
+    let book: BalanceBook
+    public let userID: String
+    public let keyID: String
+    /// The amount held.
+    public let amount: Money
+    let closed = Atomic<Bool>(false)
+
+    init(book: BalanceBook, userID: String, keyID: String, amount: Money) {
+        self.book = book
+        self.userID = userID
+        self.keyID = keyID
+        self.amount = amount
+    }
+
+    /// Charges `cost`, capped at the amount held (the user is never charged more than was held), and returns what
+    /// was charged. Only the first settle or release has an effect.
+    @discardableResult
+    public func settle(cost: Money) -> Money {
+        guard closed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return .zero }
+        let charged = min(max(0, cost.micros), amount.micros)
+        book.close(self, charged: charged)
+        return Money(micros: charged)
+    }
+
+    /// Returns the whole hold.
+    public func release() { settle(cost: .zero) }
+
+    deinit {
+        if !closed.load(ordering: .acquiring) { book.close(self, charged: 0) }
+    }
+}

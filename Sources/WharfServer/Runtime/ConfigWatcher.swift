@@ -1,0 +1,66 @@
+import Logging
+import ServiceLifecycle
+import WharfCore
+import WharfStorage
+import WharfUpstream
+
+/// Keeps the in-memory snapshot current: polls `config_version` (one tiny query per interval, off the request
+/// path) and rebuilds keys, routes and prices when it changed, so a change made by the CLI or another node is seen
+/// within about one interval. Also stores this server's channel health for `wharf channel list`.
+public final class ConfigWatcher: Service, Sendable {
+    let store: WharfStore
+    let snapshots: SnapshotStore
+    let writer: UsageWriter
+    let health: ChannelHealthBoard
+    let intervalMillis: Int64
+    let logger: Logger
+
+    /// Creates a watcher.
+    public init(
+        store: WharfStore, snapshots: SnapshotStore, writer: UsageWriter, health: ChannelHealthBoard,
+        intervalMillis: Int64, logger: Logger
+    ) {
+        self.store = store
+        self.snapshots = snapshots
+        self.writer = writer
+        self.health = health
+        self.intervalMillis = intervalMillis
+        self.logger = logger
+    }
+
+    /// Builds the snapshot from the database now.
+    public func reload() async throws {
+        let version = try await store.configVersion()
+        let snapshot = RuntimeSnapshot(
+            keys: try await store.activeKeys(), channels: try await store.enabledChannelsWithSecrets(),
+            prices: try await store.prices(), version: version)
+        snapshots.replace(snapshot)
+        writer.requestBalanceReload()
+    }
+
+    public func run() async throws {
+        var ticks = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(intervalMillis))
+            do {
+                let version = try await store.configVersion()
+                if version != snapshots.snapshot.version { try await reload() }
+                ticks += 1
+                if ticks % 5 == 0 { try await saveHealth() }
+            } catch {
+                logger.error("configuration reload failed", metadata: ["error": "\(type(of: error))"])
+            }
+        }
+        try? await saveHealth()
+    }
+
+    func saveHealth() async throws {
+        let now = store.clock.nowMillis()
+        let records = health.drainSnapshot().map {
+            ChannelHealthRecord(
+                channelID: $0.channelID, state: $0.state, requests: $0.requests, failures: $0.failures,
+                latencyMillis: $0.meanLatencyMillis, updatedAt: now)
+        }
+        try await store.saveChannelHealth(records)
+    }
+}

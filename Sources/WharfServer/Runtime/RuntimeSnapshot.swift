@@ -1,0 +1,54 @@
+import Synchronization
+import WharfCore
+import WharfStorage
+import WharfUpstream
+
+/// Everything a relay request needs to know, held in memory: keys by hash, routes by model, prices. Built from the
+/// database by the config watcher and swapped atomically, so the hot path never queries the database.
+public struct RuntimeSnapshot: Sendable {
+    /// A usable key.
+    public struct Key: Sendable {
+        public var id: String
+        public var userID: String
+        public var policy: KeyPolicy
+    }
+
+    /// Active keys of active accounts, by SHA-256 of the secret.
+    public var keys: [String: Key] = [:]
+    /// Enabled channels able to serve each public model name.
+    public var routes: [String: [UpstreamTarget]] = [:]
+    /// Prices by model.
+    public var prices: [String: ModelPrice] = [:]
+    /// The configuration version the snapshot was built from.
+    public var version: Int64 = 0
+
+    /// An empty snapshot.
+    public init() {}
+
+    /// Builds a snapshot from stored records.
+    public init(keys: [KeyRecord], channels: [ChannelWithSecret], prices: [String: ModelPrice], version: Int64) {
+        for k in keys where k.status == .active {
+            self.keys[k.keyHash] = Key(id: k.id, userID: k.userID, policy: k.policy)
+        }
+        for c in channels where c.channel.status == .enabled {
+            let target = UpstreamTarget(channel: c.channel, apiKey: c.apiKey)
+            for model in c.channel.models { routes[model, default: []].append(target) }
+        }
+        self.prices = prices
+        self.version = version
+    }
+}
+
+/// Holds the current snapshot; readers take a copy (a few reference-count bumps), the watcher swaps it.
+public final class SnapshotStore: Sendable {
+    let current: Mutex<RuntimeSnapshot>
+
+    /// Creates a store holding `snapshot`.
+    public init(_ snapshot: RuntimeSnapshot = RuntimeSnapshot()) { current = Mutex(snapshot) }
+
+    /// The current snapshot.
+    public var snapshot: RuntimeSnapshot { current.withLock { $0 } }
+
+    /// Replaces the snapshot.
+    public func replace(_ snapshot: RuntimeSnapshot) { current.withLock { $0 = snapshot } }
+}

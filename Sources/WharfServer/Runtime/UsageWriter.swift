@@ -1,0 +1,88 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+import WharfCore
+import WharfStorage
+
+/// Writes usage records and their charges off the request path, in batches: every `flushMillis` (100 ms by
+/// default), at most `maxRows` rows per transaction. Drained on graceful shutdown; a hard crash can lose at most one
+/// interval. Also reloads balances between flushes when asked (see ``BalanceBook``).
+public final class UsageWriter: Service, Sendable {
+    struct Item: Sendable {
+        var record: UsageRecord
+        var charge: Charge?
+    }
+
+    let store: WharfStore
+    let book: BalanceBook
+    let flushMillis: Int64
+    let maxRows: Int
+    let logger: Logger
+    let queue = Mutex<[Item]>([])
+    let reloadRequested = Atomic<Bool>(false)
+
+    /// Creates a writer.
+    public init(store: WharfStore, book: BalanceBook, flushMillis: Int64, maxRows: Int, logger: Logger) {
+        self.store = store
+        self.book = book
+        self.flushMillis = flushMillis
+        self.maxRows = maxRows
+        self.logger = logger
+    }
+
+    /// Queues a record (and its charge) for the next flush. Never blocks on the database.
+    public func enqueue(_ record: UsageRecord, charge: Charge?) {
+        queue.withLock { $0.append(Item(record: record, charge: charge)) }
+    }
+
+    /// Asks for a balance reload after the next flush.
+    public func requestBalanceReload() { reloadRequested.store(true, ordering: .releasing) }
+
+    /// Rows waiting to be written.
+    public var backlog: Int { queue.withLock { $0.count } }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(flushMillis))
+            await flush()
+            if reloadRequested.exchange(false, ordering: .acquiringAndReleasing) { await reloadBalances() }
+        }
+        await flush()
+        logger.info("usage writer drained")
+    }
+
+    /// Writes everything queued now.
+    public func flush() async {
+        while true {
+            let batch = queue.withLock { q -> [Item] in
+                let n = min(q.count, maxRows)
+                let b = Array(q.prefix(n))
+                q.removeFirst(n)
+                return b
+            }
+            guard !batch.isEmpty else { return }
+            let charges = batch.compactMap(\.charge)
+            do {
+                try await store.writeUsage(batch.map(\.record), charges: charges)
+                book.flushed(charges.map { ($0.userID, $0.keyID, $0.amount) })
+            } catch {
+                // Keep the rows for the next attempt rather than lose money; log without content.
+                logger.error("usage flush failed; will retry", metadata: ["rows": "\(batch.count)", "error": "\(type(of: error))"])
+                queue.withLock { $0.insert(contentsOf: batch, at: 0) }
+                try? await Task.sleep(for: .milliseconds(500))
+                return
+            }
+        }
+    }
+
+    /// Reads balances and key spends from the database into the book.
+    public func reloadBalances() async {
+        do {
+            let balances = try await store.allBalances()
+            let keys = try await store.activeKeys()
+            book.load(balances: balances, keySpent: Dictionary(keys.map { ($0.id, $0.spent) }, uniquingKeysWith: { a, _ in a }))
+        } catch {
+            logger.error("balance reload failed", metadata: ["error": "\(type(of: error))"])
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+import Synchronization
+
+/// The one database Wharf uses: an SQLite file (the default, WAL mode) or a PostgreSQL server.
+///
+/// All storage code is written once against `SQLDatabase`; the few dialect differences live in ``Dialect``.
+/// SQLite work is serialised over one connection per process (SQLite has a single writer anyway; other processes,
+/// such as the CLI next to a running server, wait on the busy timeout). PostgreSQL uses a connection pool.
+public final class WharfDatabase: Sendable {
+    /// The SQL flavour in use.
+    public enum Dialect: String, Sendable {
+        case sqlite
+        case postgres
+    }
+
+    /// The SQL flavour in use.
+    public let dialect: Dialect
+    /// A human-readable location (file path or host/database), never with a password.
+    public let location: String
+    let backend: Backend
+    let logger: Logger
+    /// Statements sent to the database by this process (for the "no query on the hot path" check).
+    public let statements = StatementCounter()
+
+    enum Backend: Sendable {
+        case sqlite(SQLiteConnection, SerialGate)
+        case postgres(PostgresPool)
+    }
+
+    /// AsyncKit's pool guards its state with its own lock but is not marked `Sendable`.
+    final class PostgresPool: @unchecked Sendable {
+        let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+        init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
+    }
+
+    init(dialect: Dialect, location: String, backend: Backend, logger: Logger) {
+        self.dialect = dialect
+        self.location = location
+        self.backend = backend
+        self.logger = logger
+    }
+
+    /// Opens an SQLite database file (created if missing) in WAL mode.
+    public static func openSQLite(path: String, logger: Logger) async throws -> WharfDatabase {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let sql = connection.sql(queryLogLevel: nil)
+        do {
+            try await sql.raw("PRAGMA busy_timeout = 15000").run()
+            try await sql.raw("PRAGMA journal_mode = WAL").run()
+            try await sql.raw("PRAGMA synchronous = NORMAL").run()
+            try await sql.raw("PRAGMA foreign_keys = ON").run()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return WharfDatabase(
+            dialect: .sqlite, location: path, backend: .sqlite(connection, SerialGate()), logger: logger)
+    }
+
+    /// Connects to PostgreSQL at `url` (`postgres://user:pass@host:port/db?tlsmode=disable`) and checks that it
+    /// answers.
+    public static func openPostgres(url: String, logger: Logger, maxConnections: Int = 8) async throws
+        -> WharfDatabase
+    {
+        let configuration = try SQLPostgresConfiguration(url: url)
+        let source = PostgresConnectionSource(sqlConfiguration: configuration)
+        let pool = EventLoopGroupConnectionPool(
+            source: source, maxConnectionsPerEventLoop: max(1, maxConnections / 2), requestTimeout: .seconds(30),
+            pruneInterval: .seconds(60), logger: logger, on: MultiThreadedEventLoopGroup.singleton)
+        let database = WharfDatabase(
+            dialect: .postgres, location: Self.redacted(url), backend: .postgres(PostgresPool(pool)), logger: logger)
+        do {
+            try await database.withConnection { db in try await db.raw("SELECT 1").run() }
+        } catch {
+            await database.close()
+            throw error
+        }
+        return database
+    }
+
+    /// Runs `body` with exclusive use of one connection.
+    public func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        switch backend {
+        case .sqlite(let connection, let gate):
+            await gate.acquire()
+            do {
+                let result = try await body(CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements))
+                await gate.release()
+                return result
+            } catch {
+                await gate.release()
+                throw error
+            }
+        case .postgres(let box):
+            let pool = box.pool
+            let connection = try await pool.requestConnection(logger: logger).get()
+            defer { pool.releaseConnection(connection, logger: logger) }
+            return try await body(CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements))
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so two writers never deadlock
+    /// on a lock upgrade.
+    public func transaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let begin = dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        return try await withConnection { db in
+            try await db.raw(SQLQueryString(begin)).run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Closes every connection.
+    public func close() async {
+        switch backend {
+        case .sqlite(let connection, let gate):
+            await gate.acquire()
+            try? await connection.close()
+            await gate.release()
+        case .postgres(let box):
+            try? await box.pool.shutdownAsync()
+        }
+    }
+
+    /// A database URL with its password removed, for messages and logs.
+    public static func redacted(_ url: String) -> String {
+        guard var parts = URLComponents(string: url) else { return "postgres://…" }
+        if parts.password != nil { parts.password = "***" }
+        parts.query = nil
+        return parts.string ?? "postgres://…"
+    }
+}
+
+/// Counts statements sent by this process.
+public final class StatementCounter: Sendable {
+    let value = Atomic<Int>(0)
+    /// The number so far.
+    public var count: Int { value.load(ordering: .relaxed) }
+    func increment() { value.add(1, ordering: .relaxed) }
+}
+
+/// Serialises async work without blocking a thread: the SQLite connection is used by one task at a time.
+actor SerialGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            busy = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}

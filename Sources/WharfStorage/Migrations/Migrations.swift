@@ -1,0 +1,156 @@
+/// The numbered schema migrations, oldest first. Each is applied once, in its own transaction, and recorded in
+/// `schema_migrations`. Never edit a published migration: add the next number.
+///
+/// The SQL is written once for both dialects: `TEXT`, `BIGINT` and `INTEGER` only, times as Unix milliseconds,
+/// money as `BIGINT` micro-units, flags as `INTEGER` 0/1, lists as JSON text.
+public enum Migrations {
+    /// One migration.
+    public struct Migration: Sendable {
+        public let version: Int
+        public let name: String
+        public let statements: [String]
+    }
+
+    /// All migrations.
+    public static let all: [Migration] = [
+        Migration(
+            version: 1, name: "accounts, keys, ledger, channels, prices, usage",
+            statements: [
+                """
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY,
+                    email TEXT NOT NULL,
+                    email_normalized TEXT NOT NULL UNIQUE,
+                    username TEXT NOT NULL,
+                    username_normalized TEXT NOT NULL UNIQUE,
+                    phone TEXT,
+                    password_hash TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    deleted_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE wallets (
+                    user_id TEXT PRIMARY KEY REFERENCES users(id),
+                    balance BIGINT NOT NULL,
+                    currency TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE ledger_entries (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    kind TEXT NOT NULL,
+                    amount BIGINT NOT NULL,
+                    reference TEXT,
+                    reason TEXT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX ledger_entries_user_time ON ledger_entries (user_id, created_at)",
+                """
+                CREATE TABLE holds (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    amount BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    closed_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    name TEXT NOT NULL,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    display_prefix TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    expires_at BIGINT,
+                    allowed_models TEXT NOT NULL,
+                    allowed_ips TEXT NOT NULL,
+                    spend_limit BIGINT,
+                    spent BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    last_used_at BIGINT,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX api_keys_user ON api_keys (user_id)",
+                """
+                CREATE TABLE channels (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    provider TEXT NOT NULL,
+                    base_url TEXT NOT NULL,
+                    api_key_ciphertext TEXT NOT NULL,
+                    models TEXT NOT NULL,
+                    model_mapping TEXT NOT NULL,
+                    priority BIGINT NOT NULL,
+                    weight BIGINT NOT NULL,
+                    region TEXT NOT NULL,
+                    data_policy TEXT NOT NULL,
+                    capabilities TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE model_prices (
+                    model TEXT PRIMARY KEY,
+                    input_per_million BIGINT NOT NULL,
+                    output_per_million BIGINT NOT NULL,
+                    cached_input_per_million BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE usage_records (
+                    id TEXT PRIMARY KEY,
+                    created_at BIGINT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    channel_id TEXT,
+                    endpoint TEXT NOT NULL,
+                    prompt_tokens BIGINT NOT NULL,
+                    completion_tokens BIGINT NOT NULL,
+                    cached_tokens BIGINT NOT NULL,
+                    cost BIGINT NOT NULL,
+                    latency_ms BIGINT NOT NULL,
+                    ttft_ms BIGINT,
+                    status TEXT NOT NULL,
+                    stream INTEGER NOT NULL,
+                    client_ip TEXT
+                )
+                """,
+                "CREATE INDEX usage_records_user_time ON usage_records (user_id, created_at)",
+                "CREATE INDEX usage_records_time ON usage_records (created_at)",
+                """
+                CREATE TABLE channel_health (
+                    channel_id TEXT PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    requests BIGINT NOT NULL,
+                    failures BIGINT NOT NULL,
+                    latency_ms BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE TABLE config_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL)",
+                "INSERT INTO config_version (id, version) VALUES (1, 1)",
+                """
+                CREATE TABLE settings (
+                    name TEXT PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+            ]
+        )
+    ]
+}

@@ -1,0 +1,91 @@
+import SQLKit
+import WharfCore
+
+/// An API key as stored: metadata and the hash of its secret, never the secret.
+public struct KeyRecord: Sendable, Equatable {
+    public var id: String
+    public var userID: String
+    public var name: String
+    public var keyHash: String
+    public var displayPrefix: String
+    public var status: KeyStatus
+    public var policy: KeyPolicy
+    public var spent: Money
+    public var createdAt: Int64
+}
+
+extension WharfStore {
+    /// Creates a key for a user and returns its record and its secret (shown once, never stored).
+    public func createKey(userID: String, name: String, policy: KeyPolicy = KeyPolicy()) async throws -> (
+        KeyRecord, APIKeySecret
+    ) {
+        let secret = APIKeySecret.generate()
+        let record = KeyRecord(
+            id: WharfID.make("key"), userID: userID, name: name, keyHash: KeyHasher.hash(secret.value),
+            displayPrefix: secret.displayPrefix, status: .active, policy: policy, spent: .zero, createdAt: now)
+        try await database.transaction { db in
+            guard try await db.raw("SELECT id FROM users WHERE id = \(bind: userID)").first() != nil else {
+                throw StoreError.notFound("user")
+            }
+            try await db.raw(
+                """
+                INSERT INTO api_keys (id, user_id, name, key_hash, display_prefix, status, expires_at, allowed_models,
+                    allowed_ips, spend_limit, spent, created_at)
+                VALUES (\(bind: record.id), \(bind: userID), \(bind: name), \(bind: record.keyHash),
+                    \(bind: record.displayPrefix), 'active', \(bind: policy.expiresAtMillis),
+                    \(bind: JSONColumn.encode(policy.allowedModels.sorted())),
+                    \(bind: JSONColumn.encode(policy.allowedIPs.map(\.description))),
+                    \(bind: policy.spendLimit?.micros), 0, \(bind: record.createdAt))
+                """
+            ).run()
+            try await Self.bumpConfigVersion(db)
+        }
+        return (record, secret)
+    }
+
+    /// Revokes a key; servers stop accepting it at their next reload (within 2 s).
+    public func revokeKey(id: String) async throws {
+        let at = now
+        try await database.transaction { db in
+            guard
+                try await db.raw(
+                    "UPDATE api_keys SET status = 'revoked', revoked_at = \(bind: at) WHERE id = \(bind: id) RETURNING id"
+                ).first() != nil
+            else { throw StoreError.notFound("key") }
+            try await Self.bumpConfigVersion(db)
+        }
+    }
+
+    /// The keys of a user.
+    public func keys(userID: String) async throws -> [KeyRecord] {
+        try await database.withConnection { db in
+            try await db.raw("SELECT * FROM api_keys WHERE user_id = \(bind: userID) ORDER BY created_at").all()
+                .map(Self.decodeKey)
+        }
+    }
+
+    /// Every active key of an active account, for the server's in-memory key table.
+    public func activeKeys() async throws -> [KeyRecord] {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT k.* FROM api_keys k JOIN users u ON u.id = k.user_id
+                WHERE k.status = 'active' AND u.status = 'active'
+                """
+            ).all().map(Self.decodeKey)
+        }
+    }
+
+    static func decodeKey(_ row: any SQLRow) throws -> KeyRecord {
+        let models = JSONColumn.decode([String].self, try row.string("allowed_models")) ?? []
+        let ips = (JSONColumn.decode([String].self, try row.string("allowed_ips")) ?? []).compactMap(IPRange.init)
+        let policy = KeyPolicy(
+            allowedModels: Set(models), allowedIPs: ips, spendLimit: try row.optionalInt64("spend_limit").map(Money.init),
+            expiresAtMillis: try row.optionalInt64("expires_at"))
+        return KeyRecord(
+            id: try row.string("id"), userID: try row.string("user_id"), name: try row.string("name"),
+            keyHash: try row.string("key_hash"), displayPrefix: try row.string("display_prefix"),
+            status: KeyStatus(rawValue: try row.string("status")) ?? .revoked, policy: policy,
+            spent: Money(micros: try row.int64("spent")), createdAt: try row.int64("created_at"))
+    }
+}

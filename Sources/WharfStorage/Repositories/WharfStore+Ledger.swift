@@ -1,0 +1,203 @@
+import SQLKit
+import WharfCore
+
+/// One charge of a relayed request, posted by the batched writer.
+public struct Charge: Sendable, Equatable {
+    public var userID: String
+    public var keyID: String
+    public var amount: Money
+    /// The usage record the charge belongs to.
+    public var reference: String
+
+    /// Creates a charge.
+    public init(userID: String, keyID: String, amount: Money, reference: String) {
+        self.userID = userID
+        self.keyID = keyID
+        self.amount = amount
+        self.reference = reference
+    }
+}
+
+/// A wallet whose balance differs from the sum of its ledger entries.
+public struct LedgerMismatch: Sendable, Equatable, CustomStringConvertible {
+    public var userID: String
+    public var balance: Money
+    public var sumOfEntries: Money
+    public var description: String { "user \(userID): balance \(balance) but entries sum to \(sumOfEntries)" }
+}
+
+extension WharfStore {
+    /// Adds (or, for a negative adjustment, removes) credit, writing the entry and the balance in one transaction.
+    /// A negative amount never takes the balance below zero.
+    public func post(
+        userID: String, kind: LedgerEntryKind, amount: Money, reason: String? = nil, reference: String? = nil
+    ) async throws -> Money {
+        guard [.grant, .topup, .refund, .adjustment].contains(kind) else {
+            throw StoreError.invalid("\(kind.rawValue) entries are posted by holds and settlements")
+        }
+        guard amount.micros != 0 else { throw StoreError.invalid("the amount must not be zero") }
+        guard amount.micros > 0 || kind == .adjustment else {
+            throw StoreError.invalid("the amount must be positive")
+        }
+        let at = now
+        return try await database.transaction { db in
+            let updated = try await db.raw(
+                """
+                UPDATE wallets SET balance = balance + \(bind: amount.micros), updated_at = \(bind: at)
+                WHERE user_id = \(bind: userID) AND balance + \(bind: amount.micros) >= 0
+                RETURNING balance
+                """
+            ).first()
+            guard let updated else {
+                let exists = try await db.raw("SELECT user_id FROM wallets WHERE user_id = \(bind: userID)").first()
+                throw exists == nil ? StoreError.notFound("user") : StoreError.insufficientBalance
+            }
+            try await Self.insertEntry(
+                db, userID: userID, kind: kind, amount: amount.micros, reference: reference, reason: reason, at: at)
+            try await Self.bumpConfigVersion(db)
+            return Money(micros: try updated.int64("balance"))
+        }
+    }
+
+    /// The balance of a user.
+    public func balance(userID: String) async throws -> Money {
+        try await database.withConnection { db in
+            guard let row = try await db.raw("SELECT balance FROM wallets WHERE user_id = \(bind: userID)").first()
+            else { throw StoreError.notFound("user") }
+            return Money(micros: try row.int64("balance"))
+        }
+    }
+
+    /// All balances, for the server's in-memory balance book.
+    public func allBalances() async throws -> [String: Money] {
+        try await database.withConnection { db in
+            var out: [String: Money] = [:]
+            for row in try await db.raw("SELECT user_id, balance FROM wallets").all() {
+                out[try row.string("user_id")] = Money(micros: try row.int64("balance"))
+            }
+            return out
+        }
+    }
+
+    /// Reserves `amount` of a user's balance. A conditional update: it never overdraws, however many holds race.
+    /// Returns the hold id, or nil when the balance does not cover it.
+    public func placeHold(userID: String, amount: Money) async throws -> String? {
+        guard amount.micros > 0 else { throw StoreError.invalid("a hold must be positive") }
+        let id = WharfID.make("hold")
+        let at = now
+        return try await database.transaction { db in
+            let updated = try await db.raw(
+                """
+                UPDATE wallets SET balance = balance - \(bind: amount.micros), updated_at = \(bind: at)
+                WHERE user_id = \(bind: userID) AND balance >= \(bind: amount.micros)
+                RETURNING balance
+                """
+            ).first()
+            guard updated != nil else { return nil }
+            try await db.raw(
+                "INSERT INTO holds (id, user_id, amount, status, created_at) VALUES (\(bind: id), \(bind: userID), \(bind: amount.micros), 'open', \(bind: at))"
+            ).run()
+            try await Self.insertEntry(
+                db, userID: userID, kind: .hold, amount: -amount.micros, reference: id, reason: nil, at: at)
+            return id
+        }
+    }
+
+    /// Settles an open hold at `cost` (capped at the hold) and returns the rest to the balance.
+    public func settleHold(id: String, cost: Money) async throws {
+        try await closeHold(id: id, cost: cost)
+    }
+
+    /// Returns an open hold to the balance in full.
+    public func releaseHold(id: String) async throws {
+        try await closeHold(id: id, cost: nil)
+    }
+
+    private func closeHold(id: String, cost: Money?) async throws {
+        let at = now
+        try await database.transaction { db in
+            guard
+                let row = try await db.raw(
+                    "UPDATE holds SET status = \(bind: cost == nil ? "released" : "settled"), closed_at = \(bind: at) WHERE id = \(bind: id) AND status = 'open' RETURNING user_id, amount"
+                ).first()
+            else { throw StoreError.notFound("open hold") }
+            let userID = try row.string("user_id")
+            let held = try row.int64("amount")
+            let charged = cost.map { min(max(0, $0.micros), held) } ?? 0
+            let back = held - charged
+            try await db.raw(
+                "UPDATE wallets SET balance = balance + \(bind: back), updated_at = \(bind: at) WHERE user_id = \(bind: userID)"
+            ).run()
+            try await Self.insertEntry(
+                db, userID: userID, kind: cost == nil ? .release : .settle, amount: back, reference: id, reason: nil,
+                at: at)
+        }
+    }
+
+    /// Posts the charges of relayed requests in one transaction: each lowers its wallet and writes a `settle`
+    /// entry, and each key's spend grows.
+    public func postCharges(_ charges: [Charge]) async throws {
+        guard !charges.isEmpty else { return }
+        let at = now
+        try await database.transaction { db in
+            for c in charges where c.amount.micros > 0 {
+                try await db.raw(
+                    "UPDATE wallets SET balance = balance - \(bind: c.amount.micros), updated_at = \(bind: at) WHERE user_id = \(bind: c.userID)"
+                ).run()
+                try await Self.insertEntry(
+                    db, userID: c.userID, kind: .settle, amount: -c.amount.micros, reference: c.reference, reason: nil,
+                    at: at)
+                try await db.raw(
+                    "UPDATE api_keys SET spent = spent + \(bind: c.amount.micros), last_used_at = \(bind: at) WHERE id = \(bind: c.keyID)"
+                ).run()
+            }
+        }
+    }
+
+    /// Checks `balance == sum(entries)` for every wallet; returns the wallets where it fails.
+    public func verifyLedger() async throws -> [LedgerMismatch] {
+        try await database.withConnection { db in
+            let rows = try await db.raw(
+                """
+                SELECT w.user_id AS user_id, w.balance AS balance,
+                    (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE e.user_id = w.user_id) AS total
+                FROM wallets w
+                """
+            ).all()
+            var out: [LedgerMismatch] = []
+            for row in rows {
+                let balance = try row.int64("balance")
+                let total = try row.int64("total")
+                if balance != total {
+                    out.append(
+                        LedgerMismatch(
+                            userID: try row.string("user_id"), balance: Money(micros: balance),
+                            sumOfEntries: Money(micros: total)))
+                }
+            }
+            return out
+        }
+    }
+
+    /// The ledger entries of a user, newest first.
+    public func ledgerEntries(userID: String, limit: Int = 100) async throws -> [(kind: String, amount: Money, at: Int64)] {
+        try await database.withConnection { db in
+            try await db.raw(
+                "SELECT kind, amount, created_at FROM ledger_entries WHERE user_id = \(bind: userID) ORDER BY created_at DESC LIMIT \(bind: limit)"
+            ).all().map { (try $0.string("kind"), Money(micros: try $0.int64("amount")), try $0.int64("created_at")) }
+        }
+    }
+
+    static func insertEntry(
+        _ db: any SQLDatabase, userID: String, kind: LedgerEntryKind, amount: Int64, reference: String?,
+        reason: String?, at: Int64
+    ) async throws {
+        try await db.raw(
+            """
+            INSERT INTO ledger_entries (id, user_id, kind, amount, reference, reason, created_at)
+            VALUES (\(bind: WharfID.make("led")), \(bind: userID), \(bind: kind.rawValue), \(bind: amount),
+                \(bind: reference), \(bind: reason), \(bind: at))
+            """
+        ).run()
+    }
+}

@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import WharfCore
+
+/// Sends requests to upstream providers over one shared HTTP client (connection pool, TLS with certificate
+/// verification, connect and read timeouts), with failover across channels.
+public final class UpstreamClient: Sendable {
+    /// Timeouts and limits.
+    public struct Settings: Sendable {
+        /// Time to establish a connection.
+        public var connectTimeoutMillis: Int64
+        /// Longest silence while waiting for response bytes (headers or the next chunk).
+        public var readTimeoutMillis: Int64
+        /// How many channels one request may try.
+        public var maxAttempts: Int
+
+        /// Creates settings.
+        public init(connectTimeoutMillis: Int64 = 10_000, readTimeoutMillis: Int64 = 120_000, maxAttempts: Int = 3) {
+            self.connectTimeoutMillis = connectTimeoutMillis
+            self.readTimeoutMillis = readTimeoutMillis
+            self.maxAttempts = maxAttempts
+        }
+    }
+
+    let http: HTTPClient
+    /// Timeouts and limits in force.
+    public let settings: Settings
+    /// Health of every channel, shared by all requests.
+    public let health: ChannelHealthBoard
+    let clock: WharfClock
+
+    /// Creates a client.
+    public init(settings: Settings, health: ChannelHealthBoard, clock: WharfClock = .system) {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(
+            connect: .milliseconds(settings.connectTimeoutMillis), read: .milliseconds(settings.readTimeoutMillis))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 1024
+        configuration.connectionPool.idleTimeout = .seconds(60)
+        configuration.decompression = .disabled
+        configuration.redirectConfiguration = .disallow
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.settings = settings
+        self.health = health
+        self.clock = clock
+    }
+
+    /// Shuts the connection pool down.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// A response whose head arrived from a channel; its body has not been read yet.
+    public struct Answer: Sendable {
+        /// The channel that answered.
+        public let target: UpstreamTarget
+        /// The upstream response (status 2xx).
+        public let response: HTTPClientResponse
+        /// Channels tried, including this one.
+        public let attempts: Int
+        /// When the attempt that answered started (monotonic ms).
+        public let startedAt: Int64
+    }
+
+    /// Sends a POST to `path` on the first channel of `targets` that answers with a 2xx head, moving to the next
+    /// channel on a connection error, timeout, 401/403, 408, 429 or 5xx, up to ``Settings/maxAttempts`` channels.
+    /// Another 4xx is the client's fault: it ends the request with ``UpstreamError/rejected(_:)``.
+    ///
+    /// `body(target)` gives the bytes to send to each channel (the model name may differ per channel).
+    public func send(
+        path: String, targets: [UpstreamTarget], contentType: String = "application/json",
+        body: (UpstreamTarget) -> ByteBuffer
+    ) async throws(UpstreamError) -> Answer {
+        var attempts = 0
+        var lastStatus: Int?
+        for target in targets {
+            guard attempts < settings.maxAttempts else { break }
+            let start = clock.monotonicMillis()
+            guard health.admit(target.channel.id, now: start) else { continue }
+            attempts += 1
+            var request = HTTPClientRequest(url: target.url(path))
+            request.method = .POST
+            request.headers.add(name: "content-type", value: contentType)
+            request.headers.add(name: "accept", value: "application/json, text/event-stream")
+            request.headers.add(name: target.authHeader.name, value: target.authHeader.value)
+            request.body = .bytes(body(target))
+            do {
+                let response = try await http.execute(request, timeout: .hours(2))
+                let code = Int(response.status.code)
+                if (200..<300).contains(code) {
+                    health.record(target.channel.id, success: true, latencyMillis: clock.monotonicMillis() - start,
+                        now: clock.monotonicMillis())
+                    return Answer(target: target, response: response, attempts: attempts, startedAt: start)
+                }
+                let retryable = code >= 500 || code == 429 || code == 408 || code == 401 || code == 403
+                let errorBody = (try? await response.body.collect(upTo: 64 * 1024)).map { Array($0.readableBytesView) }
+                health.record(target.channel.id, success: !retryable, latencyMillis: clock.monotonicMillis() - start,
+                    now: clock.monotonicMillis())
+                lastStatus = code
+                if !retryable {
+                    throw UpstreamError.rejected(ReducedUpstreamError(status: code, body: errorBody ?? []))
+                }
+            } catch let error as UpstreamError {
+                throw error
+            } catch {
+                if Task.isCancelled { throw UpstreamError.allFailed(attempts: attempts, lastStatus: lastStatus) }
+                health.record(target.channel.id, success: false, latencyMillis: clock.monotonicMillis() - start,
+                    now: clock.monotonicMillis())
+            }
+        }
+        if attempts == 0 { throw .noneAvailable }
+        throw .allFailed(attempts: attempts, lastStatus: lastStatus)
+    }
+}

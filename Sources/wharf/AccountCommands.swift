@@ -1,0 +1,127 @@
+import ArgumentParser
+import WharfCore
+import WharfServer
+import WharfStorage
+
+/// `wharf admin create`: the first (or another) administrator.
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "admin", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an administrator account.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "Email address.") var email: String
+        @Option(help: "Password (at least 10 characters).") var password: String
+        @Option(help: "Role: admin or root.") var role: String = "admin"
+
+        func run() async throws {
+            try await operatorTask(options) { runtime in
+                guard let r = Role(rawValue: role), r >= .admin else {
+                    throw CommandFailure("--role must be admin or root")
+                }
+                let user = try await AccountService(store: runtime.store).createAccount(
+                    email: email, password: password, role: r)
+                try await runtime.store.setSetting("setup_token_sha256", nil)
+                print("created \(r.rawValue) \(user.email) (\(user.id))")
+            }
+        }
+    }
+}
+
+/// `wharf user create`.
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user account.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "Email address.") var email: String
+        @Option(help: "Password (at least 10 characters).") var password: String
+        @Option(help: "Username (default: the email's local part).") var username: String?
+        @Option(help: "Role: user, support, finance, admin or root.") var role: String = "user"
+
+        func run() async throws {
+            try await operatorTask(options) { runtime in
+                guard let r = Role(rawValue: role) else {
+                    throw CommandFailure("--role must be one of user, support, finance, admin, root")
+                }
+                let user = try await AccountService(store: runtime.store).createAccount(
+                    email: email, password: password, role: r, username: username)
+                print("created user \(user.email) (\(user.id))")
+            }
+        }
+    }
+}
+
+/// Finds a user by email or fails with a clear message.
+func requireUser(_ store: WharfStore, _ email: String) async throws -> UserRecord {
+    guard let user = try await store.user(email: email) else { throw CommandFailure("no user with email '\(email)'") }
+    return user
+}
+
+/// Parses a money amount or fails with a clear message.
+func parseAmount(_ text: String, flag: String, allowNegative: Bool = false, allowZero: Bool = false) throws -> Money {
+    let amount: Money
+    do { amount = try Money(parsing: text) } catch { throw CommandFailure("\(flag): \(error.description)") }
+    if amount.micros < 0 && !allowNegative { throw CommandFailure("\(flag) must not be negative") }
+    if amount.micros == 0 && !allowZero { throw CommandFailure("\(flag) must not be zero") }
+    return amount
+}
+
+/// `wharf credit grant|balance`.
+struct CreditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "credit", subcommands: [Grant.self, Balance.self])
+
+    struct Grant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Grant credit to a user (a ledger entry).")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The user's email.") var user: String
+        @Option(parsing: .unconditional, help: "Amount in the operator currency, e.g. 12.50.") var amount: String
+        @Option(help: "Reason recorded with the entry.") var reason: String = "granted by operator"
+
+        func run() async throws {
+            try await operatorTask(options) { runtime in
+                let money = try parseAmount(amount, flag: "--amount")
+                let account = try await requireUser(runtime.store, user)
+                let balance = try await runtime.store.post(
+                    userID: account.id, kind: .grant, amount: money, reason: reason)
+                print("granted \(money) to \(account.email); balance \(balance)")
+            }
+        }
+    }
+
+    struct Balance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a user's balance as a plain decimal.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The user's email.") var user: String
+
+        func run() async throws {
+            try await operatorTask(options) { runtime in
+                let account = try await requireUser(runtime.store, user)
+                print(try await runtime.store.balance(userID: account.id).description)
+            }
+        }
+    }
+}
+
+/// `wharf ledger verify`.
+struct LedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ledger", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that every balance equals the sum of its ledger entries.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            try await operatorTask(options) { runtime in
+                let mismatches = try await runtime.store.verifyLedger()
+                guard mismatches.isEmpty else {
+                    for m in mismatches { print("MISMATCH \(m)") }
+                    throw CommandFailure("\(mismatches.count) wallet(s) do not match their ledger")
+                }
+                print("ledger ok")
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import WharfCore
+import WharfServer
+import WharfStorage
+
+/// `wharf key create|list|revoke`.
+struct KeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "key", subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an API key; prints the secret once and nothing else.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The owner's email.") var user: String
+        @Option(help: "A label for the key.") var name: String = "default"
+        @Option(help: "Comma-separated models the key may call (default: all).") var models: String?
+        @Option(help: "Comma-separated IPs or CIDR ranges the key may be used from (default: any).") var ips: String?
+        @Option(help: "Spending limit of the key, e.g. 10.00.") var spendLimit: String?
+        @Option(help: "Days until the key expires.") var expiresInDays: Int?
+
+        func run() async throws {
+            try await operatorTask(options) { runtime in
+                var policy = KeyPolicy()
+                if let models {
+                    policy.allowedModels = Set(models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                }
+                if let ips {
+                    for item in ips.split(separator: ",") {
+                        guard let range = IPRange(item.trimmingCharacters(in: .whitespaces)) else {
+                            throw CommandFailure("--ips: '\(item)' is not an IP address or CIDR range")
+                        }
+                        policy.allowedIPs.append(range)
+                    }
+                }
+                if let spendLimit { policy.spendLimit = try parseAmount(spendLimit, flag: "--spend-limit") }
+                if let days = expiresInDays {
+                    guard days > 0, days <= 3650 else { throw CommandFailure("--expires-in-days must be 1 to 3650") }
+                    policy.expiresAtMillis = runtime.store.clock.nowMillis() + Int64(days) * 86_400_000
+                }
+                let owner = try await requireUser(runtime.store, user)
+                let (_, secret) = try await runtime.store.createKey(userID: owner.id, name: name, policy: policy)
+                print(secret.value)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a user's keys (never their secrets).")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The owner's email.") var user: String
+
+        func run() async throws {
+            try await operatorTask(options) { runtime in
+                let owner = try await requireUser(runtime.store, user)
+                for k in try await runtime.store.keys(userID: owner.id) {
+                    print("\(k.id)\t\(k.displayPrefix)…\t\(k.name)\t\(k.status.rawValue)\tspent \(k.spent)")
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by id.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The key id (key_...).") var id: String
+
+        func run() async throws {
+            try await operatorTask(options) { runtime in
+                try await runtime.store.revokeKey(id: id)
+                print("revoked \(id)")
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import WharfCore
+import WharfServer
+
+/// `wharf serve` (the default): runs the server until SIGTERM or SIGINT, then shuts down gracefully.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (the default command).")
+
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default 8080).") var port: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+
+    func run() async throws {
+        var flags: [String: String] = [:]
+        if let host { flags["host"] = host }
+        if let port { flags["port"] = port }
+        if let logLevel { flags["log_level"] = logLevel }
+        let config: WharfConfig
+        do { config = try options.load(extraFlags: flags) } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        LoggingSetup.bootstrapOnce(json: true, level: Logger.Level(rawValue: config.logLevel) ?? .info)
+        let logger = Logger(label: "wharf")
+        let runtime: WharfRuntime
+        do { runtime = try await WharfRuntime.open(config: config, logger: logger) } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        if let token = try await SetupController.issueTokenIfNeeded(store: runtime.store) {
+            logger.notice(
+                "no admin exists yet: create one with `wharf admin create`, or POST /setup with this one-time token",
+                metadata: ["setup_token": .string(token)])
+        }
+        let (app, services) = try await buildApplication(runtime: runtime)
+        logger.info(
+            "wharf listening",
+            metadata: [
+                "address": "\(config.host):\(config.port)", "database": .string(runtime.database.dialect.rawValue),
+            ])
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            printError("the server stopped: \(error)")
+            await services.upstream.shutdown()
+            await runtime.close()
+            throw ExitCode(2)
+        }
+        await services.upstream.shutdown()
+        await runtime.close()
+        logger.info("wharf stopped")
+    }
+}
+
+/// `wharf migrate`: applies pending migrations.
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply database migrations.")
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        try await operatorTask(options) { runtime in
+            print("migrated \(runtime.database.dialect.rawValue) database \(runtime.database.location)")
+        }
+    }
+}
