@@ -48,7 +48,7 @@ extension WharfDatabase {
                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
                 ).all().map { try $0.decode(column: "name", as: String.self) }
                 for table in tables {
-                    let columns = try await db.raw(SQLQueryString("PRAGMA table_info(\(table))")).all()
+                    let columns = try await db.raw("PRAGMA table_info(\(unsafeRaw: table))").all()
                     result[table] = Set(try columns.map { try $0.decode(column: "name", as: String.self) })
                 }
             case .postgres:

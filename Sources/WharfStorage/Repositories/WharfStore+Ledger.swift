@@ -160,7 +160,7 @@ extension WharfStore {
             let rows = try await db.raw(
                 """
                 SELECT w.user_id AS user_id, w.balance AS balance,
-                    (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE e.user_id = w.user_id) AS total
+                    (SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM ledger_entries e WHERE e.user_id = w.user_id) AS total
                 FROM wallets w
                 """
             ).all()
