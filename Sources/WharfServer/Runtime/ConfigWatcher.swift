@@ -41,7 +41,7 @@ public final class ConfigWatcher: Service, Sendable {
     public func run() async throws {
         var ticks = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(intervalMillis))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(self.intervalMillis)) }
             do {
                 let version = try await store.configVersion()
                 if version != snapshots.snapshot.version { try await reload() }

@@ -43,7 +43,7 @@ public final class UsageWriter: Service, Sendable {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(flushMillis))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(self.flushMillis)) }
             await flush()
             if reloadRequested.exchange(false, ordering: .acquiringAndReleasing) { await reloadBalances() }
         }

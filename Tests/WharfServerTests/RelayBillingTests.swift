@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+import WharfCore
+import WharfStorage
+
+/// Stub usage is 12 prompt (2 cached) + 5 completion tokens at $1/M in and $2/M out: 12 + 10 = 22 micro-units.
+let stubCost: Int64 = 22
+let startBalance: Int64 = 5_000_000
+
+@Suite("Relay: answers and billing")
+struct RelayBillingTests {
+    @Test("A non-streamed chat is relayed unchanged and billed exactly for the reported usage")
+    func nonStreamedChatBilledExactly() async throws {
+        try await RelayHarness.with { h in
+            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
+            #expect(answer.status == 200)
+            #expect(answer.body.contains(#""content":"Hello from stub""#))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
+            let records = try await h.store.usageRecords(userID: h.user.id)
+            #expect(records.count == 1)
+            #expect(records.first?.usage == TokenUsage(promptTokens: 12, completionTokens: 5, cachedTokens: 2))
+            #expect(records.first?.status == "ok")
+            #expect(try await h.store.verifyLedger().isEmpty)
+            // The upstream got the channel's key, never the client's.
+            #expect(h.stubLog.all.first?.authorization == "Bearer upstream-key-stub")
+        }
+    }
+
+    @Test("A stream passes through, the gateway asks for usage and hides the usage chunk the client did not ask for")
+    func streamUsageStripped() async throws {
+        try await RelayHarness.with { h in
+            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat(stream: true))
+            #expect(answer.status == 200)
+            #expect(answer.body.contains("data: [DONE]"))
+            #expect(answer.body.contains(#""content":" stub""#))
+            #expect(!answer.body.contains(#""usage""#))
+            let sent = try #require(h.stubLog.all.first?.body)
+            #expect(sent.contains(#""stream_options":{"include_usage":true}"#))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
+        }
+    }
+
+    @Test("A client that asks for usage in a stream gets the usage chunk")
+    func streamUsageKeptWhenAsked() async throws {
+        try await RelayHarness.with { h in
+            let body = RelayHarness.chat(stream: true, extra: #","stream_options":{"include_usage":true}"#)
+            let answer = try await h.request("/v1/chat/completions", body: body)
+            #expect(answer.body.contains(#""usage":{"prompt_tokens":12"#))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
+        }
+    }
+
+    @Test("A stream cut by upstream bills the prompt estimate and the output delivered, and nothing more")
+    func cutStreamBillsDelivered() async throws {
+        try await RelayHarness.with { h in
+            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat(model: "cut", stream: true))
+            #expect(answer.status == 200)
+            #expect(!answer.body.contains("[DONE]"))
+            let balance = try await h.flushedBalance()
+            let record = try #require(try await h.store.usageRecords(userID: h.user.id).first)
+            #expect(record.status == "upstream_cut")
+            // "" + "Hello" + " from" were delivered (10 bytes → 3 tokens at $2/M = 6 micros) plus the prompt estimate.
+            #expect(record.usage.completionTokens == 3)
+            #expect(record.cost.micros == record.usage.promptTokens * 1 + 6)
+            #expect(balance == Money(micros: startBalance - record.cost.micros))
+            #expect(try await h.store.verifyLedger().isEmpty)
+        }
+    }
+
+    @Test("Embeddings are relayed and billed for prompt tokens only")
+    func embeddingsBilled() async throws {
+        try await RelayHarness.with { h in
+            let answer = try await h.request(
+                "/v1/embeddings", body: #"{"model":"text-embedding-3-small","input":"hello world"}"#)
+            #expect(answer.status == 200)
+            #expect(answer.body.contains("embedding"))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - 4))
+        }
+    }
+
+    @Test("The model list shows only the models this key may use")
+    func modelsList() async throws {
+        try await RelayHarness.with { h in
+            let answer = try await h.request("/v1/models", method: .GET)
+            #expect(answer.status == 200)
+            let ids = ((answer.json["data"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+            #expect(ids.contains("gpt-4o-mini"))
+            let (_, limited) = try await h.store.createKey(
+                userID: h.user.id, name: "limited", policy: KeyPolicy(allowedModels: ["slow"]))
+            #expect(try await h.eventually { try await h.request("/v1/models", method: .GET, key: limited.value).status == 200 })
+            let only = try await h.request("/v1/models", method: .GET, key: limited.value)
+            let limitedIDs = ((only.json["data"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+            #expect(limitedIDs == ["slow"])
+        }
+    }
+
+    @Test("A relayed request runs no database statement")
+    func noQueryOnHotPath() async throws {
+        try await RelayHarness.with(tune: { c in
+            c.reloadIntervalMillis = 60_000
+            c.usageFlushMillis = 60_000
+        }) { h in
+            _ = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
+            let before = h.runtime.database.statements.count
+            for _ in 0..<20 {
+                #expect(try await h.request("/v1/chat/completions", body: RelayHarness.chat()).status == 200)
+                #expect(try await h.request("/v1/chat/completions", body: RelayHarness.chat(stream: true)).status == 200)
+            }
+            #expect(h.runtime.database.statements.count == before)
+            #expect(h.services.writer.backlog == 41)
+        }
+    }
+}

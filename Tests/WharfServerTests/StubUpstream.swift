@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A stand-in for an OpenAI-compatible provider, speaking its protocol byte for byte, with fault modes chosen by the
+/// requested model name:
+/// - `fail-500`, `fail-429`: an error status whose body echoes the prompt (as some providers do);
+/// - `reject-400`: a 400 whose message echoes the prompt;
+/// - `timeout`: waits longer than the gateway's read timeout before answering;
+/// - `cut`: a stream that stops after two content chunks without `[DONE]`;
+/// - `slow`: a stream with 300 ms between chunks;
+/// - `malformed`: a 200 whose body is not JSON;
+/// - anything else: a normal answer with usage 12 prompt / 5 completion tokens (2 cached).
+struct StubUpstream {
+    /// What the stub received.
+    final class Log: Sendable {
+        struct Entry: Sendable {
+            var path: String
+            var authorization: String?
+            var body: String
+        }
+        let entries = Mutex<[Entry]>([])
+        let abortedStreams = Atomic<Int>(0)
+        let completedStreams = Atomic<Int>(0)
+        var all: [Entry] { entries.withLock { $0 } }
+    }
+
+    static let usageJSON = #"{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":2}}"#
+
+    static func chunk(_ model: String, _ delta: String, finish: String? = nil) -> String {
+        let f = finish.map { "\"\($0)\"" } ?? "null"
+        return
+            "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"\(model)\",\"choices\":[{\"index\":0,\"delta\":\(delta),\"finish_reason\":\(f)}]}\n\n"
+    }
+
+    static func streamEvents(model: String, includeUsage: Bool) -> [String] {
+        var events = [
+            chunk(model, #"{"role":"assistant","content":""}"#), chunk(model, #"{"content":"Hello"}"#),
+            chunk(model, #"{"content":" from"}"#), chunk(model, #"{"content":" stub"}"#), chunk(model, "{}", finish: "stop"),
+        ]
+        if includeUsage {
+            events.append(
+                "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"\(model)\",\"choices\":[],\"usage\":\(usageJSON)}\n\n"
+            )
+        }
+        events.append("data: [DONE]\n\n")
+        return events
+    }
+
+    static func router(log: Log) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("v1/chat/completions") { request, context -> Response in
+            let buffer = try await request.body.collect(upTo: 1 << 24)
+            let text = String(buffer: buffer)
+            log.entries.withLock {
+                $0.append(.init(path: "/v1/chat/completions", authorization: request.headers[.authorization], body: text))
+            }
+            let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+            let model = json["model"] as? String ?? ""
+            let stream = json["stream"] as? Bool ?? false
+            let includeUsage = ((json["stream_options"] as? [String: Any])?["include_usage"] as? Bool) ?? false
+            let prompt = ((json["messages"] as? [[String: Any]])?.first?["content"] as? String) ?? ""
+            func error(_ status: HTTPResponse.Status, _ type: String) -> Response {
+                let body = #"{"error":{"message":"Upstream failed while reading: \#(prompt) at http://10.9.8.7/internal","type":"\#(type)","code":"\#(type)_code"}}"#
+                return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            }
+            switch model {
+            case "fail-500": return error(.internalServerError, "server_error")
+            case "fail-429": return error(.tooManyRequests, "rate_limit_error")
+            case "reject-400": return error(.badRequest, "invalid_request_error")
+            case "timeout":
+                try await Task.sleep(for: .seconds(3))
+            case "malformed":
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "<html>oops")))
+            default: break
+            }
+            if stream {
+                let events = streamEvents(model: model, includeUsage: includeUsage)
+                let body = ResponseBody { writer in
+                    do {
+                        for (i, event) in events.enumerated() {
+                            if model == "cut" && i == 3 { throw CancellationError() }
+                            if model == "slow" && i > 0 { try await Task.sleep(for: .milliseconds(300)) }
+                            try await writer.write(ByteBuffer(string: event))
+                        }
+                        try await writer.finish(nil)
+                        log.completedStreams.add(1, ordering: .relaxed)
+                    } catch {
+                        log.abortedStreams.add(1, ordering: .relaxed)
+                        throw error
+                    }
+                }
+                return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: body)
+            }
+            let body =
+                #"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"\#(model)","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from stub"},"finish_reason":"stop"}],"usage":\#(usageJSON)}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.post("v1/embeddings") { request, context -> Response in
+            let buffer = try await request.body.collect(upTo: 1 << 24)
+            log.entries.withLock { $0.append(.init(path: "/v1/embeddings", authorization: request.headers[.authorization], body: String(buffer: buffer))) }
+            let body = #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"e","usage":{"prompt_tokens":4,"total_tokens":4}}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        return router
+    }
+}
