@@ -209,6 +209,9 @@ def wharf(stub: StubServer, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     )  # fmt: skip
     instance.cli("price", "set", "--model", "gpt-4o-mini", "--input", "1.00", "--output", "2.00")
     instance.cli("price", "set", "--model", "text-embedding-3-small", "--input", "0.02", "--output", "0")
+    # Wharf routes only priced models: the fault models need a price to reach the stub at all.
+    for model in ("fail-500", "fail-429"):
+        instance.cli("price", "set", "--model", model, "--input", "1.00", "--output", "2.00")
 
     instance.port = free_port()
     with open(instance.log_path, "wb") as log:

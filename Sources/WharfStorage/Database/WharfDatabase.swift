@@ -70,9 +70,12 @@ public final class WharfDatabase: Sendable {
     {
         let configuration = try SQLPostgresConfiguration(url: url)
         let source = PostgresConnectionSource(sqlConfiguration: configuration)
+        // The pool's own logs repeat every failed connect with driver details; Wharf reports failures itself.
+        var poolLogger = logger
+        poolLogger.logLevel = .critical
         let pool = EventLoopGroupConnectionPool(
             source: source, maxConnectionsPerEventLoop: max(1, maxConnections / 2), requestTimeout: .seconds(30),
-            pruneInterval: .seconds(60), logger: logger, on: MultiThreadedEventLoopGroup.singleton)
+            pruneInterval: .seconds(60), logger: poolLogger, on: MultiThreadedEventLoopGroup.singleton)
         let database = WharfDatabase(
             dialect: .postgres, location: Self.redacted(url), backend: .postgres(PostgresPool(pool)), logger: logger)
         do {
@@ -99,8 +102,10 @@ public final class WharfDatabase: Sendable {
             }
         case .postgres(let box):
             let pool = box.pool
-            let connection = try await pool.requestConnection(logger: logger).get()
-            defer { pool.releaseConnection(connection, logger: logger) }
+            var quiet = logger
+            quiet.logLevel = .critical
+            let connection = try await pool.requestConnection(logger: quiet).get()
+            defer { pool.releaseConnection(connection, logger: quiet) }
             return try await body(CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements))
         }
     }

@@ -1,0 +1,134 @@
+"""The operator CLI from an operator's chair: bad input fails with one clear line and a non-zero exit,
+nothing is lost, and a server started by SIGTERM-able `wharf serve` drains its usage writer on shutdown."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import openai
+import pytest
+
+from conftest import WHARF_BIN, free_port
+
+
+def run(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    child = {k: v for k, v in os.environ.items() if not k.startswith("WHARF_")}
+    child["WHARF_DATA_DIR"] = str(data_dir)
+    child.update(env or {})
+    return subprocess.run([WHARF_BIN, *args], capture_output=True, text=True, env=child, timeout=120, cwd=data_dir.parent)
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "data"
+    assert run(d, "migrate").returncode == 0
+    assert run(d, "user", "create", "--email", "bob@example.com", "--password", "long enough pw").returncode == 0
+    assert run(d, "credit", "grant", "--user", "bob@example.com", "--amount", "2.5").returncode == 0
+    return d
+
+
+@pytest.mark.parametrize(
+    "args, env, setting",
+    [
+        (["serve", "--port", "99999"], {}, "port"),
+        (["serve", "--port", "abc"], {}, "port"),
+        (["migrate"], {"WHARF_DATABASE_URL": "mysql://nope"}, "database_url"),
+        (["migrate"], {"WHARF_DATABASE_URL": "postgres://wharf@127.0.0.1:1/none?tlsmode=disable"}, "database_url"),
+        (["serve"], {"WHARF_LOG_LEVEL": "loud"}, "log_level"),
+        (["migrate"], {"WHARF_MASTER_KEY": "not-a-key"}, "master_key"),
+    ],
+)
+def test_bad_configuration_stops_with_one_line_naming_the_setting_and_exit_2(
+    data_dir: Path, args: list[str], env: dict[str, str], setting: str
+) -> None:
+    result = run(data_dir, *args, env=env)
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert setting in lines[0]
+    assert "Traceback" not in result.stderr and "Fatal error" not in result.stderr
+
+
+def test_an_unknown_key_in_the_config_file_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    config = tmp_path / "wharf.yaml"
+    config.write_text("port: 8081\nprot: 9\n")
+    result = run(data_dir, "migrate", "--config", str(config))
+    assert result.returncode == 2
+    assert "prot" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["credit", "grant", "--user", "nobody@example.com", "--amount", "1"], "no user"),
+        (["credit", "grant", "--user", "bob@example.com", "--amount", "-1"], "negative"),
+        (["credit", "grant", "--user", "bob@example.com", "--amount", "1.0000001"], "decimal places"),
+        (["credit", "grant", "--user", "bob@example.com", "--amount", "ten"], "not a decimal"),
+        (["key", "create", "--user", "nobody@example.com"], "no user"),
+        (["channel", "add", "--name", "x", "--provider", "openai", "--base-url", "not a url", "--api-key", "k",
+          "--models", "m"], "base-url"),
+        (["channel", "add", "--name", "x", "--provider", "foo", "--base-url", "https://a.example/v1",
+          "--api-key", "k", "--models", "m"], "provider"),
+        (["price", "set", "--model", "m", "--input", "-1", "--output", "1"], "input"),
+        (["user", "create", "--email", "bob@example.com", "--password", "long enough pw"], "already exists"),
+        (["user", "create", "--email", "not-an-email", "--password", "long enough pw"], "email"),
+        (["user", "create", "--email", "c@example.com", "--password", "short"], "password"),
+    ],
+)
+def test_bad_operator_input_fails_with_one_clear_line_and_loses_nothing(
+    data_dir: Path, args: list[str], message: str
+) -> None:
+    result = run(data_dir, *args)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr
+    assert result.stdout == ""
+    balance = run(data_dir, "credit", "balance", "--user", "bob@example.com")
+    assert balance.stdout == "2.500000\n"
+    assert run(data_dir, "ledger", "verify").returncode == 0
+
+
+def test_credit_balance_prints_a_plain_decimal_alone(data_dir: Path) -> None:
+    result = run(data_dir, "credit", "balance", "--user", "BOB@example.com")
+    assert result.returncode == 0
+    assert result.stdout == "2.500000\n"
+
+
+def test_sigterm_drains_every_usage_record_before_exit(data_dir: Path, stub) -> None:  # noqa: ANN001
+    assert run(data_dir, "channel", "add", "--name", "s", "--provider", "openai-compatible", "--base-url",
+               f"http://127.0.0.1:{stub.port}/v1", "--api-key", "upstream-secret-123",
+               "--models", "gpt-4o-mini").returncode == 0
+    assert run(data_dir, "price", "set", "--model", "gpt-4o-mini", "--input", "1", "--output", "2").returncode == 0
+    key = run(data_dir, "key", "create", "--user", "bob@example.com").stdout.strip()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WHARF_")}
+    env.update({"WHARF_DATA_DIR": str(data_dir), "WHARF_USAGE_FLUSH_MS": "60000"})
+    log = open(data_dir.parent / "drain.log", "wb")
+    server = subprocess.Popen([WHARF_BIN, "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=key, max_retries=0)
+        for _ in range(5):
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        # The writer flushes only every 60 s here: what the 5 calls cost is still in memory.
+        assert run(data_dir, "credit", "balance", "--user", "bob@example.com").stdout == "2.500000\n"
+        os.kill(server.pid, signal.SIGTERM)
+        assert server.wait(timeout=20) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+        log.close()
+    after = run(data_dir, "credit", "balance", "--user", "bob@example.com").stdout.strip()
+    # 5 calls x (12 prompt x $1/M + 5 completion x $2/M) = 5 x 22 micro-units.
+    assert after == "2.499890"
+    assert run(data_dir, "ledger", "verify").returncode == 0
