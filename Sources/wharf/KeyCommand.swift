@@ -18,6 +18,7 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(help: "Comma-separated IPs or CIDR ranges the key may be used from (default: any).") var ips: String?
         @Option(help: "Spending limit of the key, e.g. 10.00.") var spendLimit: String?
         @Option(help: "Days until the key expires.") var expiresInDays: Int?
+        @Option(help: "Requests per minute the key may make (default: the server's key_rpm).") var rpm: Int?
 
         func run() async throws {
             try await operatorTask(options) { runtime in
@@ -32,6 +33,10 @@ struct KeyCommand: AsyncParsableCommand {
                         }
                         policy.allowedIPs.append(range)
                     }
+                }
+                if let rpm {
+                    guard rpm > 0 else { throw CommandFailure("--rpm must be positive") }
+                    policy.requestsPerMinute = Int64(rpm)
                 }
                 if let spendLimit { policy.spendLimit = try parseAmount(spendLimit, flag: "--spend-limit") }
                 if let days = expiresInDays {

@@ -13,12 +13,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (default 8080).") var port: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+    @Option(help: "Event-loop threads (default: one per core).") var threads: String?
 
     func run() async throws {
         var flags: [String: String] = [:]
         if let host { flags["host"] = host }
         if let port { flags["port"] = port }
         if let logLevel { flags["log_level"] = logLevel }
+        if let threads { flags["threads"] = threads }
         let config: WharfConfig
         do { config = try options.load(extraFlags: flags) } catch {
             printError(error.description)
@@ -43,7 +45,13 @@ struct Serve: AsyncParsableCommand {
                 "address": "\(config.host):\(config.port)", "database": .string(runtime.database.dialect.rawValue),
             ])
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then drain the usage writer; past
+            // `shutdown_grace_ms` the remaining work is cancelled (the writer still makes its final flush).
+            var groupConfig = ServiceGroupConfiguration(
+                services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            groupConfig.maximumGracefulShutdownDuration = .milliseconds(config.shutdownGraceMillis)
+            groupConfig.maximumCancellationDuration = .seconds(5)
+            try await ServiceGroup(configuration: groupConfig).run()
         } catch {
             printError("the server stopped: \(error)")
             await services.upstream.shutdown()

@@ -1,7 +1,24 @@
 import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// The process entry point. Before anything else runs, it sizes SwiftNIO's event-loop group (`WHARF_THREADS` or
+/// `--threads`, read here because the group is created once per process) and makes it Swift Concurrency's global
+/// executor, so a relayed request runs on the event loops that do its I/O instead of hopping between thread pools.
+@main
+enum WharfMain {
+    static func main() async {
+        let arguments = CommandLine.arguments
+        var threads = ProcessInfo.processInfo.environment["WHARF_THREADS"].flatMap { Int($0) }
+        if let i = arguments.firstIndex(of: "--threads"), i + 1 < arguments.count { threads = Int(arguments[i + 1]) }
+        if let threads, threads > 0, threads <= 256 { NIOSingletons.groupLoopCountSuggestion = threads }
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await Wharf.main()
+    }
+}
 
 /// The `wharf` command: the server and the operator tasks, all reading the same configuration.
-@main
 struct Wharf: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wharf",

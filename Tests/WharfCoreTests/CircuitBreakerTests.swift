@@ -9,7 +9,8 @@ struct CircuitBreakerTests {
         for n in 1..<threshold {
             breaker.recordFailure(now: Int64(n))
             #expect(breaker.state == .closed(consecutiveFailures: n))
-            #expect(breaker.admit(now: Int64(n)))
+            let admitted = breaker.admit(now: Int64(n))
+            #expect(admitted, "after \(n) failures")
         }
         breaker.recordFailure(now: 100)
         #expect(breaker.state == .open(until: 1_100))
@@ -26,7 +27,8 @@ struct CircuitBreakerTests {
         breaker.recordFailure(now: 2)
         breaker.recordFailure(now: 3)
         #expect(breaker.state == .closed(consecutiveFailures: 2))
-        #expect(breaker.admit(now: 3))
+        let admitted = breaker.admit(now: 3)
+        #expect(admitted)
     }
 
     /// A breaker with threshold 2 and cool-down 1000 ms, opened at t=500 (open until 1500).
@@ -42,7 +44,8 @@ struct CircuitBreakerTests {
         var breaker = Self.opened()
         for now in [500, 501, 1_000, 1_499] as [Int64] {
             #expect(!breaker.wouldAdmit(now: now), "t=\(now)")
-            #expect(!breaker.admit(now: now), "t=\(now)")
+            let admitted = breaker.admit(now: now)
+            #expect(!admitted, "t=\(now)")
         }
         #expect(breaker.state == .open(until: 1_500))
     }
@@ -52,35 +55,50 @@ struct CircuitBreakerTests {
         var breaker = Self.opened()
         #expect(breaker.wouldAdmit(now: 1_500))
         #expect(breaker.state == .open(until: 1_500), "wouldAdmit must not change state")
-        #expect(breaker.admit(now: 1_500))
+        let probe = breaker.admit(now: 1_500)
+        #expect(probe)
         #expect(breaker.state == .halfOpen)
         #expect(breaker.label == "half-open")
-        for now in [1_500, 1_501, 10_000, 1_000_000] as [Int64] {
-            #expect(!breaker.admit(now: now), "t=\(now)")
+        for now in [1_500, 1_501, 2_499] as [Int64] {
+            let admitted = breaker.admit(now: now)
+            #expect(!admitted, "t=\(now)")
             #expect(!breaker.wouldAdmit(now: now), "t=\(now)")
         }
+    }
+
+    @Test("A probe whose outcome never comes back is replaced by another after a cool-down")
+    func lostProbeReplaced() {
+        var breaker = Self.opened()
+        let probe = breaker.admit(now: 1_500)
+        #expect(probe)
+        let replacement = breaker.admit(now: 2_500)
+        #expect(replacement)
+        let extra = breaker.admit(now: 2_501)
+        #expect(!extra)
+        #expect(breaker.state == .halfOpen)
     }
 
     @Test("A successful probe closes the circuit")
     func probeSuccessCloses() {
         var breaker = Self.opened()
-        #expect(breaker.admit(now: 2_000))
+        let probe = breaker.admit(now: 2_000)
+        #expect(probe)
         breaker.recordSuccess()
         #expect(breaker.state == .closed(consecutiveFailures: 0))
         #expect(breaker.label == "closed")
-        #expect(breaker.admit(now: 2_001))
-        #expect(breaker.admit(now: 2_002))
+        let next = [breaker.admit(now: 2_001), breaker.admit(now: 2_002)]
+        #expect(next == [true, true])
     }
 
     @Test("A failed probe opens the circuit again for a full cool-down")
     func probeFailureReopens() {
         var breaker = Self.opened()
-        #expect(breaker.admit(now: 2_000))
+        let probe = breaker.admit(now: 2_000)
+        #expect(probe)
         breaker.recordFailure(now: 2_100)
         #expect(breaker.state == .open(until: 3_100))
-        #expect(!breaker.admit(now: 3_099))
-        #expect(breaker.admit(now: 3_100))
-        #expect(!breaker.admit(now: 3_100))
+        let next = [breaker.admit(now: 3_099), breaker.admit(now: 3_100), breaker.admit(now: 3_100)]
+        #expect(next == [false, true, false])
     }
 
     @Test("A threshold below one is treated as one")
@@ -97,6 +115,7 @@ struct CircuitBreakerTests {
         #expect(breaker.state == .closed(consecutiveFailures: 0))
         #expect(breaker.failureThreshold == 5)
         #expect(breaker.cooldownMillis == 30_000)
-        #expect(breaker.admit(now: 0))
+        let admitted = breaker.admit(now: 0)
+        #expect(admitted)
     }
 }

@@ -24,15 +24,14 @@ struct ClientAddressTests {
         #expect(ClientAddress.stored(address, mode: mode) == expected)
     }
 
-    @Test("Truncation never keeps the host part of an address", arguments: ["10.20.30.40", "10.20.30.41", "10.20.30.255"])
+    @Test(
+        "Truncation never keeps the host part of an address", arguments: ["10.20.30.40", "10.20.30.41", "10.20.30.255"])
     func truncationDropsHost(address: String) {
         #expect(ClientAddress.stored(address, mode: "truncated") == "10.20.30.0/24")
     }
 
     @Test("An IPv4 client seen through a dual-stack socket is truncated like an IPv4 client")
     func mappedIPv4() {
-        withKnownIssue("::ffff:a.b.c.d is truncated to /48, which keeps nothing but zeros") {
-            #expect(ClientAddress.stored("::ffff:203.0.113.77", mode: "truncated") == "203.0.113.0/24")
-        }
+        #expect(ClientAddress.stored("::ffff:203.0.113.77", mode: "truncated") == "203.0.113.0/24")
     }
 }

@@ -7,7 +7,8 @@ struct DataMapTests {
     @Test("Table names are unique")
     func uniqueTables() {
         let names = DataMap.tables.map(\.name)
-        #expect(Set(names).count == names.count, "duplicates: \(names.filter { n in names.filter { $0 == n }.count > 1 })")
+        #expect(
+            Set(names).count == names.count, "duplicates: \(names.filter { n in names.filter { $0 == n }.count > 1 })")
         #expect(!names.isEmpty)
     }
 

@@ -44,8 +44,6 @@ struct EmailAddressTests {
         let upper = try #require(EmailAddress("User@Example.com"))
         let lower = try #require(EmailAddress("user@example.com"))
         #expect(upper.normalized == lower.normalized)
-        withKnownIssue("EmailAddress's doc says 'compared case-insensitively' but == compares the typed value") {
-            #expect(upper == lower)
-        }
+        #expect(upper == lower)
     }
 }

@@ -51,6 +51,11 @@ struct IPRangeTests {
         #expect(IPRange(text) == nil)
     }
 
+    @Test("A sign is not a digit in an address or a prefix length", arguments: ["+1.2.3.4", "1.2.3.4/+8", "+1::"])
+    func refusesSigns(text: String) {
+        #expect(IPRange(text) == nil)
+    }
+
     @Test(
         "A range contains exactly the addresses of its network",
         arguments: [

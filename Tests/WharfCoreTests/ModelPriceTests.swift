@@ -32,7 +32,9 @@ struct ModelPriceTests {
         Case(
             "whole micro-units need no rounding", input: 2_500_000, output: 10_000_000,
             prompt: 1_000, completion: 500, expected: 7_500),
-        Case("a tenth of a micro-unit rounds up to one", input: 100_000, output: 0, prompt: 1, completion: 0, expected: 1),
+        Case(
+            "a tenth of a micro-unit rounds up to one", input: 100_000, output: 0, prompt: 1, completion: 0, expected: 1
+        ),
         Case(
             "two half micro-units round once on the total, not per part", input: 500_000, output: 500_000,
             prompt: 1, completion: 1, expected: 1),
@@ -98,7 +100,8 @@ struct ModelPriceTests {
 
     @Test(
         "A request never costs more than one micro-unit above its exact price, nor less",
-        arguments: [(333_333, 777_777, 111_111), (1, 3, 0), (2_500_000, 10_000_000, 1_250_000)] as [(Int64, Int64, Int64)]
+        arguments: [(333_333, 777_777, 111_111), (1, 3, 0), (2_500_000, 10_000_000, 1_250_000)]
+            as [(Int64, Int64, Int64)]
     )
     func costIsWithinOneMicroOfExact(input: Int64, output: Int64, cached: Int64) {
         let price = ModelPrice(
@@ -127,9 +130,14 @@ struct ModelPriceTests {
         // its whole prompt at the input price.
         let price = ModelPrice(inputPerMillion: Money(micros: 1_000_000), outputPerMillion: .zero)
         let usage = TokenUsage(promptTokens: 10, completionTokens: 0, cachedTokens: -5)
-        withKnownIssue("ModelPrice.cost computes uncached as promptTokens - cachedTokens without clamping cached at 0") {
-            #expect(price.cost(of: usage).micros == 10)
-        }
+        #expect(price.cost(of: usage).micros == 10)
+    }
+
+    @Test("Hostile upstream counts cannot overflow the cost computation")
+    func hostileCountsDoNotTrap() {
+        let price = ModelPrice(inputPerMillion: Money(micros: 1_000_000), outputPerMillion: .zero)
+        let usage = TokenUsage(promptTokens: Int64.max, completionTokens: 0, cachedTokens: -1)
+        #expect(price.cost(of: usage).micros == Int64.max)
     }
 
     @Test("TokenUsage.zero has no tokens")

@@ -28,8 +28,10 @@ struct MoneyTests {
 
     @Test(
         "Text that is not a plain decimal is rejected as invalid",
-        arguments: ["1e3", "abc", "", " ", "1,000", "-", "+", ".", "-.", "1.2.3", "--1", "+-1", "1 000", "0x10",
-            "١٢", "12.5€", "$12", "1.-5", "Infinity", "NaN"]
+        arguments: [
+            "1e3", "abc", "", " ", "1,000", "-", "+", ".", "-.", "1.2.3", "--1", "+-1", "1 000", "0x10",
+            "١٢", "12.5€", "$12", "1.-5", "Infinity", "NaN",
+        ]
     )
     func rejectsNonDecimal(text: String) {
         #expect(throws: MoneyError.invalid(text)) { try Money(parsing: text) }

@@ -94,8 +94,10 @@ struct RelayRequestBodyTests {
 
     @Test(
         "A model that is not a non-empty string is refused",
-        arguments: [#"{"model":5}"#, #"{"model":""}"#, #"{"model":null}"#, #"{"model":["a"]}"#, #"{"model":{}}"#,
-            #"{"model":true}"#, #"{"model":"\ud800"}"#]
+        arguments: [
+            #"{"model":5}"#, #"{"model":""}"#, #"{"model":null}"#, #"{"model":["a"]}"#, #"{"model":{}}"#,
+            #"{"model":true}"#, #"{"model":"\ud800"}"#,
+        ]
     )
     func nonStringModel(text: String) {
         #expect(throws: RelayRequestError.invalidField("model", "must be a non-empty string")) {
@@ -105,8 +107,10 @@ struct RelayRequestBodyTests {
 
     @Test(
         "A stream member that is not a boolean is refused",
-        arguments: [#"{"model":"m","stream":"yes"}"#, #"{"model":"m","stream":1}"#, #"{"model":"m","stream":{}}"#,
-            #"{"model":"m","stream":"true"}"#]
+        arguments: [
+            #"{"model":"m","stream":"yes"}"#, #"{"model":"m","stream":1}"#, #"{"model":"m","stream":{}}"#,
+            #"{"model":"m","stream":"true"}"#,
+        ]
     )
     func streamNotBool(text: String) {
         #expect(throws: RelayRequestError.invalidField("stream", "must be true or false")) { try Self.body(text) }

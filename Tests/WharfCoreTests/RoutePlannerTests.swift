@@ -44,7 +44,8 @@ struct RoutePlannerTests {
         return counts.mapValues { Double($0) / Double(runs) }
     }
 
-    @Test("Inside a tier, a channel with weight 3 against weight 1 comes first three times in four", arguments: [1, 42])
+    @Test(
+        "Inside a tier, a channel with weight 3 against weight 1 comes first three times in four", arguments: [1, 42])
     func weightedShare(seed: UInt64) {
         let candidates = [Candidate(name: "a", priority: 0, weight: 3), Candidate(name: "b", priority: 0, weight: 1)]
         let shares = Self.firstPlaceShares(candidates, runs: 10_000, seed: seed)

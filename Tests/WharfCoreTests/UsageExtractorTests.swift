@@ -58,7 +58,8 @@ struct UsageExtractorTests {
             UsageExtractor.decode(Array(#"{"prompt_tokens":4}"#.utf8))
                 == TokenUsage(promptTokens: 4, completionTokens: 0, cachedTokens: 0))
         #expect(
-            UsageExtractor.decode(Array(#"{"prompt_tokens":4,"completion_tokens":1,"prompt_tokens_details":null}"#.utf8))
+            UsageExtractor.decode(
+                Array(#"{"prompt_tokens":4,"completion_tokens":1,"prompt_tokens_details":null}"#.utf8))
                 == TokenUsage(promptTokens: 4, completionTokens: 1, cachedTokens: 0))
         #expect(UsageExtractor.decode(Array("nope".utf8)) == nil)
     }
@@ -67,6 +68,7 @@ struct UsageExtractorTests {
     func chatNamesFirst() {
         let object = #"{"prompt_tokens":1,"input_tokens":100,"completion_tokens":2,"output_tokens":200}"#
         #expect(
-            UsageExtractor.decode(Array(object.utf8)) == TokenUsage(promptTokens: 1, completionTokens: 2, cachedTokens: 0))
+            UsageExtractor.decode(Array(object.utf8))
+                == TokenUsage(promptTokens: 1, completionTokens: 2, cachedTokens: 0))
     }
 }

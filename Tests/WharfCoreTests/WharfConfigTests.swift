@@ -24,6 +24,7 @@ struct WharfConfigTests {
         #expect(config.breakerFailures == 5)
         #expect(config.breakerCooldownMillis == 30_000)
         #expect(config.clientIPMode == "truncated")
+        #expect(config.threads == 0)
         #expect(config.sqlitePath == "./wharf-data/wharf.sqlite")
     }
 
@@ -71,11 +72,12 @@ struct WharfConfigTests {
             "upstream_connect_timeout_ms": "100", "upstream_read_timeout_ms": "3600000", "breaker_failures": "1000",
             "breaker_cooldown_ms": "3600000", "default_max_output_tokens": "1", "usage_flush_ms": "60000",
             "usage_flush_rows": "100000", "client_ip_mode": "full", "reload_interval_ms": "50",
-            "shutdown_grace_ms": "600000",
+            "shutdown_grace_ms": "600000", "threads": "256", "key_rpm": "600",
         ]
         #expect(Set(file.keys) == Set(WharfConfig.keys).subtracting(["config"]))
         let c = try Self.resolve(file: file)
         #expect(c.host == "wharf.internal")
+        #expect(c.keyRequestsPerMinute == 600)
         #expect(c.port == 9000)
         #expect(c.dataDir == "/d")
         #expect(c.databaseURL == "postgres://u@db/wharf")
@@ -93,6 +95,7 @@ struct WharfConfigTests {
         #expect(c.clientIPMode == "full")
         #expect(c.reloadIntervalMillis == 50)
         #expect(c.shutdownGraceMillis == 600_000)
+        #expect(c.threads == 256)
     }
 
     @Test("Every setting is also read from its WHARF_ environment variable")
@@ -147,6 +150,7 @@ struct WharfConfigTests {
             ("max_attempts", "11"), ("max_body_bytes", "1023"), ("breaker_failures", "0"), ("usage_flush_ms", "0"),
             ("reload_interval_ms", "49"), ("shutdown_grace_ms", "600001"), ("default_max_output_tokens", "0"),
             ("upstream_connect_timeout_ms", "99"), ("usage_flush_rows", "100001"), ("breaker_cooldown_ms", "-1"),
+            ("threads", "257"),
         ]
     )
     func rangeChecks(key: String, value: String) {

@@ -3,7 +3,8 @@ import WharfCore
 
 @Suite("Identifiers")
 struct WharfIDTests {
-    @Test("An identifier is its type prefix, an underscore and 20 base-36 characters", arguments: ["usr", "key", "chn"])
+    @Test(
+        "An identifier is its type prefix, an underscore and 20 base-36 characters", arguments: ["usr", "key", "chn"])
     func shape(prefix: String) {
         let id = WharfID.make(prefix)
         #expect(id.hasPrefix(prefix + "_"))

@@ -131,6 +131,34 @@ struct RelayFaultTests {
         }
     }
 
+    @Test("A 200 from upstream whose body is not JSON is a gateway error, and free")
+    func malformedUpstreamAnswer() async throws {
+        try await RelayHarness.with { h in
+            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat(model: "malformed"))
+            #expect(answer.status == 502)
+            #expect(!answer.body.contains("oops"))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance))
+            #expect(try await h.store.usageRecords(userID: h.user.id).first?.status == "upstream_malformed")
+        }
+    }
+
+    @Test("A key over its requests-per-minute limit gets 429 rate_limit_exceeded, other keys are unaffected")
+    func perKeyRateLimit() async throws {
+        try await RelayHarness.with { h in
+            let (_, limited) = try await h.store.createKey(
+                userID: h.user.id, name: "rl", policy: KeyPolicy(requestsPerMinute: 3))
+            #expect(try await h.eventually { try await h.request("/v1/models", method: .GET, key: limited.value).status == 200 })
+            var statuses: [Int] = []
+            for _ in 0..<4 {
+                statuses.append(try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: limited.value).status)
+            }
+            #expect(statuses == [200, 200, 200, 429])
+            let over = try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: limited.value)
+            #expect(over.errorCode == "rate_limit_exceeded")
+            #expect(try await h.request("/v1/chat/completions", body: RelayHarness.chat()).status == 200)
+        }
+    }
+
     @Test("A revoked key stops working within 2 seconds")
     func revokedKeyStops() async throws {
         try await RelayHarness.with { h in

@@ -19,4 +19,9 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { value }
+
+    /// Addresses are equal when their normalized forms are.
+    public static func == (lhs: EmailAddress, rhs: EmailAddress) -> Bool { lhs.normalized == rhs.normalized }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(normalized) }
 }

@@ -35,6 +35,10 @@ public struct WharfConfig: Sendable, Equatable {
     public var clientIPMode = "truncated"
     /// How often a server checks for configuration changes.
     public var reloadIntervalMillis: Int64 = 1000
+    /// Requests per minute per key for keys without their own limit (0: unlimited).
+    public var keyRequestsPerMinute: Int64 = 0
+    /// Event-loop threads for HTTP (0: one per core).
+    public var threads = 0
     /// Grace period for in-flight requests at shutdown.
     public var shutdownGraceMillis: Int64 = 10_000
 
@@ -46,7 +50,7 @@ public struct WharfConfig: Sendable, Equatable {
         "host", "port", "data_dir", "database_url", "master_key", "log_level", "max_body_bytes", "max_attempts",
         "upstream_connect_timeout_ms", "upstream_read_timeout_ms", "breaker_failures", "breaker_cooldown_ms",
         "default_max_output_tokens", "usage_flush_ms", "usage_flush_rows", "client_ip_mode", "reload_interval_ms",
-        "shutdown_grace_ms", "config",
+        "shutdown_grace_ms", "threads", "key_rpm", "config",
     ]
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
@@ -112,6 +116,8 @@ public struct WharfConfig: Sendable, Equatable {
         }
         if let v = try int("reload_interval_ms", 50...60_000) { c.reloadIntervalMillis = Int64(v) }
         if let v = try int("shutdown_grace_ms", 0...600_000) { c.shutdownGraceMillis = Int64(v) }
+        if let v = try int("threads", 0...256) { c.threads = v }
+        if let v = try int("key_rpm", 0...10_000_000) { c.keyRequestsPerMinute = Int64(v) }
         return c
     }
 

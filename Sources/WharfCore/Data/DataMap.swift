@@ -120,6 +120,7 @@ public enum DataMap {
                 ("allowed_models", false, "models the key may call"),
                 ("allowed_ips", false, "client networks the key may be used from"),
                 ("spend_limit", false, "maximum spend of the key"),
+                ("rate_limit_rpm", false, "requests per minute the key may make"),
                 ("spent", false, "spend so far"),
                 ("created_at", false, "when the key was made"),
                 ("last_used_at", false, "last request with the key"),

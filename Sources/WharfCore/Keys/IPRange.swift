@@ -14,7 +14,8 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
         let bits = bytes.count * 8
         var length = bits
         if parts.count == 2 {
-            guard let l = Int(parts[1]), (0...bits).contains(l) else { return nil }
+            guard parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let l = Int(parts[1]), (0...bits).contains(l)
+            else { return nil }
             length = l
         }
         network = IPRange.mask(bytes, length)
@@ -58,7 +59,10 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
         guard parts.count == 4 else { return nil }
         var out: [UInt8] = []
         for p in parts {
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy(\.isASCII), let v = UInt8(p) else { return nil }
+            // Digits only: no sign, and no leading zero (inet_aton would read "010" as octal).
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), p == "0" || p.first != "0",
+                let v = UInt8(p)
+            else { return nil }
             out.append(v)
         }
         return out
@@ -78,7 +82,8 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
                     out.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
                     out.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
                 } else {
-                    guard !item.isEmpty, item.count <= 4, let v = UInt16(item, radix: 16) else { return nil }
+                    guard !item.isEmpty, item.count <= 4, item.allSatisfy(\.isHexDigit), let v = UInt16(item, radix: 16)
+                    else { return nil }
                     out.append(v)
                 }
             }

@@ -8,16 +8,19 @@ public struct KeyPolicy: Hashable, Sendable {
     public var spendLimit: Money?
     /// Expiry in Unix milliseconds; nil means never.
     public var expiresAtMillis: Int64?
+    /// Requests per minute the key may make; nil means the server's default.
+    public var requestsPerMinute: Int64?
 
     /// Creates a policy.
     public init(
         allowedModels: Set<String> = [], allowedIPs: [IPRange] = [], spendLimit: Money? = nil,
-        expiresAtMillis: Int64? = nil
+        expiresAtMillis: Int64? = nil, requestsPerMinute: Int64? = nil
     ) {
         self.allowedModels = allowedModels
         self.allowedIPs = allowedIPs
         self.spendLimit = spendLimit
         self.expiresAtMillis = expiresAtMillis
+        self.requestsPerMinute = requestsPerMinute
     }
 
     /// Whether the key has expired at `nowMillis`.

@@ -23,8 +23,10 @@ public struct ModelPrice: Hashable, Sendable {
     ///
     /// Saturates at `Int64.max` micros instead of overflowing.
     public func cost(of usage: TokenUsage) -> Money {
-        let uncached = max(0, usage.promptTokens - usage.cachedTokens)
-        let cached = min(max(0, usage.cachedTokens), max(0, usage.promptTokens))
+        // Counts come from upstream JSON: clamp them before any arithmetic (no overflow, no negative charge).
+        let prompt = max(0, usage.promptTokens)
+        let cached = min(max(0, usage.cachedTokens), prompt)
+        let uncached = prompt - cached
         let numerator =
             Int128(uncached) * Int128(inputPerMillion.micros)
             + Int128(cached) * Int128(cachedInputPerMillion.micros)

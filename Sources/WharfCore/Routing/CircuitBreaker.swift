@@ -12,6 +12,8 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     public private(set) var state: State = .closed(consecutiveFailures: 0)
+    /// When the current probe was admitted; a probe whose outcome never comes back is replaced after a cool-down.
+    private var probeAdmittedAt: Int64 = 0
     public let failureThreshold: Int
     public let cooldownMillis: Int64
 
@@ -25,10 +27,14 @@ public struct CircuitBreaker: Sendable, Equatable {
     public mutating func admit(now: Int64) -> Bool {
         switch state {
         case .closed: return true
-        case .halfOpen: return false
+        case .halfOpen:
+            guard now >= probeAdmittedAt + cooldownMillis else { return false }
+            probeAdmittedAt = now
+            return true
         case .open(let until):
             guard now >= until else { return false }
             state = .halfOpen
+            probeAdmittedAt = now
             return true
         }
     }
@@ -37,7 +43,7 @@ public struct CircuitBreaker: Sendable, Equatable {
     public func wouldAdmit(now: Int64) -> Bool {
         switch state {
         case .closed: true
-        case .halfOpen: false
+        case .halfOpen: now >= probeAdmittedAt + cooldownMillis
         case .open(let until): now >= until
         }
     }

@@ -109,6 +109,8 @@ public struct SSEStreamMeter: Sendable {
 
     private static let doneMarker = Array("[DONE]".utf8)
     private static let usageKey = Array("\"usage\"".utf8)
+    private static let responsesType = Array("\"type\":\"response.".utf8)
+    private static let deltaType = Array(".delta\"".utf8)
     private static let textKeys = ["\"content\":\"", "\"reasoning_content\":\"", "\"arguments\":\"", "\"text\":\"",
         "\"delta\":\""].map { Array($0.utf8) }
 
@@ -119,7 +121,12 @@ public struct SSEStreamMeter: Sendable {
         }
         sawData = true
         let bytes = Array(payload)
-        deliveredTextBytes += Self.textBytes(in: bytes)
+        // Responses-API events repeat the whole text in their `.done` and `response.completed` events: count
+        // only the deltas there.
+        let isResponsesEvent = Self.contains(bytes, Self.responsesType)
+        if !isResponsesEvent || Self.contains(bytes, Self.deltaType) {
+            deliveredTextBytes += Self.textBytes(in: bytes)
+        }
         guard Self.contains(bytes, Self.usageKey), let scanner = try? JSONObjectScanner(bytes) else { return true }
         if let type = scanner.range(of: "type"), bytes[type].elementsEqual("\"response.completed\"".utf8) {
             sawDone = true

@@ -1,18 +1,6 @@
-import Foundation
-
 /// Reads the `usage` object of a provider response (OpenAI chat/completions/embeddings and responses shapes)
-/// without decoding the rest of the body.
+/// without decoding the rest of the body, and without a JSON decoder (this runs once per relayed request).
 public enum UsageExtractor {
-    struct Wire: Decodable {
-        struct Details: Decodable { var cached_tokens: Int64? }
-        var prompt_tokens: Int64?
-        var completion_tokens: Int64?
-        var input_tokens: Int64?
-        var output_tokens: Int64?
-        var prompt_tokens_details: Details?
-        var input_tokens_details: Details?
-    }
-
     /// The usage of a whole JSON body whose top level (or whose `response` member) holds `usage`.
     public static func usage(inBody bytes: [UInt8]) -> TokenUsage? {
         guard let scanner = try? JSONObjectScanner(bytes) else { return nil }
@@ -30,12 +18,24 @@ public enum UsageExtractor {
         return nil
     }
 
-    /// Decodes one usage object.
+    /// Decodes one usage object; nil when it holds no token count at all.
     public static func decode(_ object: [UInt8]) -> TokenUsage? {
-        guard let w = try? JSONDecoder().decode(Wire.self, from: Data(object)) else { return nil }
-        let prompt = w.prompt_tokens ?? w.input_tokens ?? 0
-        let completion = w.completion_tokens ?? w.output_tokens ?? 0
-        let cached = w.prompt_tokens_details?.cached_tokens ?? w.input_tokens_details?.cached_tokens ?? 0
-        return TokenUsage(promptTokens: prompt, completionTokens: completion, cachedTokens: cached)
+        guard let scanner = try? JSONObjectScanner(object) else { return nil }
+        func count(_ key: String, in bytes: [UInt8], _ s: JSONObjectScanner) -> Int64? {
+            guard let r = s.range(of: key), let text = String(validating: bytes[r], as: UTF8.self) else { return nil }
+            return Int64(text)
+        }
+        func cached(_ key: String) -> Int64? {
+            guard let r = scanner.range(of: key), object[r.lowerBound] == UInt8(ascii: "{") else { return nil }
+            let inner = Array(object[r])
+            guard let s = try? JSONObjectScanner(inner) else { return nil }
+            return count("cached_tokens", in: inner, s)
+        }
+        let prompt = count("prompt_tokens", in: object, scanner) ?? count("input_tokens", in: object, scanner)
+        let completion = count("completion_tokens", in: object, scanner) ?? count("output_tokens", in: object, scanner)
+        guard prompt != nil || completion != nil else { return nil }
+        return TokenUsage(
+            promptTokens: prompt ?? 0, completionTokens: completion ?? 0,
+            cachedTokens: cached("prompt_tokens_details") ?? cached("input_tokens_details") ?? 0)
     }
 }

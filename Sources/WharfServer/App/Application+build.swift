@@ -61,6 +61,8 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "wharf"),
         services: [writer, watcher],
+        // The process-wide NIO group, sized at start (see `threads`), shared with the upstream HTTP client.
+        eventLoopGroupProvider: .singleton,
         logger: logger)
     return (app, services)
 }

@@ -19,6 +19,15 @@ extension RelayController {
             throw Self.clientError(for: UpstreamError.allFailed(attempts: answer.attempts, lastStatus: nil))
         }
         let bytes = Array(buffer.readableBytesView)
+        // A 200 whose body is not a JSON object is an upstream failure, not an answer to charge for.
+        guard (try? JSONObjectScanner(bytes)) != nil else {
+            meta.reservation.release()
+            upstream.health.record(
+                meta.channelID, success: false, latencyMillis: clock.monotonicMillis() - answer.startedAt,
+                now: clock.monotonicMillis())
+            finish(meta, usage: .zero, cost: .zero, firstByte: nil, status: "upstream_malformed", stream: false)
+            throw Self.clientError(for: UpstreamError.allFailed(attempts: answer.attempts, lastStatus: 200))
+        }
         let usage =
             UsageExtractor.usage(inBody: bytes)
             ?? TokenUsage(

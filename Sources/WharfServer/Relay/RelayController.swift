@@ -24,6 +24,7 @@ public struct RelayController: Sendable {
     let book: BalanceBook
     let upstream: UpstreamClient
     let writer: UsageWriter
+    let limiter: RateLimiter
     let config: WharfConfig
     let clock: WharfClock
     let logger: Logger
@@ -37,6 +38,7 @@ public struct RelayController: Sendable {
         self.book = book
         self.upstream = upstream
         self.writer = writer
+        self.limiter = RateLimiter(defaultPerMinute: config.keyRequestsPerMinute)
         self.config = config
         self.clock = clock
         self.logger = logger
@@ -125,6 +127,13 @@ public struct RelayController: Sendable {
         let started = clock.monotonicMillis()
         let snapshot = snapshots.snapshot
         let key = try authenticate(request, context, snapshot)
+        let admitted = limiter.admit(keyID: key.id, perMinute: key.policy.requestsPerMinute, now: clock.monotonicMillis())
+        guard admitted.allowed else {
+            throw OpenAIError(
+                .tooManyRequests,
+                "Rate limit reached for this API key; retry in \(admitted.retryAfterSeconds) s.",
+                type: "requests", code: "rate_limit_exceeded")
+        }
         let body = try await readBody(request)
         let model = body.model
         guard key.policy.allows(model: model) else {

@@ -20,6 +20,8 @@ public final class UsageWriter: Service, Sendable {
     let logger: Logger
     let queue = Mutex<[Item]>([])
     let reloadRequested = Atomic<Bool>(false)
+    /// One flush or reload at a time, so a caller of `flush()` returns only once everything queued before is stored.
+    let gate = SerialGate()
 
     /// Creates a writer.
     public init(store: WharfStore, book: BalanceBook, flushMillis: Int64, maxRows: Int, logger: Logger) {
@@ -51,8 +53,14 @@ public final class UsageWriter: Service, Sendable {
         logger.info("usage writer drained")
     }
 
-    /// Writes everything queued now.
+    /// Writes everything queued now (waiting for a flush already under way).
     public func flush() async {
+        await gate.acquire()
+        await flushUnlocked()
+        await gate.release()
+    }
+
+    func flushUnlocked() async {
         while true {
             let batch = queue.withLock { q -> [Item] in
                 let n = min(q.count, maxRows)
@@ -77,6 +85,12 @@ public final class UsageWriter: Service, Sendable {
 
     /// Reads balances and key spends from the database into the book.
     public func reloadBalances() async {
+        await gate.acquire()
+        await reloadUnlocked()
+        await gate.release()
+    }
+
+    func reloadUnlocked() async {
         do {
             let balances = try await store.allBalances()
             let keys = try await store.activeKeys()

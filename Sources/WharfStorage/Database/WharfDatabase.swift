@@ -158,12 +158,16 @@ public final class StatementCounter: Sendable {
     func increment() { value.add(1, ordering: .relaxed) }
 }
 
-/// Serialises async work without blocking a thread: the SQLite connection is used by one task at a time.
-actor SerialGate {
+/// Serialises async work without blocking a thread (FIFO): the SQLite connection, the usage writer's flushes.
+public actor SerialGate {
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func acquire() async {
+    /// Creates an open gate.
+    public init() {}
+
+    /// Waits for the gate, then holds it.
+    public func acquire() async {
         if !busy {
             busy = true
             return
@@ -171,7 +175,8 @@ actor SerialGate {
         await withCheckedContinuation { waiters.append($0) }
     }
 
-    func release() {
+    /// Lets the next waiter through.
+    public func release() {
         if waiters.isEmpty {
             busy = false
         } else {

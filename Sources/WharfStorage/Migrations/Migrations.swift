@@ -151,6 +151,10 @@ public enum Migrations {
                 )
                 """,
             ]
-        )
+        ),
+        Migration(
+            version: 2, name: "per-key rate limit",
+            statements: ["ALTER TABLE api_keys ADD COLUMN rate_limit_rpm BIGINT"]
+        ),
     ]
 }

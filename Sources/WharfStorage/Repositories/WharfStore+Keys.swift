@@ -30,12 +30,12 @@ extension WharfStore {
             try await db.raw(
                 """
                 INSERT INTO api_keys (id, user_id, name, key_hash, display_prefix, status, expires_at, allowed_models,
-                    allowed_ips, spend_limit, spent, created_at)
+                    allowed_ips, spend_limit, rate_limit_rpm, spent, created_at)
                 VALUES (\(bind: record.id), \(bind: userID), \(bind: name), \(bind: record.keyHash),
                     \(bind: record.displayPrefix), 'active', \(bind: policy.expiresAtMillis),
                     \(bind: JSONColumn.encode(policy.allowedModels.sorted())),
                     \(bind: JSONColumn.encode(policy.allowedIPs.map(\.description))),
-                    \(bind: policy.spendLimit?.micros), 0, \(bind: record.createdAt))
+                    \(bind: policy.spendLimit?.micros), \(bind: policy.requestsPerMinute), 0, \(bind: record.createdAt))
                 """
             ).run()
             try await Self.bumpConfigVersion(db)
@@ -81,7 +81,7 @@ extension WharfStore {
         let ips = (JSONColumn.decode([String].self, try row.string("allowed_ips")) ?? []).compactMap(IPRange.init)
         let policy = KeyPolicy(
             allowedModels: Set(models), allowedIPs: ips, spendLimit: try row.optionalInt64("spend_limit").map(Money.init),
-            expiresAtMillis: try row.optionalInt64("expires_at"))
+            expiresAtMillis: try row.optionalInt64("expires_at"), requestsPerMinute: try row.optionalInt64("rate_limit_rpm"))
         return KeyRecord(
             id: try row.string("id"), userID: try row.string("user_id"), name: try row.string("name"),
             keyHash: try row.string("key_hash"), displayPrefix: try row.string("display_prefix"),

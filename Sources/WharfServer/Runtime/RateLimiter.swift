@@ -1,0 +1,24 @@
+import Synchronization
+import WharfCore
+
+/// Per-key request rate limits (token buckets in memory, one per key). A key's own limit wins over the server's
+/// default; with neither, requests are not limited.
+public final class RateLimiter: Sendable {
+    let buckets = Mutex<[String: TokenBucket]>([:])
+    let defaultPerMinute: Int64
+
+    /// Creates a limiter with a default requests-per-minute for keys without their own (0: unlimited).
+    public init(defaultPerMinute: Int64) { self.defaultPerMinute = defaultPerMinute }
+
+    /// Whether key `keyID` may make a request now; when not, how many seconds to wait.
+    public func admit(keyID: String, perMinute: Int64?, now: Int64) -> (allowed: Bool, retryAfterSeconds: Int64) {
+        let limit = perMinute ?? defaultPerMinute
+        guard limit > 0 else { return (true, 0) }
+        return buckets.withLock { all in
+            var bucket = all[keyID].flatMap { $0.capacity == limit ? $0 : nil } ?? TokenBucket(capacity: limit, now: now)
+            let ok = bucket.take(now: now)
+            all[keyID] = bucket
+            return (ok, ok ? 0 : max(1, (bucket.millisUntilAvailable(now: now) + 999) / 1000))
+        }
+    }
+}
