@@ -139,18 +139,40 @@ extension WharfStore {
     public func postCharges(_ charges: [Charge]) async throws {
         guard !charges.isEmpty else { return }
         let at = now
-        try await database.transaction { db in
-            for c in charges where c.amount.micros > 0 {
-                try await db.raw(
-                    "UPDATE wallets SET balance = balance - \(bind: c.amount.micros), updated_at = \(bind: at) WHERE user_id = \(bind: c.userID)"
-                ).run()
-                try await Self.insertEntry(
-                    db, userID: c.userID, kind: .settle, amount: -c.amount.micros, reference: c.reference, reason: nil,
-                    at: at)
-                try await db.raw(
-                    "UPDATE api_keys SET spent = spent + \(bind: c.amount.micros), last_used_at = \(bind: at) WHERE id = \(bind: c.keyID)"
-                ).run()
+        try await database.transaction { db in try await Self.postCharges(charges, db: db, at: at) }
+    }
+
+    /// The statements of ``postCharges(_:)`` inside a caller's transaction: one entry per charge (multi-row
+    /// inserts), one update per wallet and per key.
+    static func postCharges(_ charges: [Charge], db: any SQLDatabase, at: Int64) async throws {
+        let positive = charges.filter { $0.amount.micros > 0 }
+        guard !positive.isEmpty else { return }
+        var perUser: [String: Int64] = [:]
+        var perKey: [String: Int64] = [:]
+        for c in positive {
+            perUser[c.userID, default: 0] += c.amount.micros
+            perKey[c.keyID, default: 0] += c.amount.micros
+        }
+        for (user, total) in perUser.sorted(by: { $0.key < $1.key }) {
+            try await db.raw(
+                "UPDATE wallets SET balance = balance - \(bind: total), updated_at = \(bind: at) WHERE user_id = \(bind: user)"
+            ).run()
+        }
+        for (key, total) in perKey.sorted(by: { $0.key < $1.key }) {
+            try await db.raw(
+                "UPDATE api_keys SET spent = spent + \(bind: total), last_used_at = \(bind: at) WHERE id = \(bind: key)"
+            ).run()
+        }
+        for chunk in positive.chunked(100) {
+            var insert = db.insert(into: "ledger_entries").columns(
+                "id", "user_id", "kind", "amount", "reference", "reason", "created_at")
+            for c in chunk {
+                insert = insert.values([
+                    WharfID.make("led"), c.userID, LedgerEntryKind.settle.rawValue, -c.amount.micros, c.reference,
+                    String?.none, at,
+                ] as [any Encodable & Sendable])
             }
+            try await insert.run()
         }
     }
 

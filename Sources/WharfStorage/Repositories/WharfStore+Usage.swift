@@ -43,26 +43,29 @@ public struct UsageRecord: Sendable, Equatable {
 }
 
 extension WharfStore {
-    /// Writes usage records and their charges in one transaction (used by the batched writer).
+    /// Writes usage records and their charges in one transaction (used by the batched writer): multi-row inserts of
+    /// the records and of one `settle` ledger entry per charge, and one balance and key-spend update per user and
+    /// key of the batch, so a batch costs a handful of statements however many requests it holds.
     public func writeUsage(_ records: [UsageRecord], charges: [Charge]) async throws {
         guard !records.isEmpty || !charges.isEmpty else { return }
+        let at = now
         try await database.transaction { db in
-            for r in records {
-                try await db.raw(
-                    """
-                    INSERT INTO usage_records (id, created_at, user_id, key_id, model, channel_id, endpoint,
-                        prompt_tokens, completion_tokens, cached_tokens, cost, latency_ms, ttft_ms, status, stream,
-                        client_ip)
-                    VALUES (\(bind: r.id), \(bind: r.createdAt), \(bind: r.userID), \(bind: r.keyID), \(bind: r.model),
-                        \(bind: r.channelID), \(bind: r.endpoint), \(bind: r.usage.promptTokens),
-                        \(bind: r.usage.completionTokens), \(bind: r.usage.cachedTokens), \(bind: r.cost.micros),
-                        \(bind: r.latencyMillis), \(bind: r.timeToFirstTokenMillis), \(bind: r.status),
-                        \(bind: r.stream ? 1 : 0), \(bind: r.clientIP))
-                    """
-                ).run()
+            for chunk in records.chunked(50) {
+                var insert = db.insert(into: "usage_records").columns(
+                    "id", "created_at", "user_id", "key_id", "model", "channel_id", "endpoint", "prompt_tokens",
+                    "completion_tokens", "cached_tokens", "cost", "latency_ms", "ttft_ms", "status", "stream",
+                    "client_ip")
+                for r in chunk {
+                    insert = insert.values([
+                        r.id, r.createdAt, r.userID, r.keyID, r.model, r.channelID, r.endpoint, r.usage.promptTokens,
+                        r.usage.completionTokens, r.usage.cachedTokens, r.cost.micros, r.latencyMillis,
+                        r.timeToFirstTokenMillis, r.status, Int64(r.stream ? 1 : 0), r.clientIP,
+                    ] as [any Encodable & Sendable])
+                }
+                try await insert.run()
             }
+            try await Self.postCharges(charges, db: db, at: at)
         }
-        try await postCharges(charges)
     }
 
     /// Usage records of a user, newest first.
@@ -84,5 +87,12 @@ extension WharfStore {
                     stream: try row.int64("stream") != 0, clientIP: try row.optionalString("client_ip"))
             }
         }
+    }
+}
+
+extension Array {
+    /// The array in consecutive pieces of at most `size` elements.
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
