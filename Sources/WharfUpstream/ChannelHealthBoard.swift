@@ -33,7 +33,9 @@ public final class ChannelHealthBoard: Sendable {
     /// Whether a request may go to the channel now (an open breaker past its cool-down admits one probe).
     public func admit(_ channelID: String, now: Int64) -> Bool {
         entries.withLock { all in
-            var e = all[channelID] ?? Entry(breaker: CircuitBreaker(failureThreshold: failureThreshold, cooldownMillis: cooldownMillis))
+            var e =
+                all[channelID]
+                ?? Entry(breaker: CircuitBreaker(failureThreshold: failureThreshold, cooldownMillis: cooldownMillis))
             let ok = e.breaker.admit(now: now)
             all[channelID] = e
             return ok
@@ -43,7 +45,9 @@ public final class ChannelHealthBoard: Sendable {
     /// Records the outcome of one attempt.
     public func record(_ channelID: String, success: Bool, latencyMillis: Int64, now: Int64) {
         entries.withLock { all in
-            var e = all[channelID] ?? Entry(breaker: CircuitBreaker(failureThreshold: failureThreshold, cooldownMillis: cooldownMillis))
+            var e =
+                all[channelID]
+                ?? Entry(breaker: CircuitBreaker(failureThreshold: failureThreshold, cooldownMillis: cooldownMillis))
             e.requests += 1
             e.latencyTotal += max(0, latencyMillis)
             if success {

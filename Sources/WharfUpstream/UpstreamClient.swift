@@ -91,13 +91,15 @@ public final class UpstreamClient: Sendable {
                 let response = try await http.execute(request, timeout: .hours(2))
                 let code = Int(response.status.code)
                 if (200..<300).contains(code) {
-                    health.record(target.channel.id, success: true, latencyMillis: clock.monotonicMillis() - start,
+                    health.record(
+                        target.channel.id, success: true, latencyMillis: clock.monotonicMillis() - start,
                         now: clock.monotonicMillis())
                     return Answer(target: target, response: response, attempts: attempts, startedAt: start)
                 }
                 let retryable = code >= 500 || code == 429 || code == 408 || code == 401 || code == 403
                 let errorBody = (try? await response.body.collect(upTo: 64 * 1024)).map { Array($0.readableBytesView) }
-                health.record(target.channel.id, success: !retryable, latencyMillis: clock.monotonicMillis() - start,
+                health.record(
+                    target.channel.id, success: !retryable, latencyMillis: clock.monotonicMillis() - start,
                     now: clock.monotonicMillis())
                 lastStatus = code
                 if !retryable {
@@ -107,7 +109,8 @@ public final class UpstreamClient: Sendable {
                 throw error
             } catch {
                 if Task.isCancelled { throw UpstreamError.allFailed(attempts: attempts, lastStatus: lastStatus) }
-                health.record(target.channel.id, success: false, latencyMillis: clock.monotonicMillis() - start,
+                health.record(
+                    target.channel.id, success: false, latencyMillis: clock.monotonicMillis() - start,
                     now: clock.monotonicMillis())
             }
         }

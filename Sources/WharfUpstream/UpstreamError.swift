@@ -33,7 +33,9 @@ public struct ReducedUpstreamError: Equatable, Sendable {
     static func errorFields(_ body: [UInt8]) -> (type: String?, code: String?) {
         guard let top = try? JSONObjectScannerShim.members(body) else { return (nil, nil) }
         if let error = top["error"], let inner = try? JSONObjectScannerShim.members(error) {
-            return (inner["type"].flatMap(JSONObjectScannerShim.string), inner["code"].flatMap(JSONObjectScannerShim.string))
+            return (
+                inner["type"].flatMap(JSONObjectScannerShim.string), inner["code"].flatMap(JSONObjectScannerShim.string)
+            )
         }
         return (top["type"].flatMap(JSONObjectScannerShim.string), top["code"].flatMap(JSONObjectScannerShim.string))
     }

@@ -128,9 +128,13 @@ struct PriceCommand: AsyncParsableCommand {
                 let price = ModelPrice(
                     inputPerMillion: try parseAmount(input, flag: "--input", allowZero: true),
                     outputPerMillion: try parseAmount(output, flag: "--output", allowZero: true),
-                    cachedInputPerMillion: try cachedInput.map { try parseAmount($0, flag: "--cached-input", allowZero: true) })
+                    cachedInputPerMillion: try cachedInput.map {
+                        try parseAmount($0, flag: "--cached-input", allowZero: true)
+                    })
                 try await runtime.store.setPrice(model: model, price: price)
-                print("price of \(model): input \(price.inputPerMillion), output \(price.outputPerMillion), cached input \(price.cachedInputPerMillion) per million tokens")
+                print(
+                    "price of \(model): input \(price.inputPerMillion), output \(price.outputPerMillion), cached input \(price.cachedInputPerMillion) per million tokens"
+                )
             }
         }
     }

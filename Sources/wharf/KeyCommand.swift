@@ -6,7 +6,8 @@ import WharfStorage
 
 /// `wharf key create|list|revoke`.
 struct KeyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "key", subcommands: [Create.self, List.self, Revoke.self])
+    static let configuration = CommandConfiguration(
+        commandName: "key", subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -24,7 +25,8 @@ struct KeyCommand: AsyncParsableCommand {
             try await operatorTask(options) { runtime in
                 var policy = KeyPolicy()
                 if let models {
-                    policy.allowedModels = Set(models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                    policy.allowedModels = Set(
+                        models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
                 }
                 if let ips {
                     for item in ips.split(separator: ",") {

@@ -55,7 +55,8 @@ struct RelayBillingTests {
     @Test("A stream cut by upstream bills the prompt estimate and the output delivered, and nothing more")
     func cutStreamBillsDelivered() async throws {
         try await RelayHarness.with { h in
-            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat(model: "cut", stream: true))
+            let answer = try await h.request(
+                "/v1/chat/completions", body: RelayHarness.chat(model: "cut", stream: true))
             #expect(answer.status == 200)
             #expect(!answer.body.contains("[DONE]"))
             let balance = try await h.flushedBalance()
@@ -89,7 +90,10 @@ struct RelayBillingTests {
             #expect(ids.contains("gpt-4o-mini"))
             let (_, limited) = try await h.store.createKey(
                 userID: h.user.id, name: "limited", policy: KeyPolicy(allowedModels: ["slow"]))
-            #expect(try await h.eventually { try await h.request("/v1/models", method: .GET, key: limited.value).status == 200 })
+            #expect(
+                try await h.eventually {
+                    try await h.request("/v1/models", method: .GET, key: limited.value).status == 200
+                })
             let only = try await h.request("/v1/models", method: .GET, key: limited.value)
             let limitedIDs = ((only.json["data"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
             #expect(limitedIDs == ["slow"])
@@ -98,15 +102,17 @@ struct RelayBillingTests {
 
     @Test("A relayed request runs no database statement")
     func noQueryOnHotPath() async throws {
-        try await RelayHarness.with(tune: { c in
+        let tune: @Sendable (inout WharfConfig) -> Void = { c in
             c.reloadIntervalMillis = 60_000
             c.usageFlushMillis = 60_000
-        }) { h in
+        }
+        try await RelayHarness.with(tune: tune) { h in
             _ = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
             let before = h.runtime.database.statements.count
             for _ in 0..<20 {
                 #expect(try await h.request("/v1/chat/completions", body: RelayHarness.chat()).status == 200)
-                #expect(try await h.request("/v1/chat/completions", body: RelayHarness.chat(stream: true)).status == 200)
+                #expect(
+                    try await h.request("/v1/chat/completions", body: RelayHarness.chat(stream: true)).status == 200)
             }
             #expect(h.runtime.database.statements.count == before)
             #expect(h.services.writer.backlog == 41)

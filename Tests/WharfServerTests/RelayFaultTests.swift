@@ -10,7 +10,8 @@ struct RelayFaultTests {
     @Test("A failing first channel fails over to the next tier and the client is billed once")
     func failoverBeforeFirstByte() async throws {
         let channels = [
-            RelayHarness.ChannelSpec(name: "broken", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "fail-500"]),
+            RelayHarness.ChannelSpec(
+                name: "broken", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "fail-500"]),
             RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
         ]
         try await RelayHarness.with(channels: channels) { h in
@@ -28,7 +29,8 @@ struct RelayFaultTests {
     @Test("A refused connection counts as a channel failure and moves on")
     func connectionRefusedFailsOver() async throws {
         let channels = [
-            RelayHarness.ChannelSpec(name: "dead", models: ["gpt-4o-mini"], priority: 10, baseURL: "http://127.0.0.1:9/v1"),
+            RelayHarness.ChannelSpec(
+                name: "dead", models: ["gpt-4o-mini"], priority: 10, baseURL: "http://127.0.0.1:9/v1"),
             RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
         ]
         try await RelayHarness.with(channels: channels) { h in
@@ -42,11 +44,14 @@ struct RelayFaultTests {
         arguments: ["fail-500", "fail-429", "timeout"])
     func allFailedNotCharged(model: String) async throws {
         try await RelayHarness.with { h in
-            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat(model: model, prompt: "purple-elephant-4711"))
+            let answer = try await h.request(
+                "/v1/chat/completions", body: RelayHarness.chat(model: model, prompt: "purple-elephant-4711"))
             #expect(answer.status == 502)
             #expect(answer.errorCode == "upstream_error")
             #expect(!answer.body.contains("purple-elephant"))
-            #expect(!answer.body.contains("10.9.8.7") && !answer.body.contains("127.0.0.1") && !answer.body.contains("upstream-key"))
+            #expect(
+                !answer.body.contains("10.9.8.7") && !answer.body.contains("127.0.0.1")
+                    && !answer.body.contains("upstream-key"))
             #expect(try await h.flushedBalance() == Money(micros: startBalance))
             #expect(try await h.store.usageRecords(userID: h.user.id).first?.status == "upstream_error")
         }
@@ -55,7 +60,8 @@ struct RelayFaultTests {
     @Test("An upstream error that echoes the prompt is reduced to status, type and code")
     func upstreamRejectionReduced() async throws {
         try await RelayHarness.with { h in
-            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat(model: "reject-400", prompt: "purple-elephant-4711"))
+            let answer = try await h.request(
+                "/v1/chat/completions", body: RelayHarness.chat(model: "reject-400", prompt: "purple-elephant-4711"))
             #expect(answer.status == 400)
             #expect(!answer.body.contains("purple-elephant"))
             #expect(!answer.body.contains("10.9.8.7"))
@@ -67,13 +73,18 @@ struct RelayFaultTests {
     @Test("A circuit opens after repeated failures and the channel is skipped during its cool-down")
     func circuitBreakerOpens() async throws {
         let channels = [
-            RelayHarness.ChannelSpec(name: "broken", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "fail-500"]),
+            RelayHarness.ChannelSpec(
+                name: "broken", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "fail-500"]),
             RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
         ]
-        try await RelayHarness.with(channels: channels, tune: { c in
+        let tune: @Sendable (inout WharfConfig) -> Void = { c in
             c.breakerFailures = 2
             c.breakerCooldownMillis = 60_000
-        }) { h in
+        }
+        try await RelayHarness.with(
+            channels: channels,
+            tune: tune
+        ) { h in
             for _ in 0..<5 {
                 let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
                 #expect(answer.status == 200)
@@ -85,7 +96,8 @@ struct RelayFaultTests {
 
     @Test("The client's mistakes get OpenAI-shaped errors with the right status")
     func clientErrors() async throws {
-        try await RelayHarness.with(tune: { c in c.maxBodyBytes = 4096 }) { h in
+        let tune: @Sendable (inout WharfConfig) -> Void = { c in c.maxBodyBytes = 4096 }
+        try await RelayHarness.with(tune: tune) { h in
             let cases: [(String, String?, Int, String?)] = [
                 (RelayHarness.chat(), "sk-wrongwrongwrongwrongwrongwrongwrongwrongwrongwrong", 401, "invalid_api_key"),
                 (RelayHarness.chat(), "", 401, "invalid_api_key"),
@@ -119,15 +131,28 @@ struct RelayFaultTests {
     @Test("Keys limited by model, address, spend or expiry are refused")
     func keyPolicies() async throws {
         try await RelayHarness.with { h in
-            let (_, modelKey) = try await h.store.createKey(userID: h.user.id, name: "m", policy: KeyPolicy(allowedModels: ["slow"]))
-            let (_, ipKey) = try await h.store.createKey(userID: h.user.id, name: "i", policy: KeyPolicy(allowedIPs: [IPRange("10.0.0.0/8")!]))
-            let (_, spendKey) = try await h.store.createKey(userID: h.user.id, name: "s", policy: KeyPolicy(spendLimit: Money(micros: 10)))
-            let (_, oldKey) = try await h.store.createKey(userID: h.user.id, name: "e", policy: KeyPolicy(expiresAtMillis: 1))
-            #expect(try await h.eventually { try await h.request("/v1/models", method: .GET, key: modelKey.value).status == 200 })
-            #expect(try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: modelKey.value).status == 403)
-            #expect(try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: ipKey.value).status == 403)
-            #expect(try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: spendKey.value).errorCode == "insufficient_quota")
-            #expect(try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: oldKey.value).status == 401)
+            let (_, modelKey) = try await h.store.createKey(
+                userID: h.user.id, name: "m", policy: KeyPolicy(allowedModels: ["slow"]))
+            let (_, ipKey) = try await h.store.createKey(
+                userID: h.user.id, name: "i", policy: KeyPolicy(allowedIPs: [IPRange("10.0.0.0/8")!]))
+            let (_, spendKey) = try await h.store.createKey(
+                userID: h.user.id, name: "s", policy: KeyPolicy(spendLimit: Money(micros: 10)))
+            let (_, oldKey) = try await h.store.createKey(
+                userID: h.user.id, name: "e", policy: KeyPolicy(expiresAtMillis: 1))
+            #expect(
+                try await h.eventually {
+                    try await h.request("/v1/models", method: .GET, key: modelKey.value).status == 200
+                })
+            #expect(
+                try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: modelKey.value).status
+                    == 403)
+            #expect(
+                try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: ipKey.value).status == 403)
+            #expect(
+                try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: spendKey.value).errorCode
+                    == "insufficient_quota")
+            #expect(
+                try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: oldKey.value).status == 401)
         }
     }
 
@@ -147,10 +172,14 @@ struct RelayFaultTests {
         try await RelayHarness.with { h in
             let (_, limited) = try await h.store.createKey(
                 userID: h.user.id, name: "rl", policy: KeyPolicy(requestsPerMinute: 3))
-            #expect(try await h.eventually { try await h.request("/v1/models", method: .GET, key: limited.value).status == 200 })
+            #expect(
+                try await h.eventually {
+                    try await h.request("/v1/models", method: .GET, key: limited.value).status == 200
+                })
             var statuses: [Int] = []
             for _ in 0..<4 {
-                statuses.append(try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: limited.value).status)
+                statuses.append(
+                    try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: limited.value).status)
             }
             #expect(statuses == [200, 200, 200, 429])
             let over = try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: limited.value)

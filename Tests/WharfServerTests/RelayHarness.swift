@@ -32,7 +32,10 @@ struct RelayHarness {
         var mapping: [String: String] = [:]
     }
 
-    static let defaultModels = ["gpt-4o-mini", "cut", "slow", "fail-500", "fail-429", "reject-400", "timeout", "malformed", "text-embedding-3-small"]
+    static let defaultModels = [
+        "gpt-4o-mini", "cut", "slow", "fail-500", "fail-429", "reject-400", "timeout", "malformed",
+        "text-embedding-3-small",
+    ]
 
     /// Price used for every model: $1 per million prompt tokens, $2 per million completion tokens.
     static let price = ModelPrice(inputPerMillion: Money(micros: 1_000_000), outputPerMillion: Money(micros: 2_000_000))
@@ -81,7 +84,8 @@ struct RelayHarness {
             let (app, services) = try await buildApplication(runtime: runtime)
             try await app.test(.live) { client in
                 let harness = RelayHarness(
-                    runtime: runtime, services: services, stubLog: log, stubPort: stubPort, port: try #require(client.port),
+                    runtime: runtime, services: services, stubLog: log, stubPort: stubPort,
+                    port: try #require(client.port),
                     user: user, key: secret.value)
                 try await body(harness)
             }
@@ -118,7 +122,9 @@ struct RelayHarness {
     }
 
     /// A chat request body.
-    static func chat(model: String = "gpt-4o-mini", prompt: String = "Say hello", stream: Bool = false, extra: String = "") -> String {
+    static func chat(
+        model: String = "gpt-4o-mini", prompt: String = "Say hello", stream: Bool = false, extra: String = ""
+    ) -> String {
         #"{"model":"\#(model)","messages":[{"role":"user","content":"\#(prompt)"}],"stream":\#(stream)\#(extra)}"#
     }
 

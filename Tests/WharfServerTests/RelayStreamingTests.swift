@@ -46,10 +46,11 @@ struct RelayStreamingTests {
             _ = try? await task.value
             try await client.shutdown()
             #expect(try await h.eventually(3) { h.stubLog.abortedStreams.load(ordering: .relaxed) == 1 })
-            #expect(try await h.eventually(3) {
-                await h.services.writer.flush()
-                return try await h.store.usageRecords(userID: h.user.id).first?.status == "client_disconnected"
-            })
+            #expect(
+                try await h.eventually(3) {
+                    await h.services.writer.flush()
+                    return try await h.store.usageRecords(userID: h.user.id).first?.status == "client_disconnected"
+                })
             let record = try #require(try await h.store.usageRecords(userID: h.user.id).first)
             #expect(record.cost.micros < stubCost)
             #expect(try await h.store.verifyLedger().isEmpty)
@@ -67,7 +68,9 @@ struct RelayStreamingTests {
                         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
                         request.method = .POST
                         request.headers.add(name: "authorization", value: "Bearer \(key)")
-                        request.body = .bytes(ByteBuffer(string: RelayHarness.chat(model: i % 10 == 0 ? "slow" : "gpt-4o-mini", stream: true)))
+                        request.body = .bytes(
+                            ByteBuffer(
+                                string: RelayHarness.chat(model: i % 10 == 0 ? "slow" : "gpt-4o-mini", stream: true)))
                         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
                         for try await _ in response.body where i % 10 == 0 { break }
                     }
@@ -75,10 +78,11 @@ struct RelayStreamingTests {
                 try await group.waitForAll()
             }
             // An abandoned stream is noticed at the server's next write to it (the slow stub writes every 300 ms).
-            #expect(try await h.eventually(5) {
-                await h.services.writer.flush()
-                return try await h.store.usageRecords(userID: h.user.id, limit: 1000).count == 200
-            })
+            #expect(
+                try await h.eventually(5) {
+                    await h.services.writer.flush()
+                    return try await h.store.usageRecords(userID: h.user.id, limit: 1000).count == 200
+                })
             let balance = try await h.flushedBalance()
             let records = try await h.store.usageRecords(userID: h.user.id, limit: 1000)
             let total = records.reduce(0) { $0 + $1.cost.micros }

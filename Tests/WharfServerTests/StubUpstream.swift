@@ -26,7 +26,8 @@ struct StubUpstream {
         var all: [Entry] { entries.withLock { $0 } }
     }
 
-    static let usageJSON = #"{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":2}}"#
+    static let usageJSON =
+        #"{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":2}}"#
 
     static func chunk(_ model: String, _ delta: String, finish: String? = nil) -> String {
         let f = finish.map { "\"\($0)\"" } ?? "null"
@@ -37,7 +38,8 @@ struct StubUpstream {
     static func streamEvents(model: String, includeUsage: Bool) -> [String] {
         var events = [
             chunk(model, #"{"role":"assistant","content":""}"#), chunk(model, #"{"content":"Hello"}"#),
-            chunk(model, #"{"content":" from"}"#), chunk(model, #"{"content":" stub"}"#), chunk(model, "{}", finish: "stop"),
+            chunk(model, #"{"content":" from"}"#), chunk(model, #"{"content":" stub"}"#),
+            chunk(model, "{}", finish: "stop"),
         ]
         if includeUsage {
             events.append(
@@ -54,7 +56,8 @@ struct StubUpstream {
             let buffer = try await request.body.collect(upTo: 1 << 24)
             let text = String(buffer: buffer)
             log.entries.withLock {
-                $0.append(.init(path: "/v1/chat/completions", authorization: request.headers[.authorization], body: text))
+                $0.append(
+                    .init(path: "/v1/chat/completions", authorization: request.headers[.authorization], body: text))
             }
             let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
             let model = json["model"] as? String ?? ""
@@ -62,8 +65,11 @@ struct StubUpstream {
             let includeUsage = ((json["stream_options"] as? [String: Any])?["include_usage"] as? Bool) ?? false
             let prompt = ((json["messages"] as? [[String: Any]])?.first?["content"] as? String) ?? ""
             func error(_ status: HTTPResponse.Status, _ type: String) -> Response {
-                let body = #"{"error":{"message":"Upstream failed while reading: \#(prompt) at http://10.9.8.7/internal","type":"\#(type)","code":"\#(type)_code"}}"#
-                return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+                let body =
+                    #"{"error":{"message":"Upstream failed while reading: \#(prompt) at http://10.9.8.7/internal","type":"\#(type)","code":"\#(type)_code"}}"#
+                return Response(
+                    status: status, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: body)))
             }
             switch model {
             case "fail-500": return error(.internalServerError, "server_error")
@@ -72,7 +78,9 @@ struct StubUpstream {
             case "timeout":
                 try await Task.sleep(for: .seconds(3))
             case "malformed":
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "<html>oops")))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: "<html>oops")))
             default: break
             }
             if stream {
@@ -95,13 +103,23 @@ struct StubUpstream {
             }
             let body =
                 #"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"\#(model)","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from stub"},"finish_reason":"stop"}],"usage":\#(usageJSON)}"#
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         router.post("v1/embeddings") { request, context -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 24)
-            log.entries.withLock { $0.append(.init(path: "/v1/embeddings", authorization: request.headers[.authorization], body: String(buffer: buffer))) }
-            let body = #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"e","usage":{"prompt_tokens":4,"total_tokens":4}}"#
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            log.entries.withLock {
+                $0.append(
+                    .init(
+                        path: "/v1/embeddings", authorization: request.headers[.authorization],
+                        body: String(buffer: buffer)))
+            }
+            let body =
+                #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"e","usage":{"prompt_tokens":4,"total_tokens":4}}"#
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         return router
     }

@@ -14,11 +14,14 @@ struct AccountsKeysChannelsTests {
         }
     }
 
-    @Test("A key is stored only as a hash and a prefix; revoking it removes it from the active set", arguments: Backend.available)
+    @Test(
+        "A key is stored only as a hash and a prefix; revoking it removes it from the active set",
+        arguments: Backend.available)
     func keysStoredAsHashes(backend: Backend) async throws {
         try await TestDatabase.with(backend) { t in
             let user = try await t.store.makeUser("gina@example.com")
-            let policy = KeyPolicy(allowedModels: ["gpt-4o"], allowedIPs: [IPRange("10.0.0.0/8")!], spendLimit: Money(micros: 5))
+            let policy = KeyPolicy(
+                allowedModels: ["gpt-4o"], allowedIPs: [IPRange("10.0.0.0/8")!], spendLimit: Money(micros: 5))
             let (record, secret) = try await t.store.createKey(userID: user.id, name: "ci", policy: policy)
             #expect(secret.value.hasPrefix("sk-") && secret.value.count >= 43)
             #expect(record.keyHash == KeyHasher.hash(secret.value))
@@ -46,7 +49,8 @@ struct AccountsKeysChannelsTests {
             #expect(opened.first?.channel == channel)
             // The stored value is sealed and bound to the row: it does not open as another channel's key.
             let sealed = try await t.database.withConnection { db in
-                try await db.raw("SELECT api_key_ciphertext FROM channels").first()?.decode(column: "api_key_ciphertext", as: String.self)
+                try await db.raw("SELECT api_key_ciphertext FROM channels").first()?.decode(
+                    column: "api_key_ciphertext", as: String.self)
             }
             let text = try #require(sealed)
             #expect(text.hasPrefix("v1:") && !text.contains("upstream-secret"))

@@ -41,7 +41,9 @@ struct LedgerTests {
         }
     }
 
-    @Test("100 concurrent holds against a balance covering exactly 10 give exactly 10 successes", arguments: Backend.available)
+    @Test(
+        "100 concurrent holds against a balance covering exactly 10 give exactly 10 successes",
+        arguments: Backend.available)
     func concurrentHoldsNeverOverdraw(backend: Backend) async throws {
         try await TestDatabase.with(backend) { t in
             let user = try await t.store.makeUser("dave@example.com", balance: Money(micros: 10 * 7_000))
@@ -92,7 +94,8 @@ struct LedgerTests {
                     clientIP: "127.0.0.0/24")
             }
             try await t.store.writeUsage(
-                records, charges: records.map { Charge(userID: user.id, keyID: key.id, amount: $0.cost, reference: $0.id) })
+                records,
+                charges: records.map { Charge(userID: user.id, keyID: key.id, amount: $0.cost, reference: $0.id) })
             #expect(try await t.store.balance(userID: user.id) == Money(micros: 999_700))
             #expect(try await t.store.usageRecords(userID: user.id).count == 3)
             #expect(try await t.store.keys(userID: user.id).first?.spent == Money(micros: 300))

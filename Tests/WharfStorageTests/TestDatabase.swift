@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Testing
 import SQLKit
+import Testing
 import WharfCore
 import WharfStorage
 
@@ -48,7 +48,9 @@ struct TestDatabase {
             let database = try await WharfDatabase.openSQLite(path: path, logger: logger)
             try await database.migrate(nowMillis: 1)
             do {
-                try await body(TestDatabase(store: WharfStore(database: database, secrets: secrets), database: database, sqlitePath: path))
+                try await body(
+                    TestDatabase(
+                        store: WharfStore(database: database, secrets: secrets), database: database, sqlitePath: path))
             } catch {
                 await database.close()
                 throw error
@@ -60,10 +62,13 @@ struct TestDatabase {
             let admin = try await WharfDatabase.openPostgres(url: base, logger: logger, maxConnections: 2)
             try await admin.withConnection { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
             parts.path = "/" + name
-            let database = try await WharfDatabase.openPostgres(url: parts.string ?? base, logger: logger, maxConnections: 8)
+            let database = try await WharfDatabase.openPostgres(
+                url: parts.string ?? base, logger: logger, maxConnections: 8)
             do {
                 try await database.migrate(nowMillis: 1)
-                try await body(TestDatabase(store: WharfStore(database: database, secrets: secrets), database: database, sqlitePath: nil))
+                try await body(
+                    TestDatabase(
+                        store: WharfStore(database: database, secrets: secrets), database: database, sqlitePath: nil))
             } catch {
                 await database.close()
                 try? await admin.withConnection { db in try await db.raw("DROP DATABASE \(unsafeRaw: name)").run() }
@@ -81,7 +86,8 @@ extension WharfStore {
     /// A user with `balance` credit, for scenarios.
     func makeUser(_ email: String, balance: Money = .zero) async throws -> UserRecord {
         let user = try await createUser(
-            email: EmailAddress(email)!, username: String(email.split(separator: "@")[0]), passwordHash: "x", role: .user)
+            email: EmailAddress(email)!, username: String(email.split(separator: "@")[0]), passwordHash: "x",
+            role: .user)
         if balance.micros > 0 { _ = try await post(userID: user.id, kind: .grant, amount: balance) }
         return user
     }

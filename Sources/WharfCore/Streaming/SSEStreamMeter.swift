@@ -111,8 +111,10 @@ public struct SSEStreamMeter: Sendable {
     private static let usageKey = Array("\"usage\"".utf8)
     private static let responsesType = Array("\"type\":\"response.".utf8)
     private static let deltaType = Array(".delta\"".utf8)
-    private static let textKeys = ["\"content\":\"", "\"reasoning_content\":\"", "\"arguments\":\"", "\"text\":\"",
-        "\"delta\":\""].map { Array($0.utf8) }
+    private static let textKeys = [
+        "\"content\":\"", "\"reasoning_content\":\"", "\"arguments\":\"", "\"text\":\"",
+        "\"delta\":\"",
+    ].map { Array($0.utf8) }
 
     private mutating func inspect(data payload: ArraySlice<UInt8>) -> Bool {
         if payload.elementsEqual(Self.doneMarker) {

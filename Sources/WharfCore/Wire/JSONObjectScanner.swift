@@ -135,7 +135,8 @@ public struct JSONObjectScanner: Sendable {
             while i < b.count {
                 let c = b[i]
                 let isScalarByte =
-                    (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z"))
+                    (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+                    || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z"))
                     || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
                     || c == UInt8(ascii: "E")
                 guard isScalarByte else { break }
@@ -144,8 +145,9 @@ public struct JSONObjectScanner: Sendable {
             guard i > start else { throw .malformed(offset: start) }
             let word = b[start..<i]
             if word.first.map({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) == true {
-                guard word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8)
-                    || word.elementsEqual("null".utf8)
+                guard
+                    word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8)
+                        || word.elementsEqual("null".utf8)
                 else { throw .malformed(offset: start) }
             }
         }

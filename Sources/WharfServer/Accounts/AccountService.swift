@@ -18,7 +18,9 @@ public struct AccountService: Sendable {
     /// Password rules stated to users: 10 to 128 characters.
     public static func validatePassword(_ password: String) throws(AccountError) {
         guard password.count >= 10 else { throw .weakPassword("at least 10 characters") }
-        guard password.utf8.count <= 72 * 4, password.count <= 128 else { throw .weakPassword("at most 128 characters") }
+        guard password.utf8.count <= 72 * 4, password.count <= 128 else {
+            throw .weakPassword("at most 128 characters")
+        }
     }
 
     /// Creates an account. The username defaults to the email's local part (made unique).

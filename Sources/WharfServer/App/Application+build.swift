@@ -26,7 +26,8 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
     let logger = runtime.logger
     let snapshots = SnapshotStore()
     let book = BalanceBook()
-    let health = ChannelHealthBoard(failureThreshold: config.breakerFailures, cooldownMillis: config.breakerCooldownMillis)
+    let health = ChannelHealthBoard(
+        failureThreshold: config.breakerFailures, cooldownMillis: config.breakerCooldownMillis)
     let upstream = UpstreamClient(
         settings: .init(
             connectTimeoutMillis: config.upstreamConnectTimeoutMillis,

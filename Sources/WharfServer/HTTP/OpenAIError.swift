@@ -14,7 +14,9 @@ public struct OpenAIError: HTTPResponseError, Sendable, Equatable {
     public var param: String?
 
     /// Creates an error.
-    public init(_ status: HTTPResponse.Status, _ message: String, type: String, code: String? = nil, param: String? = nil) {
+    public init(
+        _ status: HTTPResponse.Status, _ message: String, type: String, code: String? = nil, param: String? = nil
+    ) {
         self.status = status
         self.message = message
         self.type = type

@@ -87,7 +87,8 @@ extension RelayController {
                 try await writer.finish(nil)
             }
         }
-        return Response(status: HTTPResponse.Status(code: Int(answer.response.status.code)), headers: headers, body: body)
+        return Response(
+            status: HTTPResponse.Status(code: Int(answer.response.status.code)), headers: headers, body: body)
     }
 
     func finish(

@@ -127,7 +127,8 @@ public struct RelayController: Sendable {
         let started = clock.monotonicMillis()
         let snapshot = snapshots.snapshot
         let key = try authenticate(request, context, snapshot)
-        let admitted = limiter.admit(keyID: key.id, perMinute: key.policy.requestsPerMinute, now: clock.monotonicMillis())
+        let admitted = limiter.admit(
+            keyID: key.id, perMinute: key.policy.requestsPerMinute, now: clock.monotonicMillis())
         guard admitted.allowed else {
             throw OpenAIError(
                 .tooManyRequests,
@@ -160,7 +161,9 @@ public struct RelayController: Sendable {
         let answer: UpstreamClient.Answer
         do {
             answer = try await upstream.send(path: endpoint.path, targets: ordered) { target in
-                ByteBuffer(bytes: body.forwardedBytes(upstreamModel: target.channel.upstreamModel(for: model), askForUsage: askForUsage))
+                ByteBuffer(
+                    bytes: body.forwardedBytes(
+                        upstreamModel: target.channel.upstreamModel(for: model), askForUsage: askForUsage))
             }
         } catch {
             reservation.release()
@@ -202,7 +205,9 @@ public struct RelayController: Sendable {
         } catch is NIOTooManyBytesError {
             throw tooLarge()
         }
-        guard buffer.readableBytes > 0 else { throw OpenAIError.invalidRequest("The request body is empty; send a JSON object.") }
+        guard buffer.readableBytes > 0 else {
+            throw OpenAIError.invalidRequest("The request body is empty; send a JSON object.")
+        }
         do {
             return try RelayRequestBody(bytes: Array(buffer.readableBytesView))
         } catch .missingModel {

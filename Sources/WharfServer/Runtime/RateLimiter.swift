@@ -15,7 +15,8 @@ public final class RateLimiter: Sendable {
         let limit = perMinute ?? defaultPerMinute
         guard limit > 0 else { return (true, 0) }
         return buckets.withLock { all in
-            var bucket = all[keyID].flatMap { $0.capacity == limit ? $0 : nil } ?? TokenBucket(capacity: limit, now: now)
+            var bucket =
+                all[keyID].flatMap { $0.capacity == limit ? $0 : nil } ?? TokenBucket(capacity: limit, now: now)
             let ok = bucket.take(now: now)
             all[keyID] = bucket
             return (ok, ok ? 0 : max(1, (bucket.millisUntilAvailable(now: now) + 999) / 1000))

@@ -75,7 +75,9 @@ public final class UsageWriter: Service, Sendable {
                 book.flushed(charges.map { ($0.userID, $0.keyID, $0.amount) })
             } catch {
                 // Keep the rows for the next attempt rather than lose money; log without content.
-                logger.error("usage flush failed; will retry", metadata: ["rows": "\(batch.count)", "error": "\(type(of: error))"])
+                logger.error(
+                    "usage flush failed; will retry",
+                    metadata: ["rows": "\(batch.count)", "error": "\(type(of: error))"])
                 queue.withLock { $0.insert(contentsOf: batch, at: 0) }
                 try? await Task.sleep(for: .milliseconds(500))
                 return
@@ -94,7 +96,9 @@ public final class UsageWriter: Service, Sendable {
         do {
             let balances = try await store.allBalances()
             let keys = try await store.activeKeys()
-            book.load(balances: balances, keySpent: Dictionary(keys.map { ($0.id, $0.spent) }, uniquingKeysWith: { a, _ in a }))
+            book.load(
+                balances: balances,
+                keySpent: Dictionary(keys.map { ($0.id, $0.spent) }, uniquingKeysWith: { a, _ in a }))
         } catch {
             logger.error("balance reload failed", metadata: ["error": "\(type(of: error))"])
         }

@@ -93,7 +93,8 @@ public final class WharfDatabase: Sendable {
         case .sqlite(let connection, let gate):
             await gate.acquire()
             do {
-                let result = try await body(CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements))
+                let result = try await body(
+                    CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements))
                 await gate.release()
                 return result
             } catch {

@@ -33,7 +33,9 @@ extension WharfDatabase {
         let latest = Migrations.all.last?.version ?? 0
         return try await withConnection { db in
             let rows = try await db.raw("SELECT MAX(version) AS v FROM schema_migrations").all()
-            let v = try rows.first?.decodeNil(column: "v") == false ? try rows.first?.decode(column: "v", as: Int.self) : nil
+            let v =
+                try rows.first?.decodeNil(column: "v") == false
+                ? try rows.first?.decode(column: "v", as: Int.self) : nil
             return (v ?? 0) >= latest
         }
     }

@@ -84,7 +84,8 @@ extension WharfStore {
             }
         }
         return try rows.map { channel, sealed in
-            ChannelWithSecret(channel: channel, apiKey: try secrets.open(sealed, context: Self.apiKeyContext(channel.id)))
+            ChannelWithSecret(
+                channel: channel, apiKey: try secrets.open(sealed, context: Self.apiKeyContext(channel.id)))
         }
     }
 

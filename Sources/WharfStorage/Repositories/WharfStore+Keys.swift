@@ -80,8 +80,10 @@ extension WharfStore {
         let models = JSONColumn.decode([String].self, try row.string("allowed_models")) ?? []
         let ips = (JSONColumn.decode([String].self, try row.string("allowed_ips")) ?? []).compactMap(IPRange.init)
         let policy = KeyPolicy(
-            allowedModels: Set(models), allowedIPs: ips, spendLimit: try row.optionalInt64("spend_limit").map(Money.init),
-            expiresAtMillis: try row.optionalInt64("expires_at"), requestsPerMinute: try row.optionalInt64("rate_limit_rpm"))
+            allowedModels: Set(models), allowedIPs: ips,
+            spendLimit: try row.optionalInt64("spend_limit").map(Money.init),
+            expiresAtMillis: try row.optionalInt64("expires_at"),
+            requestsPerMinute: try row.optionalInt64("rate_limit_rpm"))
         return KeyRecord(
             id: try row.string("id"), userID: try row.string("user_id"), name: try row.string("name"),
             keyHash: try row.string("key_hash"), displayPrefix: try row.string("display_prefix"),

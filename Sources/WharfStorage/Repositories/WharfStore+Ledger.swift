@@ -167,10 +167,11 @@ extension WharfStore {
             var insert = db.insert(into: "ledger_entries").columns(
                 "id", "user_id", "kind", "amount", "reference", "reason", "created_at")
             for c in chunk {
-                insert = insert.values([
-                    WharfID.make("led"), c.userID, LedgerEntryKind.settle.rawValue, -c.amount.micros, c.reference,
-                    String?.none, at,
-                ] as [any Encodable & Sendable])
+                insert = insert.values(
+                    [
+                        WharfID.make("led"), c.userID, LedgerEntryKind.settle.rawValue, -c.amount.micros, c.reference,
+                        String?.none, at,
+                    ] as [any Encodable & Sendable])
             }
             try await insert.run()
         }
@@ -202,7 +203,9 @@ extension WharfStore {
     }
 
     /// The ledger entries of a user, newest first.
-    public func ledgerEntries(userID: String, limit: Int = 100) async throws -> [(kind: String, amount: Money, at: Int64)] {
+    public func ledgerEntries(userID: String, limit: Int = 100) async throws -> [(
+        kind: String, amount: Money, at: Int64
+    )] {
         try await database.withConnection { db in
             try await db.raw(
                 "SELECT kind, amount, created_at FROM ledger_entries WHERE user_id = \(bind: userID) ORDER BY created_at DESC LIMIT \(bind: limit)"

@@ -56,11 +56,13 @@ extension WharfStore {
                     "completion_tokens", "cached_tokens", "cost", "latency_ms", "ttft_ms", "status", "stream",
                     "client_ip")
                 for r in chunk {
-                    insert = insert.values([
-                        r.id, r.createdAt, r.userID, r.keyID, r.model, r.channelID, r.endpoint, r.usage.promptTokens,
-                        r.usage.completionTokens, r.usage.cachedTokens, r.cost.micros, r.latencyMillis,
-                        r.timeToFirstTokenMillis, r.status, Int64(r.stream ? 1 : 0), r.clientIP,
-                    ] as [any Encodable & Sendable])
+                    insert = insert.values(
+                        [
+                            r.id, r.createdAt, r.userID, r.keyID, r.model, r.channelID, r.endpoint,
+                            r.usage.promptTokens,
+                            r.usage.completionTokens, r.usage.cachedTokens, r.cost.micros, r.latencyMillis,
+                            r.timeToFirstTokenMillis, r.status, Int64(r.stream ? 1 : 0), r.clientIP,
+                        ] as [any Encodable & Sendable])
                 }
                 try await insert.run()
             }

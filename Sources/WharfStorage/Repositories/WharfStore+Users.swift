@@ -69,7 +69,8 @@ extension WharfStore {
 
     /// A free username derived from `base` (letters, digits, `_`, `-`, `.`), adding a number when taken.
     public func availableUsername(from base: String) async throws -> String {
-        var cleaned = String(base.filter { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }.prefix(32))
+        var cleaned = String(
+            base.filter { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }.prefix(32))
         if cleaned.isEmpty { cleaned = "user" }
         let stem = cleaned
         return try await database.withConnection { db in
