@@ -73,11 +73,14 @@ struct WharfConfigTests {
             "breaker_cooldown_ms": "3600000", "default_max_output_tokens": "1", "usage_flush_ms": "60000",
             "usage_flush_rows": "100000", "client_ip_mode": "full", "reload_interval_ms": "50",
             "shutdown_grace_ms": "600000", "threads": "256", "key_rpm": "600",
+            "admin_allowlist": "10.0.0.0/8, ::1", "trusted_proxies": "192.168.0.1",
         ]
         #expect(Set(file.keys) == Set(WharfConfig.keys).subtracting(["config"]))
         let c = try Self.resolve(file: file)
         #expect(c.host == "wharf.internal")
         #expect(c.keyRequestsPerMinute == 600)
+        #expect(c.adminAllowlist.map(\.description) == ["10.0.0.0/8", "0:0:0:0:0:0:0:1/128"])
+        #expect(c.trustedProxies.map(\.description) == ["192.168.0.1/32"])
         #expect(c.port == 9000)
         #expect(c.dataDir == "/d")
         #expect(c.databaseURL == "postgres://u@db/wharf")
@@ -206,5 +209,11 @@ struct WharfConfigTests {
     @Test("An empty master key means the key file")
     func emptyMasterKey() throws {
         #expect(try Self.resolve(file: ["master_key": ""]).masterKey == nil)
+    }
+
+    @Test("A malformed address list names its setting")
+    func badAllowlist() {
+        #expect(throws: ConfigError.self) { try Self.resolve(environment: ["WHARF_ADMIN_ALLOWLIST": "10.0.0.0/33"]) }
+        #expect(throws: ConfigError.self) { try Self.resolve(file: ["trusted_proxies": "proxy.local"]) }
     }
 }

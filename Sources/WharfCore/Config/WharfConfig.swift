@@ -37,6 +37,10 @@ public struct WharfConfig: Sendable, Equatable {
     public var reloadIntervalMillis: Int64 = 1000
     /// Requests per minute per key for keys without their own limit (0: unlimited).
     public var keyRequestsPerMinute: Int64 = 0
+    /// Networks the admin API may be reached from (the effective client address must be in one).
+    public var adminAllowlist: [IPRange] = [IPRange("127.0.0.1/32"), IPRange("::1/128")].compactMap { $0 }
+    /// Proxies whose `X-Forwarded-For` header is believed; empty means the peer address is the client.
+    public var trustedProxies: [IPRange] = []
     /// Event-loop threads for HTTP (0: one per core).
     public var threads = 0
     /// Grace period for in-flight requests at shutdown.
@@ -50,7 +54,7 @@ public struct WharfConfig: Sendable, Equatable {
         "host", "port", "data_dir", "database_url", "master_key", "log_level", "max_body_bytes", "max_attempts",
         "upstream_connect_timeout_ms", "upstream_read_timeout_ms", "breaker_failures", "breaker_cooldown_ms",
         "default_max_output_tokens", "usage_flush_ms", "usage_flush_rows", "client_ip_mode", "reload_interval_ms",
-        "shutdown_grace_ms", "threads", "key_rpm", "config",
+        "shutdown_grace_ms", "threads", "key_rpm", "admin_allowlist", "trusted_proxies", "config",
     ]
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
@@ -118,6 +122,20 @@ public struct WharfConfig: Sendable, Equatable {
         if let v = try int("shutdown_grace_ms", 0...600_000) { c.shutdownGraceMillis = Int64(v) }
         if let v = try int("threads", 0...256) { c.threads = v }
         if let v = try int("key_rpm", 0...10_000_000) { c.keyRequestsPerMinute = Int64(v) }
+        func ranges(_ key: String) throws(ConfigError) -> [IPRange]? {
+            guard let raw = merged[key] else { return nil }
+            var out: [IPRange] = []
+            for item in raw.split(separator: ",") {
+                let text = item.trimmingCharacters(in: .whitespaces)
+                guard let range = IPRange(text) else {
+                    throw .invalid(key, raw, "comma-separated IP addresses or CIDR ranges")
+                }
+                out.append(range)
+            }
+            return out
+        }
+        if let v = try ranges("admin_allowlist") { c.adminAllowlist = v }
+        if let v = try ranges("trusted_proxies") { c.trustedProxies = v }
         return c
     }
 

@@ -1,5 +1,22 @@
-/// How a client's IP address is kept in usage records (data minimisation, promise P1).
+import Foundation
+
+/// Who the client is on the network, and how its address is kept in usage records (data minimisation, P1).
 public enum ClientAddress {
+    /// The client's address: the connection's peer, unless the peer is a trusted proxy, in which case the
+    /// right-most `X-Forwarded-For` entry that is not itself a trusted proxy. Forwarded headers from anyone else are
+    /// ignored, so a client cannot choose its own address (promise P7).
+    public static func effective(peer: String?, forwardedFor: String?, trustedProxies: [IPRange]) -> String? {
+        guard let peer, !trustedProxies.isEmpty, let forwardedFor,
+            trustedProxies.contains(where: { $0.contains(peer) })
+        else { return peer }
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for hop in hops.reversed() {
+            guard IPRange.parseAddress(hop) != nil else { return peer }
+            if !trustedProxies.contains(where: { $0.contains(hop) }) { return hop }
+        }
+        return hops.first ?? peer
+    }
+
     /// `full` keeps the address, `truncated` keeps the IPv4 /24 or IPv6 /48 network, `none` keeps nothing.
     public static func stored(_ address: String?, mode: String) -> String? {
         guard let address, mode != "none" else { return nil }

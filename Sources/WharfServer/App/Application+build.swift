@@ -51,6 +51,8 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
             body: .init(byteBuffer: ByteBuffer(string: ready ? "ready" : "not ready")))
     }
     SetupController(store: runtime.store).addRoutes(to: router)
+    AdminAPIController(store: runtime.store, snapshots: snapshots, health: health, config: config, clock: clock)
+        .addRoutes(to: router)
     RelayController(
         snapshots: snapshots, book: book, upstream: upstream, writer: writer, config: config, clock: clock,
         logger: logger

@@ -25,6 +25,7 @@ public struct RelayController: Sendable {
     let upstream: UpstreamClient
     let writer: UsageWriter
     let limiter: RateLimiter
+    let auth: KeyAuthenticator
     let config: WharfConfig
     let clock: WharfClock
     let logger: Logger
@@ -39,13 +40,11 @@ public struct RelayController: Sendable {
         self.upstream = upstream
         self.writer = writer
         self.limiter = RateLimiter(defaultPerMinute: config.keyRequestsPerMinute)
+        self.auth = KeyAuthenticator(config: config, clock: clock)
         self.config = config
         self.clock = clock
         self.logger = logger
     }
-
-    /// Anthropic clients send their key here.
-    static let xAPIKey = HTTPField.Name("x-api-key")!  // startup: a constant, valid header name
 
     /// An endpoint of the gateway.
     enum Endpoint: String, Sendable {
@@ -76,40 +75,9 @@ public struct RelayController: Sendable {
         v1.get("models") { request, context in try listModels(request, context) }
     }
 
-    /// The caller's key, checked against expiry and address.
-    func authenticate(_ request: Request, _ context: WharfRequestContext, _ snapshot: RuntimeSnapshot) throws
-        -> RuntimeSnapshot.Key
-    {
-        var token: Substring?
-        if let auth = request.headers[.authorization] {
-            let parts = auth.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                token = parts[1].drop(while: { $0 == " " })
-            }
-        } else if let apiKey = request.headers[Self.xAPIKey] {
-            token = Substring(apiKey)
-        }
-        guard let token else {
-            throw OpenAIError.invalidKey(
-                "You didn't provide an API key. Provide it in the Authorization header (Bearer sk-...).")
-        }
-        guard APIKeySecret.looksValid(token), let key = snapshot.keys[KeyHasher.hash(token)] else {
-            throw OpenAIError.invalidKey()
-        }
-        if key.policy.isExpired(nowMillis: clock.nowMillis()) {
-            throw OpenAIError.invalidKey("This API key has expired.")
-        }
-        guard key.policy.allows(address: context.peerAddress) else {
-            throw OpenAIError(
-                .forbidden, "This API key may not be used from your network address.", type: "permission_error",
-                code: "ip_not_allowed")
-        }
-        return key
-    }
-
     func listModels(_ request: Request, _ context: WharfRequestContext) throws -> Response {
         let snapshot = snapshots.snapshot
-        let key = try authenticate(request, context, snapshot)
+        let key = try auth.authenticate(request, context, snapshot)
         let models = snapshot.routes.keys
             .filter { key.policy.allows(model: $0) && snapshot.prices[$0] != nil }
             .sorted()
@@ -126,7 +94,7 @@ public struct RelayController: Sendable {
     func relay(_ endpoint: Endpoint, _ request: Request, _ context: WharfRequestContext) async throws -> Response {
         let started = clock.monotonicMillis()
         let snapshot = snapshots.snapshot
-        let key = try authenticate(request, context, snapshot)
+        let key = try auth.authenticate(request, context, snapshot)
         let admitted = limiter.admit(
             keyID: key.id, perMinute: key.policy.requestsPerMinute, now: clock.monotonicMillis())
         guard admitted.allowed else {
@@ -169,13 +137,14 @@ public struct RelayController: Sendable {
             reservation.release()
             record(
                 endpoint: endpoint, key: key, model: model, channelID: nil, usage: .zero, cost: .zero,
-                started: started, firstByte: nil, status: "upstream_error", stream: body.stream, context: context)
+                started: started, firstByte: nil, status: "upstream_error", stream: body.stream,
+                peerAddress: auth.clientAddress(request, context))
             throw Self.clientError(for: error)
         }
         let meta = RelayMeta(
             endpoint: endpoint, key: key, model: model, price: price, promptEstimate: promptTokens,
             reservation: reservation, started: started, channelID: answer.target.channel.id,
-            peerAddress: context.peerAddress)
+            peerAddress: auth.clientAddress(request, context))
         if body.stream {
             return streamResponse(answer, meta: meta, stripUsage: askForUsage && !body.clientRequestedUsage)
         }
@@ -242,15 +211,6 @@ public struct RelayController: Sendable {
                 .badGateway, "The upstream providers failed to answer this request; you were not charged.",
                 type: "server_error", code: "upstream_error")
         }
-    }
-
-    func record(
-        endpoint: Endpoint, key: RuntimeSnapshot.Key, model: String, channelID: String?, usage: TokenUsage,
-        cost: Money, started: Int64, firstByte: Int64?, status: String, stream: Bool, context: WharfRequestContext
-    ) {
-        record(
-            endpoint: endpoint, key: key, model: model, channelID: channelID, usage: usage, cost: cost,
-            started: started, firstByte: firstByte, status: status, stream: stream, peerAddress: context.peerAddress)
     }
 
     func record(

@@ -11,6 +11,8 @@ public struct RuntimeSnapshot: Sendable {
         public var id: String
         public var userID: String
         public var policy: KeyPolicy
+        /// The owner's role (the admin API accepts only admin and root keys).
+        public var role: Role
     }
 
     /// Active keys of active accounts, by SHA-256 of the secret.
@@ -28,7 +30,7 @@ public struct RuntimeSnapshot: Sendable {
     /// Builds a snapshot from stored records.
     public init(keys: [KeyRecord], channels: [ChannelWithSecret], prices: [String: ModelPrice], version: Int64) {
         for k in keys where k.status == .active {
-            self.keys[k.keyHash] = Key(id: k.id, userID: k.userID, policy: k.policy)
+            self.keys[k.keyHash] = Key(id: k.id, userID: k.userID, policy: k.policy, role: k.ownerRole ?? .user)
         }
         for c in channels where c.channel.status == .enabled {
             let target = UpstreamTarget(channel: c.channel, apiKey: c.apiKey)

@@ -12,6 +12,8 @@ public struct KeyRecord: Sendable, Equatable {
     public var policy: KeyPolicy
     public var spent: Money
     public var createdAt: Int64
+    /// The owner's role, when the query joined the account (``WharfStore/activeKeys()`` does).
+    public var ownerRole: Role?
 }
 
 extension WharfStore {
@@ -22,7 +24,8 @@ extension WharfStore {
         let secret = APIKeySecret.generate()
         let record = KeyRecord(
             id: WharfID.make("key"), userID: userID, name: name, keyHash: KeyHasher.hash(secret.value),
-            displayPrefix: secret.displayPrefix, status: .active, policy: policy, spent: .zero, createdAt: now)
+            displayPrefix: secret.displayPrefix, status: .active, policy: policy, spent: .zero, createdAt: now,
+            ownerRole: nil)
         try await database.transaction { db in
             guard try await db.raw("SELECT id FROM users WHERE id = \(bind: userID)").first() != nil else {
                 throw StoreError.notFound("user")
@@ -69,7 +72,7 @@ extension WharfStore {
         try await database.withConnection { db in
             try await db.raw(
                 """
-                SELECT k.* FROM api_keys k JOIN users u ON u.id = k.user_id
+                SELECT k.*, u.role AS owner_role FROM api_keys k JOIN users u ON u.id = k.user_id
                 WHERE k.status = 'active' AND u.status = 'active'
                 """
             ).all().map(Self.decodeKey)
@@ -88,6 +91,7 @@ extension WharfStore {
             id: try row.string("id"), userID: try row.string("user_id"), name: try row.string("name"),
             keyHash: try row.string("key_hash"), displayPrefix: try row.string("display_prefix"),
             status: KeyStatus(rawValue: try row.string("status")) ?? .revoked, policy: policy,
-            spent: Money(micros: try row.int64("spent")), createdAt: try row.int64("created_at"))
+            spent: Money(micros: try row.int64("spent")), createdAt: try row.int64("created_at"),
+            ownerRole: row.contains(column: "owner_role") ? Role(rawValue: try row.string("owner_role")) : nil)
     }
 }
