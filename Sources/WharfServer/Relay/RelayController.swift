@@ -118,7 +118,7 @@ public struct RelayController: Sendable {
         let holdAmount = price.cost(of: TokenUsage(promptTokens: promptTokens, completionTokens: maxOutput))
         guard
             let reservation = book.reserve(
-                userID: key.userID, keyID: key.id, amount: max(holdAmount, Money(micros: 1)),
+                userID: key.userID, keyID: key.id, amount: holdAmount,
                 keyLimit: key.policy.spendLimit)
         else { throw OpenAIError.insufficientQuota }
 
