@@ -85,12 +85,7 @@ struct ChannelCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Option(help: "Channel name or id.") var name: String
 
-        func run() async throws {
-            try await operatorTask(options) { runtime in
-                try await runtime.store.setChannelStatus(name, .disabled)
-                print("disabled \(name)")
-            }
-        }
+        func run() async throws { try await setChannelStatus(options, name, .disabled) }
     }
 
     struct Enable: AsyncParsableCommand {
@@ -98,12 +93,15 @@ struct ChannelCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Option(help: "Channel name or id.") var name: String
 
-        func run() async throws {
-            try await operatorTask(options) { runtime in
-                try await runtime.store.setChannelStatus(name, .enabled)
-                print("enabled \(name)")
-            }
-        }
+        func run() async throws { try await setChannelStatus(options, name, .enabled) }
+    }
+}
+
+/// Enables or disables a channel and says so.
+func setChannelStatus(_ options: ConfigOptions, _ name: String, _ status: ChannelStatus) async throws {
+    try await operatorTask(options) { runtime in
+        try await runtime.store.setChannelStatus(name, status)
+        print("\(status.rawValue) \(name)")
     }
 }
 

@@ -121,6 +121,15 @@ struct RelayHarness {
         return Answer(status: Int(response.status.code), body: String(buffer: buffer))
     }
 
+    /// A streamed chat request to send with AsyncHTTPClient directly (to watch chunks as they arrive).
+    func streamRequest(model: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
+        request.method = .POST
+        request.headers.add(name: "authorization", value: "Bearer \(key)")
+        request.body = .bytes(ByteBuffer(string: RelayHarness.chat(model: model, stream: true)))
+        return request
+    }
+
     /// A chat request body.
     static func chat(
         model: String = "gpt-4o-mini", prompt: String = "Say hello", stream: Bool = false, extra: String = ""

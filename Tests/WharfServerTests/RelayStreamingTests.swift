@@ -10,10 +10,7 @@ struct RelayStreamingTests {
     @Test("The first chunk reaches the client while upstream is still sending")
     func firstChunkNotBuffered() async throws {
         try await RelayHarness.with { h in
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(h.port)/v1/chat/completions")
-            request.method = .POST
-            request.headers.add(name: "authorization", value: "Bearer \(h.key)")
-            request.body = .bytes(ByteBuffer(string: RelayHarness.chat(model: "slow", stream: true)))
+            let request = h.streamRequest(model: "slow")
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             var chunks = 0
             var sawFirstBeforeEnd = false
@@ -30,10 +27,7 @@ struct RelayStreamingTests {
     @Test("A client that disconnects mid-stream cancels the upstream request and pays only for what it received")
     func clientDisconnectCancelsUpstream() async throws {
         try await RelayHarness.with { h in
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(h.port)/v1/chat/completions")
-            request.method = .POST
-            request.headers.add(name: "authorization", value: "Bearer \(h.key)")
-            request.body = .bytes(ByteBuffer(string: RelayHarness.chat(model: "slow", stream: true)))
+            let request = h.streamRequest(model: "slow")
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             let task = Task {
                 let response = try await client.execute(request, timeout: .seconds(30))
