@@ -81,6 +81,36 @@ struct RelayBillingTests {
         }
     }
 
+    @Test("The responses API reaches only channels that declare it, and is billed from its usage")
+    func responsesEndpoint() async throws {
+        let channels = [
+            RelayHarness.ChannelSpec(name: "chat-only", models: ["gpt-4o-mini"], priority: 10),
+            RelayHarness.ChannelSpec(
+                name: "responses", models: ["gpt-4o-mini"], priority: 0, capabilities: ["chat", "responses"]),
+        ]
+        try await RelayHarness.with(channels: channels) { h in
+            let body = #"{"model":"gpt-4o-mini","input":"Say hi"}"#
+            let answer = try await h.request("/v1/responses", body: body)
+            #expect(answer.status == 200)
+            #expect(h.stubLog.all.map(\.authorization) == ["Bearer upstream-key-responses"])
+            // 20 input x $1/M + 7 output x $2/M = 34 micro-units.
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - 34))
+            let streamed = try await h.request(
+                "/v1/responses", body: #"{"model":"gpt-4o-mini","input":"x","stream":true}"#)
+            #expect(streamed.body.contains("response.completed"))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - 68))
+        }
+    }
+
+    @Test("Without a channel that declares the responses API, the model is not found there")
+    func responsesNeedsCapability() async throws {
+        try await RelayHarness.with { h in
+            let answer = try await h.request("/v1/responses", body: #"{"model":"gpt-4o-mini","input":"hi"}"#)
+            #expect(answer.status == 404)
+            #expect(answer.errorCode == "model_not_found")
+        }
+    }
+
     @Test("The model list shows only the models this key may use")
     func modelsList() async throws {
         try await RelayHarness.with { h in

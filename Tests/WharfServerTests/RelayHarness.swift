@@ -30,6 +30,7 @@ struct RelayHarness {
         var priority = 0
         var baseURL: String?
         var mapping: [String: String] = [:]
+        var capabilities: Set<String> = ["chat", "completions", "embeddings"]
     }
 
     static let defaultModels = [
@@ -77,7 +78,7 @@ struct RelayHarness {
                     Channel(
                         id: WharfID.make("chn"), name: spec.name, provider: .openaiCompatible,
                         baseURL: spec.baseURL ?? "http://127.0.0.1:\(stubPort)/v1", models: spec.models,
-                        modelMapping: spec.mapping, priority: spec.priority),
+                        modelMapping: spec.mapping, priority: spec.priority, capabilities: spec.capabilities),
                     apiKey: "upstream-key-\(spec.name)")
                 for model in spec.models { try await store.setPrice(model: model, price: price) }
             }

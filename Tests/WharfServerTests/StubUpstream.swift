@@ -107,6 +107,30 @@ struct StubUpstream {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: body)))
         }
+        router.post("v1/responses") { request, context -> Response in
+            let buffer = try await request.body.collect(upTo: 1 << 24)
+            let text = String(buffer: buffer)
+            log.entries.withLock {
+                $0.append(.init(path: "/v1/responses", authorization: request.headers[.authorization], body: text))
+            }
+            let usage = #"{"input_tokens":20,"output_tokens":7,"input_tokens_details":{"cached_tokens":0}}"#
+            if text.contains(#""stream":true"#) {
+                let events = [
+                    "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\",\"usage\":null}}\n\n",
+                    "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hi\"}\n\n",
+                    "event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\",\"text\":\"Hi\"}\n\n",
+                    "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"status\":\"completed\",\"usage\":\(usage)}}\n\n",
+                ]
+                return Response(
+                    status: .ok, headers: [.contentType: "text/event-stream"],
+                    body: .init(byteBuffer: ByteBuffer(string: events.joined())))
+            }
+            let body =
+                #"{"id":"resp_1","object":"response","status":"completed","output":[{"type":"message","content":[{"type":"output_text","text":"Hi"}]}],"usage":\#(usage)}"#
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
         router.post("v1/embeddings") { request, context -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 24)
             log.entries.withLock {
