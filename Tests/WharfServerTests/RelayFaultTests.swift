@@ -39,6 +39,27 @@ struct RelayFaultTests {
         }
     }
 
+    @Test("A connection reset before any answer fails over, and costs nothing when no channel is left")
+    func connectionResetFailsOver() async throws {
+        let resetting = try await ResettingUpstream.start()
+        let channels = [
+            RelayHarness.ChannelSpec(
+                name: "reset", models: ["gpt-4o-mini", "only-reset"], priority: 10,
+                baseURL: "http://127.0.0.1:\(resetting.port)/v1"),
+            RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
+        ]
+        try await RelayHarness.with(channels: channels) { h in
+            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
+            #expect(answer.status == 200)
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
+            let failed = try await h.request("/v1/chat/completions", body: RelayHarness.chat(model: "only-reset"))
+            #expect(failed.status == 502)
+            #expect(!failed.body.contains("\(resetting.port)"))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
+        }
+        await resetting.stop()
+    }
+
     @Test(
         "When every upstream fails the client gets a 5xx without upstream details and is not charged",
         arguments: ["fail-500", "fail-429", "timeout"])
