@@ -88,3 +88,28 @@ struct AdminAPITests {
         }
     }
 }
+
+@Suite("Channel health for operators")
+struct ChannelHealthPersistenceTests {
+    @Test("The health a server measured is stored for `wharf channel list`: requests, failures and circuit state")
+    func healthIsStored() async throws {
+        let channels = [
+            RelayHarness.ChannelSpec(
+                name: "broken", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "fail-500"]),
+            RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
+        ]
+        try await RelayHarness.with(channels: channels) { h in
+            for _ in 0..<2 { _ = try await h.request("/v1/chat/completions", body: RelayHarness.chat()) }
+            try await h.services.watcher.saveHealth()
+            let stored = try await h.store.channelHealth()
+            let ids = Dictionary(uniqueKeysWithValues: try await h.store.channels().map { ($0.name, $0.id) })
+            let brokenID = try #require(ids["broken"])
+            let goodID = try #require(ids["good"])
+            let broken = try #require(stored[brokenID])
+            let good = try #require(stored[goodID])
+            #expect(broken.requests == 2 && broken.failures == 2)
+            #expect(good.requests == 2 && good.failures == 0)
+            #expect(broken.state == "closed")
+        }
+    }
+}

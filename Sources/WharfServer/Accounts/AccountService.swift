@@ -1,4 +1,5 @@
 import HummingbirdBcrypt
+import NIOPosix
 import WharfCore
 import WharfStorage
 
@@ -31,18 +32,14 @@ public struct AccountService: Sendable {
         try Self.validatePassword(password)
         let name = try await store.availableUsername(
             from: username ?? String(email.value.split(separator: "@").first ?? "user"))
-        let hash = await Self.hash(password, cost: cost)
+        let hash = try await Self.hash(password, cost: cost)
         return try await store.createUser(email: email, username: name, passwordHash: hash, role: role, phone: phone)
     }
 
-    /// Hashes a password with bcrypt off the cooperative pool's hot threads.
-    static func hash(_ password: String, cost: UInt8) async -> String {
-        Bcrypt.hash(password, cost: cost)
-    }
-
-    /// Whether `password` matches the stored bcrypt hash.
-    public static func verify(_ password: String, hash: String) -> Bool {
-        Bcrypt.verify(password, hash: hash)
+    /// Hashes a password with bcrypt on NIO's blocking-work thread pool: a cost-12 hash takes a quarter of a
+    /// second, which must not stall an event loop (they are also the concurrency executor, see `WharfMain`).
+    static func hash(_ password: String, cost: UInt8) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 }
 

@@ -48,7 +48,7 @@ public struct AdminAPIController: Sendable {
                 .forbidden, "The admin API is not reachable from your network address.", type: "permission_error",
                 code: "admin_address_not_allowed")
         }
-        let key = try auth.authenticate(request, context, snapshots.snapshot)
+        let key = try auth.authenticate(request, address: address, snapshots.snapshot)
         guard key.role >= .admin else {
             throw OpenAIError(
                 .forbidden, "This key's owner is not an administrator.", type: "permission_error",

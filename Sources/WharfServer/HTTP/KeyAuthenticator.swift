@@ -30,8 +30,8 @@ public struct KeyAuthenticator: Sendable {
     /// Anthropic clients send their key here.
     static let xAPIKey = HTTPField.Name("x-api-key")!  // startup: a constant, valid header name
 
-    /// The caller's key, checked against expiry and address.
-    func authenticate(_ request: Request, _ context: WharfRequestContext, _ snapshot: RuntimeSnapshot) throws
+    /// The caller's key, checked against expiry and the client's address (see ``clientAddress(_:_:)``).
+    func authenticate(_ request: Request, address: String?, _ snapshot: RuntimeSnapshot) throws
         -> RuntimeSnapshot.Key
     {
         var token: Substring?
@@ -53,7 +53,7 @@ public struct KeyAuthenticator: Sendable {
         if key.policy.isExpired(nowMillis: clock.nowMillis()) {
             throw OpenAIError.invalidKey("This API key has expired.")
         }
-        guard key.policy.allows(address: clientAddress(request, context)) else {
+        guard key.policy.allows(address: address) else {
             throw OpenAIError(
                 .forbidden, "This API key may not be used from your network address.", type: "permission_error",
                 code: "ip_not_allowed")

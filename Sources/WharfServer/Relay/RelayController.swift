@@ -77,7 +77,7 @@ public struct RelayController: Sendable {
 
     func listModels(_ request: Request, _ context: WharfRequestContext) throws -> Response {
         let snapshot = snapshots.snapshot
-        let key = try auth.authenticate(request, context, snapshot)
+        let key = try auth.authenticate(request, address: auth.clientAddress(request, context), snapshot)
         let models = snapshot.routes.keys
             .filter { key.policy.allows(model: $0) && snapshot.prices[$0] != nil }
             .sorted()
@@ -94,7 +94,8 @@ public struct RelayController: Sendable {
     func relay(_ endpoint: Endpoint, _ request: Request, _ context: WharfRequestContext) async throws -> Response {
         let started = clock.monotonicMillis()
         let snapshot = snapshots.snapshot
-        let key = try auth.authenticate(request, context, snapshot)
+        let address = auth.clientAddress(request, context)
+        let key = try auth.authenticate(request, address: address, snapshot)
         let admitted = limiter.admit(
             keyID: key.id, perMinute: key.policy.requestsPerMinute, now: clock.monotonicMillis())
         guard admitted.allowed else {
@@ -138,13 +139,13 @@ public struct RelayController: Sendable {
             record(
                 endpoint: endpoint, key: key, model: model, channelID: nil, usage: .zero, cost: .zero,
                 started: started, firstByte: nil, status: "upstream_error", stream: body.stream,
-                peerAddress: auth.clientAddress(request, context))
+                peerAddress: address)
             throw Self.clientError(for: error)
         }
         let meta = RelayMeta(
             endpoint: endpoint, key: key, model: model, price: price, promptEstimate: promptTokens,
             reservation: reservation, started: started, channelID: answer.target.channel.id,
-            peerAddress: auth.clientAddress(request, context))
+            peerAddress: address)
         if body.stream {
             return streamResponse(answer, meta: meta, stripUsage: askForUsage && !body.clientRequestedUsage)
         }

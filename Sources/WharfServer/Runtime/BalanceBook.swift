@@ -48,14 +48,6 @@ public final class BalanceBook: Sendable {
         return ok ? Reservation(book: self, userID: userID, keyID: keyID, amount: amount) : nil
     }
 
-    /// Money available to `userID` now.
-    public func available(userID: String) -> Money {
-        state.withLock { s in
-            let a = s.accounts[userID] ?? Account()
-            return Money(micros: a.balance - a.pending - a.reserved)
-        }
-    }
-
     func close(_ r: Reservation, charged: Int64) {
         state.withLock { s in
             s.accounts[r.userID, default: Account()].reserved -= r.amount.micros

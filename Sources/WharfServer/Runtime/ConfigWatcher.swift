@@ -54,7 +54,8 @@ public final class ConfigWatcher: Service, Sendable {
         try? await saveHealth()
     }
 
-    func saveHealth() async throws {
+    /// Stores the health measured since the last save, for `wharf channel list` and other nodes' operators.
+    public func saveHealth() async throws {
         let now = store.clock.nowMillis()
         let records = health.drainSnapshot().map {
             ChannelHealthRecord(

@@ -51,12 +51,6 @@ public struct SecretBox: Sendable {
         let plain = try AES.GCM.open(box, using: key, authenticating: Data(context.utf8))
         return String(decoding: plain, as: UTF8.self)
     }
-
-    /// The id of the key that sealed `sealed`, if it is well formed.
-    public static func keyID(ofSealed sealed: String) -> String? {
-        let parts = sealed.split(separator: ":", maxSplits: 2)
-        return parts.count == 3 ? String(parts[1]) : nil
-    }
 }
 
 /// Why a secret cannot be sealed or opened.

@@ -202,17 +202,6 @@ extension WharfStore {
         }
     }
 
-    /// The ledger entries of a user, newest first.
-    public func ledgerEntries(userID: String, limit: Int = 100) async throws -> [(
-        kind: String, amount: Money, at: Int64
-    )] {
-        try await database.withConnection { db in
-            try await db.raw(
-                "SELECT kind, amount, created_at FROM ledger_entries WHERE user_id = \(bind: userID) ORDER BY created_at DESC LIMIT \(bind: limit)"
-            ).all().map { (try $0.string("kind"), Money(micros: try $0.int64("amount")), try $0.int64("created_at")) }
-        }
-    }
-
     static func insertEntry(
         _ db: any SQLDatabase, userID: String, kind: LedgerEntryKind, amount: Int64, reference: String?,
         reason: String?, at: Int64

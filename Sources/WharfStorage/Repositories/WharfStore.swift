@@ -36,16 +36,6 @@ public struct WharfStore: Sendable {
                 .decode(column: "version", as: Int64.self) ?? 0
         }
     }
-
-    /// Marks configuration as changed (for changes made outside the store's own methods).
-    public func touchConfig() async throws {
-        try await database.withConnection { db in try await Self.bumpConfigVersion(db) }
-    }
-
-    /// Whether the database answers a trivial query.
-    public func ping() async -> Bool {
-        (try? await database.withConnection { db in try await db.raw("SELECT 1 AS one").all().count }) == 1
-    }
 }
 
 /// Errors the store reports in terms a user can act on.
