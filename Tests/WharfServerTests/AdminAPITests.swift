@@ -93,11 +93,7 @@ struct AdminAPITests {
 struct ChannelHealthPersistenceTests {
     @Test("The health a server measured is stored for `wharf channel list`: requests, failures and circuit state")
     func healthIsStored() async throws {
-        let channels = [
-            RelayHarness.ChannelSpec(
-                name: "broken", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "fail-500"]),
-            RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
-        ]
+        let channels = RelayHarness.brokenThenGood
         try await RelayHarness.with(channels: channels) { h in
             for _ in 0..<2 { _ = try await h.request("/v1/chat/completions", body: RelayHarness.chat()) }
             try await h.services.watcher.saveHealth()

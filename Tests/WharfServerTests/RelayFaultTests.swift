@@ -9,11 +9,7 @@ import WharfStorage
 struct RelayFaultTests {
     @Test("A failing first channel fails over to the next tier and the client is billed once")
     func failoverBeforeFirstByte() async throws {
-        let channels = [
-            RelayHarness.ChannelSpec(
-                name: "broken", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "fail-500"]),
-            RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
-        ]
+        let channels = RelayHarness.brokenThenGood
         try await RelayHarness.with(channels: channels) { h in
             let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
             #expect(answer.status == 200)
@@ -93,11 +89,7 @@ struct RelayFaultTests {
 
     @Test("A circuit opens after repeated failures and the channel is skipped during its cool-down")
     func circuitBreakerOpens() async throws {
-        let channels = [
-            RelayHarness.ChannelSpec(
-                name: "broken", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "fail-500"]),
-            RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
-        ]
+        let channels = RelayHarness.brokenThenGood
         let tune: @Sendable (inout WharfConfig) -> Void = { c in
             c.breakerFailures = 2
             c.breakerCooldownMillis = 60_000

@@ -38,6 +38,13 @@ struct RelayHarness {
         "text-embedding-3-small",
     ]
 
+    /// A high-priority channel whose upstream always answers 500 (its model is mapped to `fail-500`) in front of a
+    /// working one.
+    static let brokenThenGood = [
+        ChannelSpec(name: "broken", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "fail-500"]),
+        ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
+    ]
+
     /// Price used for every model: $1 per million prompt tokens, $2 per million completion tokens.
     static let price = ModelPrice(inputPerMillion: Money(micros: 1_000_000), outputPerMillion: Money(micros: 2_000_000))
 
