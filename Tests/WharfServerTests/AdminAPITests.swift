@@ -93,8 +93,9 @@ struct AdminAPITests {
 struct ChannelHealthPersistenceTests {
     @Test("The health a server measured is stored for `wharf channel list`: requests, failures and circuit state")
     func healthIsStored() async throws {
-        let channels = RelayHarness.brokenThenGood
-        try await RelayHarness.with(channels: channels) { h in
+        // The watcher also saves (and resets) health on its own every few intervals: keep it out of the way.
+        let tune: @Sendable (inout WharfConfig) -> Void = { c in c.reloadIntervalMillis = 60_000 }
+        try await RelayHarness.with(channels: RelayHarness.brokenThenGood, tune: tune) { h in
             for _ in 0..<2 { _ = try await h.request("/v1/chat/completions", body: RelayHarness.chat()) }
             try await h.services.watcher.saveHealth()
             let stored = try await h.store.channelHealth()
