@@ -45,6 +45,31 @@ public struct WharfConfig: Sendable, Equatable {
     public var threads = 0
     /// Grace period for in-flight requests at shutdown.
     public var shutdownGraceMillis: Int64 = 10_000
+    /// The address users reach the console at, for links in emails (default `http://<host>:<port>`).
+    public var publicURL: String?
+    /// Whether session cookies carry `Secure`: `auto` (when `public_url` is https), `true` or `false`.
+    public var cookieSecure = "auto"
+    /// A console session ends after this many minutes without a request.
+    public var sessionIdleMinutes = 120
+    /// A console session ends this many hours after sign-in, however active.
+    public var sessionAbsoluteHours = 24 * 7
+    /// The current privacy policy and terms version users accept at sign-up.
+    public var policyVersion = "2026-11-01"
+    /// SMTP relay for outgoing email; mail waits in the outbox while unset.
+    public var smtpHost: String?
+    public var smtpPort = 587
+    /// `starttls` (default), `tls` (implicit, port 465) or `none` (loopback relays only).
+    public var smtpSecurity = "starttls"
+    public var smtpUsername: String?
+    /// Sealed nowhere: read from the configuration at start only, never stored in the database or logged.
+    public var smtpPassword: String?
+    /// The From address of outgoing mail.
+    public var smtpFrom = "Wharf <no-reply@localhost>"
+    /// An extra PEM trust root for the SMTP relay's certificate (a private relay).
+    public var smtpCAFile: String?
+    /// Whether new accounts must confirm their email before signing in: `auto` (when SMTP is configured), `true`
+    /// or `false`.
+    public var requireEmailVerification = "auto"
 
     /// The defaults.
     public init() {}
@@ -55,6 +80,9 @@ public struct WharfConfig: Sendable, Equatable {
         "upstream_connect_timeout_ms", "upstream_read_timeout_ms", "breaker_failures", "breaker_cooldown_ms",
         "default_max_output_tokens", "usage_flush_ms", "usage_flush_rows", "client_ip_mode", "reload_interval_ms",
         "shutdown_grace_ms", "threads", "key_rpm", "admin_allowlist", "trusted_proxies", "config",
+        "public_url", "cookie_secure", "session_idle_minutes", "session_absolute_hours", "policy_version",
+        "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "smtp_from", "smtp_ca_file",
+        "require_email_verification",
     ]
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
@@ -136,7 +164,43 @@ public struct WharfConfig: Sendable, Equatable {
         }
         if let v = try ranges("admin_allowlist") { c.adminAllowlist = v }
         if let v = try ranges("trusted_proxies") { c.trustedProxies = v }
+        if let v = merged["public_url"], !v.isEmpty {
+            guard let url = URL(string: v), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw .invalid("public_url", v, "an http:// or https:// URL")
+            }
+            c.publicURL = v.hasSuffix("/") ? String(v.dropLast()) : v
+        }
+        func choice(_ key: String, _ allowed: [String]) throws(ConfigError) -> String? {
+            guard let v = merged[key] else { return nil }
+            guard allowed.contains(v) else { throw .invalid(key, v, allowed.joined(separator: ", ")) }
+            return v
+        }
+        if let v = try choice("cookie_secure", ["auto", "true", "false"]) { c.cookieSecure = v }
+        if let v = try int("session_idle_minutes", 1...43_200) { c.sessionIdleMinutes = v }
+        if let v = try int("session_absolute_hours", 1...8_760) { c.sessionAbsoluteHours = v }
+        if let v = merged["policy_version"], !v.isEmpty { c.policyVersion = v }
+        if let v = merged["smtp_host"], !v.isEmpty { c.smtpHost = v }
+        if let v = try int("smtp_port", 1...65535) { c.smtpPort = v }
+        if let v = try choice("smtp_security", ["starttls", "tls", "none"]) { c.smtpSecurity = v }
+        if let v = merged["smtp_username"], !v.isEmpty { c.smtpUsername = v }
+        if let v = merged["smtp_password"], !v.isEmpty { c.smtpPassword = v }
+        if let v = merged["smtp_from"], !v.isEmpty { c.smtpFrom = v }
+        if let v = merged["smtp_ca_file"], !v.isEmpty { c.smtpCAFile = v }
+        if let v = try choice("require_email_verification", ["auto", "true", "false"]) {
+            c.requireEmailVerification = v
+        }
         return c
+    }
+
+    /// The base of links in emails: `public_url`, or the listening address.
+    public var effectivePublicURL: String { publicURL ?? "http://\(host):\(port)" }
+    /// Whether cookies are marked `Secure`.
+    public var secureCookies: Bool {
+        cookieSecure == "true" || (cookieSecure == "auto" && effectivePublicURL.hasPrefix("https://"))
+    }
+    /// Whether sign-in waits for a confirmed email.
+    public var emailVerificationRequired: Bool {
+        requireEmailVerification == "true" || (requireEmailVerification == "auto" && smtpHost != nil)
     }
 
     /// The SQLite file used when no database URL is set.

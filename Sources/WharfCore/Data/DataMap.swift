@@ -12,6 +12,10 @@ public enum DataMap {
         case payment
         /// Per-request metering: time, model, tokens, latency, status, cost, channel, IP.
         case usage
+        /// Contact-form and support messages, as the person wrote them.
+        case support
+        /// Records of consent given or withdrawn, with the notice version.
+        case consent
         /// Operator configuration: channels, prices, settings (not personal data).
         case configuration
         /// Bookkeeping of the system itself (not personal data).
@@ -28,6 +32,8 @@ public enum DataMap {
         case payment = "payment_5y"
         /// Technical and security logs: 6 months by default.
         case securityLog = "security_log_6m"
+        /// Support and contact messages: 2 years by default.
+        case support = "support_2y"
         /// Kept while the operator keeps the configuration.
         case configuration
         /// Short-lived operational state, overwritten in place.
@@ -77,6 +83,15 @@ public enum DataMap {
                 ("created_at", true, "registration time"),
                 ("updated_at", false, "last change of the account"),
                 ("deleted_at", false, "start of the erasure grace period"),
+                ("email_verified_at", false, "when the email address was confirmed"),
+                ("age_confirmed_at", false, "when the user confirmed the minimum age at sign-up (P13)"),
+                ("policy_version", false, "privacy policy and terms version accepted"),
+                ("policy_accepted_at", false, "when that version was accepted"),
+                ("language", false, "preferred language of pages and email"),
+                ("failed_logins", false, "consecutive failed sign-ins, for lockout"),
+                ("locked_until", false, "end of a sign-in lockout"),
+                ("last_login_at", true, "last successful sign-in (access metadata)"),
+                ("notify_login", false, "whether to email an alert on a new sign-in"),
             ]),
         table(
             "wallets", .payment, .payment,
@@ -196,6 +211,76 @@ public enum DataMap {
                 ("name", false, "setting name"),
                 ("value", false, "setting value (never a plaintext secret)"),
                 ("updated_at", false, "last change"),
+            ]),
+        table(
+            "web_sessions", .access, .securityLog,
+            [
+                ("id", false, "SHA-256 of the session cookie, to recognise it"),
+                ("user_id", true, "whose session"),
+                ("created_at", true, "sign-in time"),
+                ("last_seen_at", true, "last request, for the idle timeout"),
+                ("expires_at", false, "absolute end of the session"),
+                ("device", true, "browser and operating system, for the session list"),
+                ("client_ip", true, "network address at sign-in (truncated as configured)"),
+                ("revoked_at", false, "when the session was ended"),
+            ]),
+        table(
+            "one_time_tokens", .access, .operational,
+            [
+                ("id", false, "SHA-256 of an emailed link's token"),
+                ("user_id", true, "whose confirmation or reset"),
+                ("purpose", false, "email confirmation or password reset"),
+                ("created_at", false, "when sent"),
+                ("expires_at", false, "when the link stops working"),
+                ("used_at", false, "when it was used (single use)"),
+            ]),
+        table(
+            "email_outbox", .account, .operational,
+            [
+                ("id", false, "identifies the message"),
+                ("user_id", true, "the recipient's account, if any"),
+                ("kind", false, "which notice (confirmation, reset, alert, reply)"),
+                ("recipient_ciphertext", true, "recipient address, AES-GCM encrypted, erased once sent"),
+                ("message_ciphertext", true, "the message, AES-GCM encrypted, erased once sent"),
+                ("status", false, "pending, sent or failed"),
+                ("attempts", false, "delivery attempts"),
+                ("next_attempt_at", false, "when to retry"),
+                ("last_error", false, "reduced SMTP error (code and class only)"),
+                ("created_at", false, "when queued"),
+                ("sent_at", false, "when delivered to the relay"),
+            ]),
+        table(
+            "support_messages", .support, .support,
+            [
+                ("id", false, "identifies the message"),
+                ("user_id", true, "the sender's account, if signed in"),
+                ("email", true, "where to reply"),
+                ("subject", true, "what the message is about, as written"),
+                ("body", true, "the message, as written"),
+                ("status", false, "open or closed"),
+                ("created_at", false, "when received"),
+            ]),
+        table(
+            "audit_log", .system, .securityLog,
+            [
+                ("seq", false, "position in the hash chain"),
+                ("created_at", false, "when the action happened"),
+                ("actor_id", true, "account id of who acted (pseudonymous, no direct PII)"),
+                ("action", false, "what was done"),
+                ("target", true, "id of what it was done to (pseudonymous)"),
+                ("detail", false, "non-personal details, such as the new role"),
+                ("prev_hash", false, "hash of the previous row"),
+                ("hash", false, "SHA-256 over this row and the previous hash"),
+            ]),
+        table(
+            "consents", .consent, .accountLifetime,
+            [
+                ("id", false, "identifies the record"),
+                ("user_id", true, "whose choice, when signed in"),
+                ("functional", false, "functional cookies (language) allowed"),
+                ("analytics", false, "analytics allowed"),
+                ("notice_version", false, "cookie notice version the choice was made under"),
+                ("created_at", false, "when the choice was made"),
             ]),
         table(
             "schema_migrations", .system, .configuration,

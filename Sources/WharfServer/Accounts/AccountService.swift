@@ -26,14 +26,16 @@ public struct AccountService: Sendable {
 
     /// Creates an account. The username defaults to the email's local part (made unique).
     public func createAccount(
-        email rawEmail: String, password: String, role: Role, username: String? = nil, phone: String? = nil
+        email rawEmail: String, password: String, role: Role, username: String? = nil, phone: String? = nil,
+        signUp: SignUpRecord? = nil
     ) async throws -> UserRecord {
         guard let email = EmailAddress(rawEmail) else { throw AccountError.invalidEmail(rawEmail) }
         try Self.validatePassword(password)
         let name = try await store.availableUsername(
             from: username ?? String(email.value.split(separator: "@").first ?? "user"))
         let hash = try await Self.hash(password, cost: cost)
-        return try await store.createUser(email: email, username: name, passwordHash: hash, role: role, phone: phone)
+        return try await store.createUser(
+            email: email, username: name, passwordHash: hash, role: role, phone: phone, signUp: signUp)
     }
 
     /// Hashes a password with bcrypt on NIO's blocking-work thread pool: a cost-12 hash takes a quarter of a

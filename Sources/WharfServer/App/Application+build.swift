@@ -53,6 +53,21 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
     SetupController(store: runtime.store).addRoutes(to: router)
     AdminAPIController(store: runtime.store, snapshots: snapshots, health: health, config: config, clock: clock)
         .addRoutes(to: router)
+    let web = WebEnvironment(
+        store: runtime.store, config: config, renderer: try PageRenderer(), logger: logger, clock: clock,
+        snapshots: snapshots, health: health, upstream: upstream,
+        decoyHash: try await AccountService.hash("wharf-decoy-\(UUID().uuidString)", cost: 12))
+    router.get("assets/wharf.css") { _, _ -> Response in
+        var headers = HTTPFields()
+        headers[.contentType] = "text/css; charset=utf-8"
+        headers[.cacheControl] = "public, max-age=3600"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
+    }
+    let pages = router.group().add(middleware: WebSessionMiddleware(web: web))
+    PublicPagesController(web: web).addRoutes(to: pages)
+    AccountPagesController(web: web).addRoutes(to: pages)
+    ConsolePagesController(web: web).addRoutes(to: pages.group("console", context: SignedInContext.self))
+    AdminPagesController(web: web).addRoutes(to: pages.group("admin", context: StaffContext.self))
     RelayController(
         snapshots: snapshots, book: book, upstream: upstream, writer: writer, config: config, clock: clock,
         logger: logger

@@ -20,6 +20,14 @@ public struct KeyAuthenticator: Sendable {
     static let xForwardedFor = HTTPField.Name("x-forwarded-for")!  // startup: a constant, valid header name
 
     /// The client's address as the gateway sees it (see ``ClientAddress/effective(peer:forwardedFor:trustedProxies:)``).
+    static func effectiveAddress(_ request: Request, _ context: WharfRequestContext, trustedProxies: [IPRange])
+        -> String?
+    {
+        guard !trustedProxies.isEmpty else { return context.peerAddress }
+        return ClientAddress.effective(
+            peer: context.peerAddress, forwardedFor: request.headers[xForwardedFor], trustedProxies: trustedProxies)
+    }
+
     func clientAddress(_ request: Request, _ context: WharfRequestContext) -> String? {
         guard !config.trustedProxies.isEmpty else { return context.peerAddress }
         return ClientAddress.effective(

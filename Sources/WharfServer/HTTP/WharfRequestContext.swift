@@ -6,6 +6,8 @@ public struct WharfRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The connection's peer IP address (never a forwarded header).
     public let peerAddress: String?
+    /// Who is asking, on console and website routes (set by ``WebSessionMiddleware``; nil on `/v1`).
+    public var visitor: Visitor?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

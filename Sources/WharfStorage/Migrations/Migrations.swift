@@ -156,5 +156,91 @@ public enum Migrations {
             version: 2, name: "per-key rate limit",
             statements: ["ALTER TABLE api_keys ADD COLUMN rate_limit_rpm BIGINT"]
         ),
+        Migration(
+            version: 3, name: "console: sign-up records, sessions, one-time tokens, outbox, support, audit, consent",
+            statements: [
+                "ALTER TABLE users ADD COLUMN email_verified_at BIGINT",
+                "ALTER TABLE users ADD COLUMN age_confirmed_at BIGINT",
+                "ALTER TABLE users ADD COLUMN policy_version TEXT",
+                "ALTER TABLE users ADD COLUMN policy_accepted_at BIGINT",
+                "ALTER TABLE users ADD COLUMN language TEXT",
+                "ALTER TABLE users ADD COLUMN failed_logins BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE users ADD COLUMN locked_until BIGINT",
+                "ALTER TABLE users ADD COLUMN last_login_at BIGINT",
+                "ALTER TABLE users ADD COLUMN notify_login INTEGER NOT NULL DEFAULT 1",
+                """
+                CREATE TABLE web_sessions (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    created_at BIGINT NOT NULL,
+                    last_seen_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    device TEXT NOT NULL,
+                    client_ip TEXT,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX web_sessions_user ON web_sessions (user_id)",
+                """
+                CREATE TABLE one_time_tokens (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    purpose TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE email_outbox (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT,
+                    kind TEXT NOT NULL,
+                    recipient_ciphertext TEXT,
+                    message_ciphertext TEXT,
+                    status TEXT NOT NULL,
+                    attempts BIGINT NOT NULL,
+                    next_attempt_at BIGINT NOT NULL,
+                    last_error TEXT,
+                    created_at BIGINT NOT NULL,
+                    sent_at BIGINT
+                )
+                """,
+                "CREATE INDEX email_outbox_due ON email_outbox (status, next_attempt_at)",
+                """
+                CREATE TABLE support_messages (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT,
+                    email TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE audit_log (
+                    seq BIGINT PRIMARY KEY,
+                    created_at BIGINT NOT NULL,
+                    actor_id TEXT,
+                    action TEXT NOT NULL,
+                    target TEXT,
+                    detail TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE consents (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT,
+                    functional INTEGER NOT NULL,
+                    analytics INTEGER NOT NULL,
+                    notice_version TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+            ]
+        ),
     ]
 }

@@ -75,20 +75,22 @@ extension WharfStore {
         try await database.withConnection { db in
             try await db.raw(
                 "SELECT * FROM usage_records WHERE user_id = \(bind: userID) ORDER BY created_at DESC LIMIT \(bind: limit)"
-            ).all().map { row in
-                UsageRecord(
-                    id: try row.string("id"), createdAt: try row.int64("created_at"), userID: try row.string("user_id"),
-                    keyID: try row.string("key_id"), model: try row.string("model"),
-                    channelID: try row.optionalString("channel_id"), endpoint: try row.string("endpoint"),
-                    usage: TokenUsage(
-                        promptTokens: try row.int64("prompt_tokens"),
-                        completionTokens: try row.int64("completion_tokens"),
-                        cachedTokens: try row.int64("cached_tokens")),
-                    cost: Money(micros: try row.int64("cost")), latencyMillis: try row.int64("latency_ms"),
-                    timeToFirstTokenMillis: try row.optionalInt64("ttft_ms"), status: try row.string("status"),
-                    stream: try row.int64("stream") != 0, clientIP: try row.optionalString("client_ip"))
-            }
+            ).all().map(Self.decodeUsage)
         }
+    }
+
+    static func decodeUsage(_ row: any SQLRow) throws -> UsageRecord {
+        UsageRecord(
+            id: try row.string("id"), createdAt: try row.int64("created_at"), userID: try row.string("user_id"),
+            keyID: try row.string("key_id"), model: try row.string("model"),
+            channelID: try row.optionalString("channel_id"), endpoint: try row.string("endpoint"),
+            usage: TokenUsage(
+                promptTokens: try row.int64("prompt_tokens"),
+                completionTokens: try row.int64("completion_tokens"),
+                cachedTokens: try row.int64("cached_tokens")),
+            cost: Money(micros: try row.int64("cost")), latencyMillis: try row.int64("latency_ms"),
+            timeToFirstTokenMillis: try row.optionalInt64("ttft_ms"), status: try row.string("status"),
+            stream: try row.int64("stream") != 0, clientIP: try row.optionalString("client_ip"))
     }
 }
 

@@ -1,0 +1,253 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WharfCore
+import WharfStorage
+
+/// Sign-up (with email confirmation), sign-in (lockout per account, rate limit per address, new-sign-in alert),
+/// sign-out, password reset by a single-use emailed link, and the first-run setup form.
+struct AccountPagesController: Sendable {
+    let web: WebEnvironment
+    static let verifyTTL: Int64 = 24 * 3_600_000
+    static let resetTTL: Int64 = 3_600_000
+
+    func addRoutes(to group: RouterGroup<WharfRequestContext>) {
+        group.get("register") { _, context in
+            web.renderer.page(
+                "register", titleKey: "register_title", visitor: context.visitor ?? Visitor(),
+                model: ["policyVersion": web.config.policyVersion])
+        }
+        group.post("register") { _, context in try await register(context.visitor ?? Visitor()) }
+        group.get("verify") { request, context in try await verify(request, context.visitor ?? Visitor()) }
+        group.get("login") { _, context in
+            web.renderer.page("login", titleKey: "login_title", visitor: context.visitor ?? Visitor())
+        }
+        group.post("login") { request, context in try await login(request, context.visitor ?? Visitor()) }
+        group.post("logout") { _, context in try await logout(context.visitor ?? Visitor()) }
+        group.get("forgot") { _, context in
+            web.renderer.page("forgot", titleKey: "forgot_title", visitor: context.visitor ?? Visitor())
+        }
+        group.post("forgot") { _, context in try await forgot(context.visitor ?? Visitor()) }
+        group.get("reset") { request, context in
+            let token = request.uri.queryParameters.get("token") ?? ""
+            return web.renderer.page(
+                "reset", titleKey: "reset_title", visitor: context.visitor ?? Visitor(), model: ["token": token])
+        }
+        group.post("reset") { _, context in try await reset(context.visitor ?? Visitor()) }
+        group.get("setup") { _, context in
+            guard try await !web.store.hasAdmin() else { throw WebRedirect(location: "/login") }
+            return web.renderer.page("setup", titleKey: "setup_title", visitor: context.visitor ?? Visitor())
+        }
+        group.post("setup/form") { _, context in try await setup(context.visitor ?? Visitor()) }
+    }
+
+    /// Usernames: 3 to 32 ASCII letters, digits, `.`, `-`, `_`.
+    static func isValidUsername(_ name: String) -> Bool {
+        (3...32).contains(name.count)
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+
+    /// Phones: up to 32 digits, spaces, `+`, `-`, parentheses, with at least 5 digits.
+    static func isValidPhone(_ phone: String) -> Bool {
+        phone.count <= 32 && phone.allSatisfy { $0.isASCII && ($0.isNumber || " +-()".contains($0)) }
+            && phone.filter(\.isNumber).count >= 5
+    }
+
+    func register(_ visitor: Visitor) async throws -> Response {
+        let form = visitor.form
+        let email = form["email"] ?? ""
+        let username = form["username"] ?? ""
+        let phone = form["phone"] ?? ""
+        let password = form.raw("password") ?? ""
+        let kept = ["email": email, "username": username, "phone": phone]
+        func again(_ key: String) -> Response {
+            web.renderer.page(
+                "register", titleKey: "register_title", visitor: visitor,
+                model: ["form": kept, "error": visitor.text(key), "policyVersion": web.config.policyVersion],
+                status: .badRequest)
+        }
+        guard let address = EmailAddress(email), email.count <= 254 else { return again("err_email_invalid") }
+        guard Self.isValidUsername(username) else { return again("err_username_invalid") }
+        guard phone.isEmpty || Self.isValidPhone(phone) else { return again("err_phone_invalid") }
+        do { try AccountService.validatePassword(password) } catch { return again("err_password_weak") }
+        let lowered = password.lowercased()
+        guard lowered != address.normalized, lowered != username.lowercased() else {
+            return again("err_password_personal")
+        }
+        guard form.isChecked("age") else { return again("err_age_required") }
+        guard form.isChecked("policy") else { return again("err_policy_required") }
+        guard web.admitAttempt("register", visitor) else { return again("err_rate_limited") }
+        guard try await web.store.user(username: username) == nil, try await web.store.user(email: email) == nil else {
+            return again("err_email_taken")
+        }
+        let verify = web.config.emailVerificationRequired
+        let user: UserRecord
+        do {
+            user = try await AccountService(store: web.store).createAccount(
+                email: email, password: password, role: .user, username: username, phone: phone.isEmpty ? nil : phone,
+                signUp: SignUpRecord(
+                    ageConfirmed: true, policyVersion: web.config.policyVersion, language: visitor.language.rawValue,
+                    emailVerified: !verify))
+        } catch StoreError.duplicate {
+            return again("err_email_taken")
+        }
+        guard verify else {
+            return web.renderer.message(
+                headingKey: "notice_verified_title", textKey: "notice_registered_ready", visitor: visitor,
+                link: ("/login", "go_login"))
+        }
+        try await sendVerification(to: user)
+        return web.renderer.message(
+            headingKey: "notice_registered_title", textKey: "notice_registered_text", visitor: visitor)
+    }
+
+    func sendVerification(to user: UserRecord) async throws {
+        let token = SessionTokens.generate()
+        try await web.store.issueOneTimeToken(
+            hash: SessionTokens.storedID(token), userID: user.id, purpose: .verifyEmail, ttlMillis: Self.verifyTTL)
+        try await web.queueMail(
+            to: user, kind: "verify_email", subjectKey: "mail_verify_subject", bodyKey: "mail_verify_body",
+            values: ["link": web.link("/verify?token=\(token)")])
+    }
+
+    func verify(_ request: Request, _ visitor: Visitor) async throws -> Response {
+        let token = request.uri.queryParameters.get("token") ?? ""
+        guard SessionTokens.isWellFormed(token),
+            let userID = try await web.store.consumeOneTimeToken(
+                hash: SessionTokens.storedID(token), purpose: .verifyEmail)
+        else {
+            return web.renderer.message(
+                headingKey: "title_error", textKey: "err_token_invalid", visitor: visitor, status: .badRequest)
+        }
+        try await web.store.markEmailVerified(userID: userID)
+        try await web.store.audit(actorID: userID, action: "account.email_verified", target: userID)
+        return web.renderer.message(
+            headingKey: "notice_verified_title", textKey: "notice_verified_text", visitor: visitor,
+            link: ("/login", "go_login"))
+    }
+
+    func login(_ request: Request, _ visitor: Visitor) async throws -> Response {
+        let email = visitor.form["email"] ?? ""
+        let password = visitor.form.raw("password") ?? ""
+        func again(_ key: String, _ status: HTTPResponse.Status = .unauthorized) -> Response {
+            web.renderer.page(
+                "login", titleKey: "login_title", visitor: visitor,
+                model: ["form": ["email": email], "error": visitor.text(key)], status: status)
+        }
+        guard web.admitAttempt("login", visitor) else { return again("err_rate_limited", .tooManyRequests) }
+        guard let user = try await web.store.user(email: email) else {
+            _ = await web.verifyPassword(password, hash: web.decoyHash)
+            return again("err_login_failed")
+        }
+        let now = web.clock.nowMillis()
+        if let until = user.lockedUntil, until > now { return again("err_locked", .tooManyRequests) }
+        guard await web.verifyPassword(password, hash: user.passwordHash) else {
+            let locked = try await web.store.recordLoginFailure(
+                userID: user.id, lockAfter: WebEnvironment.lockAfter, lockMillis: WebEnvironment.lockMillis)
+            if locked != nil {
+                try await web.store.audit(actorID: nil, action: "account.locked", target: user.id)
+                return again("err_locked", .tooManyRequests)
+            }
+            return again("err_login_failed")
+        }
+        guard user.status == .active else { return again("err_account_disabled", .forbidden) }
+        guard user.emailVerifiedAt != nil || !web.config.emailVerificationRequired else {
+            return again("err_not_verified", .forbidden)
+        }
+        try await web.store.recordLoginSuccess(userID: user.id)
+        let device = DeviceSummary.of(request.headers[.userAgent])
+        let address = ClientAddress.stored(visitor.clientAddress, mode: web.config.clientIPMode)
+        let known = try await web.store.sessions(userID: user.id).contains {
+            $0.device == device && $0.clientIP == address
+        }
+        let token = SessionTokens.generate()
+        let lifetime = Int64(web.config.sessionAbsoluteHours) * 3_600_000
+        try await web.store.createSession(
+            id: SessionTokens.storedID(token), userID: user.id, expiresAt: now + lifetime, device: device,
+            clientIP: address)
+        try await web.store.audit(actorID: user.id, action: "auth.login", target: user.id)
+        if user.notifyLogin, !known {
+            try await web.queueMail(
+                to: user, kind: "login_alert", subjectKey: "mail_login_subject", bodyKey: "mail_login_body",
+                values: ["device": device, "ip": address ?? "-", "link": web.link("/console/settings")])
+        }
+        var response = WebRedirect(location: user.role >= .support ? "/console" : "/console").response
+        response.headers.append(
+            HTTPField(
+                name: .setCookie,
+                value: web.cookie(WebSessionMiddleware.sessionCookie, token, maxAge: Int(lifetime / 1000))))
+        return response
+    }
+
+    func logout(_ visitor: Visitor) async throws -> Response {
+        if let session = visitor.session {
+            try await web.store.revokeSession(id: session.id, userID: session.userID)
+        }
+        var response = WebRedirect(location: "/login?notice=notice_signed_out").response
+        response.headers.append(
+            HTTPField(name: .setCookie, value: web.expiredCookie(WebSessionMiddleware.sessionCookie)))
+        return response
+    }
+
+    /// Always answers the same way, so the form does not reveal which emails have accounts.
+    func forgot(_ visitor: Visitor) async throws -> Response {
+        let email = visitor.form["email"] ?? ""
+        if web.admitAttempt("forgot", visitor), let user = try await web.store.user(email: email),
+            user.status == .active
+        {
+            let token = SessionTokens.generate()
+            try await web.store.issueOneTimeToken(
+                hash: SessionTokens.storedID(token), userID: user.id, purpose: .resetPassword, ttlMillis: Self.resetTTL)
+            try await web.queueMail(
+                to: user, kind: "reset_password", subjectKey: "mail_reset_subject", bodyKey: "mail_reset_body",
+                values: ["link": web.link("/reset?token=\(token)")])
+        }
+        return web.renderer.message(
+            headingKey: "notice_reset_sent_title", textKey: "notice_reset_sent_text", visitor: visitor)
+    }
+
+    func reset(_ visitor: Visitor) async throws -> Response {
+        let token = visitor.form["token"] ?? ""
+        let password = visitor.form.raw("password") ?? ""
+        do { try AccountService.validatePassword(password) } catch {
+            return web.renderer.page(
+                "reset", titleKey: "reset_title", visitor: visitor,
+                model: ["token": token, "error": visitor.text("err_password_weak")], status: .badRequest)
+        }
+        guard SessionTokens.isWellFormed(token),
+            let userID = try await web.store.consumeOneTimeToken(
+                hash: SessionTokens.storedID(token), purpose: .resetPassword)
+        else {
+            return web.renderer.message(
+                headingKey: "title_error", textKey: "err_token_invalid", visitor: visitor, status: .badRequest)
+        }
+        try await web.store.setPasswordHash(userID: userID, hash: try await AccountService.hash(password, cost: 12))
+        try await web.store.revokeSessions(userID: userID)
+        try await web.store.audit(actorID: userID, action: "account.password_reset", target: userID)
+        throw WebRedirect(location: "/login?notice=notice_password_reset")
+    }
+
+    func setup(_ visitor: Visitor) async throws -> Response {
+        let form = visitor.form
+        let token = form["token"] ?? ""
+        guard let expected = try await web.store.setting(SetupController.settingName),
+            KeyHasher.hash(token) == expected, try await !web.store.hasAdmin()
+        else { throw WebFailure(status: .forbidden, messageKey: "err_token_invalid") }
+        do {
+            let admin = try await AccountService(store: web.store).createAccount(
+                email: form["email"] ?? "", password: form.raw("password") ?? "", role: .admin)
+            try await web.store.audit(actorID: admin.id, action: "setup.admin_created", target: admin.id)
+        } catch let error as AccountError {
+            let key: String =
+                switch error {
+                case .invalidEmail: "err_email_invalid"
+                case .weakPassword: "err_password_weak"
+                }
+            return web.renderer.page(
+                "setup", titleKey: "setup_title", visitor: visitor,
+                model: ["form": ["email": form["email"] ?? ""], "error": visitor.text(key)], status: .badRequest)
+        }
+        try await web.store.setSetting(SetupController.settingName, nil)
+        throw WebRedirect(location: "/login?notice=notice_setup_done")
+    }
+}

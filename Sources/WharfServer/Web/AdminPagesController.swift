@@ -1,0 +1,278 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import WharfCore
+import WharfStorage
+import WharfUpstream
+
+/// The admin pages. ``StaffContext`` admits support and above from the admin allowlist; each action then checks
+/// its own least role (support reads users and the inbox; finance adjusts credit; admin manages roles, status,
+/// channels, prices and reads the audit log). Every change is written to the hash-chained audit log, by account id
+/// only (no email or name in the row).
+struct AdminPagesController: Sendable {
+    let web: WebEnvironment
+
+    func addRoutes(to group: RouterGroup<StaffContext>) {
+        group.get("") { _, _ -> Response in throw WebRedirect(location: "/admin/users") }
+        group.get("users") { request, context in try await users(request, context) }
+        group.get("users/{id}") { _, context in try await user(context) }
+        group.post("users/{id}/credit") { _, context in try await adjustCredit(context) }
+        group.post("users/{id}/role") { _, context in try await changeRole(context) }
+        group.post("users/{id}/status") { _, context in try await changeStatus(context) }
+        group.get("channels") { _, context in try await channels(context) }
+        group.post("channels") { _, context in try await addChannel(context) }
+        group.post("channels/{id}/enable") { _, context in try await setChannel(context, .enabled) }
+        group.post("channels/{id}/disable") { _, context in try await setChannel(context, .disabled) }
+        group.post("channels/{id}/test") { _, context in try await testChannel(context) }
+        group.get("prices") { _, context in try await prices(context, error: nil) }
+        group.post("prices") { _, context in try await setPrice(context) }
+        group.get("support") { _, context in try await support(context) }
+        group.post("support/{id}/close") { _, context in try await closeSupport(context) }
+        group.get("audit") { _, context in try await audit(context) }
+    }
+
+    func users(_ request: Request, _ context: StaffContext) async throws -> Response {
+        let query = String((request.uri.queryParameters.get("q") ?? "").prefix(100))
+        let balances = try await web.store.allBalances()
+        let users = try await web.store.searchUsers(query: query).map {
+            [
+                "id": $0.id, "email": $0.email, "username": $0.username, "role": $0.role.rawValue,
+                "status": $0.status.rawValue, "balance": WebFormat.money(balances[$0.id] ?? .zero),
+            ]
+        }
+        return web.renderer.page(
+            "adminUsers", titleKey: "admin_users", visitor: context.visitor,
+            model: ["tabUsers": true, "users": users, "query": query])
+    }
+
+    func target(_ context: StaffContext) async throws -> UserRecord {
+        guard let user = try await web.store.user(id: context.parameters.get("id") ?? "") else {
+            throw WebFailure.notFound
+        }
+        return user
+    }
+
+    func user(_ context: StaffContext, error: String? = nil) async throws -> Response {
+        let user = try await target(context)
+        var model: [String: Any] = [
+            "tabUsers": true, "id": user.id, "email": user.email, "username": user.username,
+            "role": user.role.rawValue, "status": user.status.rawValue, "active": user.status == .active,
+            "balance": WebFormat.money(try await web.store.balance(userID: user.id)),
+            "canAdjust": context.user.role >= .finance,
+            "canManage": context.user.role >= .admin && user.id != context.user.id,
+            "roles": Role.allCases.filter { $0 <= context.user.role }.map {
+                ["name": $0.rawValue, "current": $0 == user.role] as [String: Any]
+            },
+        ]
+        if let error { model["error"] = context.visitor.text(error) }
+        return web.renderer.page(
+            "adminUser", titleKey: "admin_users", visitor: context.visitor, model: model,
+            status: error == nil ? .ok : .badRequest)
+    }
+
+    /// Adds or removes credit with a required reason; the balance never goes below zero.
+    func adjustCredit(_ context: StaffContext) async throws -> Response {
+        try context.require(.finance)
+        let user = try await target(context)
+        let form = context.visitor.form
+        let reason = form["reason"] ?? ""
+        guard !reason.isEmpty, reason.count <= 200 else {
+            return try await self.user(context, error: "err_reason_required")
+        }
+        guard let amount = try? Money(parsing: form["amount"] ?? ""), amount.micros != 0 else {
+            return try await self.user(context, error: "err_amount")
+        }
+        do {
+            _ = try await web.store.post(userID: user.id, kind: .adjustment, amount: amount, reason: reason)
+        } catch StoreError.insufficientBalance {
+            return try await self.user(context, error: "err_insufficient")
+        }
+        try await web.store.audit(
+            actorID: context.user.id, action: "credit.adjust", target: user.id, detail: "amount=\(amount)")
+        throw WebRedirect(location: "/admin/users/\(user.id)?notice=notice_credit_adjusted")
+    }
+
+    /// Changes a role: only up to the actor's own role, never the actor's own.
+    func changeRole(_ context: StaffContext) async throws -> Response {
+        try context.require(.admin)
+        let user = try await target(context)
+        guard let role = context.visitor.form["role"].flatMap(Role.init(rawValue:)), role <= context.user.role,
+            user.role <= context.user.role, user.id != context.user.id
+        else { return try await self.user(context, error: "err_role_forbidden") }
+        try await web.store.setRole(userID: user.id, role: role)
+        try await web.store.audit(
+            actorID: context.user.id, action: "user.role", target: user.id, detail: "role=\(role.rawValue)")
+        throw WebRedirect(location: "/admin/users/\(user.id)?notice=notice_saved")
+    }
+
+    func changeStatus(_ context: StaffContext) async throws -> Response {
+        try context.require(.admin)
+        let user = try await target(context)
+        guard user.id != context.user.id, user.role <= context.user.role,
+            let status = context.visitor.form["status"].flatMap(AccountStatus.init(rawValue:)),
+            status == .active || status == .disabled
+        else { return try await self.user(context, error: "err_role_forbidden") }
+        try await web.store.setStatus(userID: user.id, status: status)
+        try await web.store.audit(
+            actorID: context.user.id, action: "user.status", target: user.id, detail: "status=\(status.rawValue)")
+        throw WebRedirect(location: "/admin/users/\(user.id)?notice=notice_saved")
+    }
+
+    func channels(_ context: StaffContext, error: String? = nil, notice: String? = nil) async throws -> Response {
+        try context.require(.admin)
+        let v = context.visitor
+        let stored = try await web.store.channelHealth()
+        let rows = try await web.store.channels().map { c -> [String: String] in
+            let h = stored[c.id]
+            let rate = h.map { $0.requests > 0 ? "\($0.failures * 100 / $0.requests)%" : "0%" } ?? "—"
+            let enabled = c.status == .enabled
+            return [
+                "id": c.id, "name": c.name, "provider": c.provider.rawValue, "models": c.models.joined(separator: ", "),
+                "region": c.region, "status": c.status.rawValue, "health": web.health.state(c.id), "errorRate": rate,
+                "latency": h.map { "\($0.latencyMillis) ms" } ?? "—", "toggleAction": enabled ? "disable" : "enable",
+                "toggleLabel": v.text(enabled ? "admin_disable_channel" : "admin_enable_channel"),
+            ]
+        }
+        var model: [String: Any] = [
+            "tabChannels": true, "channels": rows, "providers": ProviderKind.allCases.map(\.rawValue),
+        ]
+        if let error { model["error"] = error }
+        if let notice { model["notice"] = notice }
+        return web.renderer.page(
+            "adminChannels", titleKey: "admin_channels", visitor: v, model: model,
+            status: error == nil ? .ok : .badRequest)
+    }
+
+    func addChannel(_ context: StaffContext) async throws -> Response {
+        try context.require(.admin)
+        let f = context.visitor.form
+        let invalid = context.visitor.text("err_channel_invalid")
+        guard let name = f["name"], !name.isEmpty, name.count <= 64,
+            let provider = f["provider"].flatMap(ProviderKind.init(rawValue:)),
+            let base = f["base_url"], let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""),
+            url.host != nil, let key = f.raw("api_key"), !key.isEmpty, key.count <= 500,
+            let models = f["models"]?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+                .filter({ !$0.isEmpty }), !models.isEmpty
+        else { return try await channels(context, error: invalid) }
+        let channel = Channel(
+            id: WharfID.make("ch"), name: name, provider: provider, baseURL: base, models: models,
+            modelMapping: [:], priority: Int(f["priority"] ?? "0") ?? 0, weight: max(1, Int(f["weight"] ?? "1") ?? 1),
+            region: String((f["region"] ?? "unknown").prefix(40)),
+            dataPolicy: DataPolicy(retains: f.isChecked("retains"), trains: f.isChecked("trains")), status: .enabled,
+            capabilities: [])
+        do {
+            try await web.store.addChannel(channel, apiKey: key)
+        } catch StoreError.duplicate {
+            return try await channels(context, error: invalid)
+        }
+        try await web.store.audit(actorID: context.user.id, action: "channel.add", target: channel.id)
+        throw WebRedirect(location: "/admin/channels?notice=notice_channel_added")
+    }
+
+    func setChannel(_ context: StaffContext, _ status: ChannelStatus) async throws -> Response {
+        try context.require(.admin)
+        let id = context.parameters.get("id") ?? ""
+        do { try await web.store.setChannelStatus(id, status) } catch StoreError.notFound { throw WebFailure.notFound }
+        try await web.store.audit(
+            actorID: context.user.id, action: "channel.\(status == .enabled ? "enable" : "disable")", target: id)
+        throw WebRedirect(location: "/admin/channels?notice=notice_saved")
+    }
+
+    /// Sends one real, minimal chat request (`max_tokens: 1`) to the channel and reports the outcome (status only;
+    /// the upstream's answer is not shown or kept).
+    func testChannel(_ context: StaffContext) async throws -> Response {
+        try context.require(.admin)
+        let id = context.parameters.get("id") ?? ""
+        guard let found = try await web.store.enabledChannelsWithSecrets().first(where: { $0.channel.id == id }),
+            let model = found.channel.models.first
+        else { return try await channels(context, error: context.visitor.text("err_not_found")) }
+        let target = UpstreamTarget(channel: found.channel, apiKey: found.apiKey)
+        let body =
+            #"{"model":"\#(found.channel.upstreamModel(for: model))","messages":[{"role":"user","content":"ping"}],"max_tokens":1}"#
+        let outcome: String
+        do {
+            let answer = try await web.upstream.send(path: "/chat/completions", targets: [target]) { _ in
+                ByteBuffer(string: body)
+            }
+            _ = try? await answer.response.body.collect(upTo: 1 << 20)
+            outcome = context.visitor.text("notice_test_ok") + " (HTTP \(answer.response.status.code))"
+        } catch {
+            return try await channels(context, error: context.visitor.text("notice_test_failed") + " \(error)")
+        }
+        try await web.store.audit(actorID: context.user.id, action: "channel.test", target: id)
+        return try await channels(context, notice: outcome)
+    }
+
+    func prices(_ context: StaffContext, error: String?) async throws -> Response {
+        try context.require(.admin)
+        let prices = try await web.store.prices().sorted { $0.key < $1.key }.map { model, p in
+            [
+                "model": model, "input": WebFormat.money(p.inputPerMillion),
+                "cached": WebFormat.money(p.cachedInputPerMillion), "output": WebFormat.money(p.outputPerMillion),
+            ]
+        }
+        var model: [String: Any] = ["tabPrices": true, "prices": prices]
+        if let error { model["error"] = context.visitor.text(error) }
+        return web.renderer.page(
+            "adminPrices", titleKey: "admin_prices", visitor: context.visitor, model: model,
+            status: error == nil ? .ok : .badRequest)
+    }
+
+    func setPrice(_ context: StaffContext) async throws -> Response {
+        try context.require(.admin)
+        let f = context.visitor.form
+        func amount(_ name: String) -> Money? {
+            guard let text = f[name], let m = try? Money(parsing: text), m.micros >= 0 else { return nil }
+            return m
+        }
+        guard let model = f["model"], !model.isEmpty, model.count <= 100, let input = amount("input"),
+            let output = amount("output")
+        else { return try await prices(context, error: "err_price_invalid") }
+        let cachedText = f["cached"] ?? ""
+        let cached = cachedText.isEmpty ? nil : amount("cached")
+        guard cachedText.isEmpty || cached != nil else { return try await prices(context, error: "err_price_invalid") }
+        try await web.store.setPrice(
+            model: model,
+            price: ModelPrice(inputPerMillion: input, outputPerMillion: output, cachedInputPerMillion: cached))
+        try await web.store.audit(
+            actorID: context.user.id, action: "price.set", target: nil,
+            detail: "model=\(model) input=\(input) output=\(output)")
+        throw WebRedirect(location: "/admin/prices?notice=notice_saved")
+    }
+
+    func support(_ context: StaffContext) async throws -> Response {
+        let messages = try await web.store.supportMessages().map {
+            [
+                "id": $0.id, "email": $0.email, "subject": $0.subject, "body": $0.body,
+                "time": WebFormat.time($0.createdAt),
+            ]
+        }
+        return web.renderer.page(
+            "adminSupport", titleKey: "admin_support", visitor: context.visitor,
+            model: ["tabSupport": true, "messages": messages])
+    }
+
+    func closeSupport(_ context: StaffContext) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        try await web.store.closeSupportMessage(id: id)
+        try await web.store.audit(actorID: context.user.id, action: "support.close", target: id)
+        throw WebRedirect(location: "/admin/support?notice=notice_saved")
+    }
+
+    func audit(_ context: StaffContext) async throws -> Response {
+        try context.require(.admin)
+        let v = context.visitor
+        let verdict = try await web.store.verifyAudit()
+        let status = verdict.brokenAt.map { v.text("admin_chain_broken") + " \($0)" } ?? v.text("admin_chain_ok")
+        let entries = try await web.store.auditEntries(limit: 200).map {
+            [
+                "seq": "\($0.seq)", "time": WebFormat.time($0.createdAt), "actor": $0.actorID ?? "system",
+                "action": $0.action, "target": $0.target ?? "", "detail": $0.detail,
+            ]
+        }
+        return web.renderer.page(
+            "adminAudit", titleKey: "admin_audit", visitor: v,
+            model: ["tabAudit": true, "entries": entries, "chainStatus": status])
+    }
+}

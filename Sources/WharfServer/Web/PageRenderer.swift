@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import WharfCore
+
+/// Renders pages: the Mustache library of ``Templates`` (parsed once at start), the shared page model (language
+/// table, account, CSRF token, cookie banner), and the security headers every page carries.
+public struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+
+    /// Parses every template; a template that does not parse stops the server at start.
+    public init() throws {
+        var library = MustacheLibrary()
+        for (name, text) in Templates.all {
+            try library.register(text, named: name)
+        }
+        self.library = library
+    }
+
+    /// The page model every template can use, for `visitor`.
+    func baseModel(_ visitor: Visitor, title: String) -> [String: Any] {
+        var model: [String: Any] = [
+            "t": visitor.language.strings,
+            "lang": visitor.language.rawValue,
+            "title": title,
+            "csrf": visitor.csrfToken,
+            "consentBanner": !visitor.consentChosen,
+            "languages": Language.allCases.map {
+                ["tag": $0.rawValue, "name": $0.nativeName, "current": $0 == visitor.language] as [String: Any]
+            },
+        ]
+        if let key = visitor.noticeKey, key.hasPrefix("notice_"), visitor.language.strings[key] != nil {
+            model["notice"] = visitor.text(key)
+        }
+        if let user = visitor.user {
+            model["user"] = ["username": user.username, "isStaff": user.role >= .support] as [String: Any]
+        }
+        return model
+    }
+
+    /// A page from template `name` with `model` merged over the shared model.
+    func page(
+        _ name: String, titleKey: String, visitor: Visitor, model: [String: Any] = [:],
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var full = baseModel(visitor, title: visitor.text(titleKey))
+        for (k, v) in model { full[k] = v }
+        let html = library.render(full, withTemplate: name) ?? ""
+        return Self.html(html, status: status)
+    }
+
+    /// A page with a heading and a paragraph.
+    func message(
+        headingKey: String, textKey: String, visitor: Visitor, link: (href: String, key: String)? = nil,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var model: [String: Any] = ["heading": visitor.text(headingKey), "text": visitor.text(textKey)]
+        if let link {
+            model["linkHref"] = link.href
+            model["linkText"] = visitor.text(link.key)
+        }
+        return page("message", titleKey: headingKey, visitor: visitor, model: model, status: status)
+    }
+
+    /// An HTML response with the page security headers: a content security policy that allows no script and no
+    /// inline style, no framing, no sniffing, no referrer to other sites, and no caching of personal pages.
+    static func html(_ text: String, status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.cacheControl] = "no-store"
+        if let referrer = HTTPField.Name("Referrer-Policy") { headers[referrer] = "same-origin" }
+        if let frame = HTTPField.Name("X-Frame-Options") { headers[frame] = "DENY" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

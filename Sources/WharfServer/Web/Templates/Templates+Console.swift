@@ -1,0 +1,161 @@
+/// The signed-in console: dashboard, API keys, request log, billing history and account settings.
+extension Templates {
+    static let dashboard = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <h1>{{t.console_dashboard}}</h1>
+        <section class="stats">
+          <div class="stat"><span class="label">{{t.dash_balance}}</span><span class="value" id="balance">{{balance}}</span></div>
+          <div class="stat"><span class="label">{{t.dash_spend_today}}</span><span class="value">{{spendToday}}</span></div>
+          <div class="stat"><span class="label">{{t.dash_spend_30d}}</span><span class="value">{{spend30}}</span></div>
+          <div class="stat"><span class="label">{{t.dash_requests_30d}}</span><span class="value" id="requests-30d">{{requests30}}</span></div>
+        </section>
+        <section>
+          <h2>{{t.dash_requests_per_day}}</h2>
+          <figure id="chart-requests">{{{requestsChart}}}</figure>
+          <h2>{{t.dash_cost_per_day}}</h2>
+          <figure id="chart-cost">{{{costChart}}}</figure>
+        </section>
+        <section>
+          <h2>{{t.dash_by_model}}</h2>
+          <table>
+            <thead><tr><th scope="col">{{t.col_model}}</th><th scope="col" class="num">{{t.col_requests}}</th><th scope="col" class="num">{{t.col_tokens}}</th><th scope="col" class="num">{{t.col_cost}}</th></tr></thead>
+            <tbody>
+            {{#byModel}}<tr><td><code>{{model}}</code></td><td class="num">{{requests}}</td><td class="num">{{tokens}}</td><td class="num">{{cost}}</td></tr>{{/byModel}}
+            {{^byModel}}<tr><td colspan="4">{{t.dash_no_usage}}</td></tr>{{/byModel}}
+            </tbody>
+          </table>
+        </section>
+        {{/body}}{{/layout}}
+        """
+
+    static let keys = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <h1>{{t.console_keys}}</h1>
+        {{#secret}}
+        <section class="secret" role="status">
+          <h2>{{t.keys_created_title}}</h2>
+          <p>{{t.keys_created_text}}</p>
+          <p><code id="new-key-secret">{{secret}}</code></p>
+        </section>
+        {{/secret}}
+        <table>
+          <thead><tr><th scope="col">{{t.col_name}}</th><th scope="col">{{t.col_key}}</th><th scope="col">{{t.col_status}}</th><th scope="col">{{t.col_models}}</th><th scope="col">{{t.col_expires}}</th><th scope="col" class="num">{{t.col_spent}}</th><th scope="col"></th></tr></thead>
+          <tbody>
+          {{#keys}}<tr><td>{{name}}</td><td><code>{{prefix}}…</code></td><td>{{status}}</td><td>{{models}}</td><td>{{expires}}</td><td class="num">{{spent}}{{#limit}} / {{limit}}{{/limit}}</td>
+            <td>{{#active}}<form method="post" action="/console/keys/{{id}}/revoke" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="danger small">{{t.keys_revoke}}</button></form>{{/active}}</td></tr>{{/keys}}
+          {{^keys}}<tr><td colspan="7">{{t.keys_none}}</td></tr>{{/keys}}
+          </tbody>
+        </table>
+        <h2>{{t.keys_new_title}}</h2>
+        <form method="post" action="/console/keys" class="wide">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="name">{{t.col_name}}</label>
+          <input id="name" name="name" required maxlength="64" value="{{form.name}}">
+          <label for="expires">{{t.keys_expires_label}}</label>
+          <input id="expires" name="expires" type="date" value="{{form.expires}}">
+          <label for="models">{{t.keys_models_label}}</label>
+          <input id="models" name="models" maxlength="1000" value="{{form.models}}" aria-describedby="models-hint">
+          <p class="hint" id="models-hint">{{t.keys_models_hint}}</p>
+          <label for="ips">{{t.keys_ips_label}}</label>
+          <input id="ips" name="ips" maxlength="1000" value="{{form.ips}}" aria-describedby="ips-hint">
+          <p class="hint" id="ips-hint">{{t.keys_ips_hint}}</p>
+          <label for="limit">{{t.keys_limit_label}}</label>
+          <input id="limit" name="limit" inputmode="decimal" maxlength="20" value="{{form.limit}}">
+          <button type="submit" id="create-key">{{t.keys_create}}</button>
+        </form>
+        {{/body}}{{/layout}}
+        """
+
+    static let usage = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <h1>{{t.console_usage}}</h1>
+        <form method="get" action="/console/usage" class="filters">
+          <label>{{t.filter_from}} <input name="from" type="date" value="{{filter.from}}"></label>
+          <label>{{t.filter_to}} <input name="to" type="date" value="{{filter.to}}"></label>
+          <label>{{t.col_model}} <input name="model" maxlength="100" value="{{filter.model}}"></label>
+          <label>{{t.col_key}} <select name="key"><option value="">{{t.filter_any}}</option>{{#keyOptions}}<option value="{{id}}" {{#selected}}selected{{/selected}}>{{name}}</option>{{/keyOptions}}</select></label>
+          <label>{{t.col_status}} <input name="status" maxlength="40" value="{{filter.status}}"></label>
+          <button type="submit">{{t.filter_apply}}</button>
+          <a class="button secondary" href="/console/usage.csv?{{query}}">{{t.usage_csv}}</a>
+        </form>
+        <p class="muted">{{t.usage_total}} {{total}}</p>
+        <table id="usage-log">
+          <thead><tr><th scope="col">{{t.col_time}}</th><th scope="col">{{t.col_model}}</th><th scope="col">{{t.col_key}}</th><th scope="col">{{t.col_status}}</th><th scope="col" class="num">{{t.col_prompt}}</th><th scope="col" class="num">{{t.col_completion}}</th><th scope="col" class="num">{{t.col_cost}}</th><th scope="col" class="num">{{t.col_latency}}</th><th scope="col">{{t.col_content_stored}}</th></tr></thead>
+          <tbody>
+          {{#rows}}<tr><td>{{time}}</td><td><code>{{model}}</code></td><td>{{key}}</td><td>{{status}}</td><td class="num">{{prompt}}</td><td class="num">{{completion}}</td><td class="num">{{cost}}</td><td class="num">{{latency}}</td><td>{{t.content_stored_no}}</td></tr>{{/rows}}
+          {{^rows}}<tr><td colspan="9">{{t.usage_none}}</td></tr>{{/rows}}
+          </tbody>
+        </table>
+        <nav class="pager" aria-label="{{t.pager_label}}">
+          {{#prevHref}}<a href="{{prevHref}}" rel="prev">{{t.pager_prev}}</a>{{/prevHref}}
+          <span>{{t.pager_page}} {{page}}</span>
+          {{#nextHref}}<a href="{{nextHref}}" rel="next">{{t.pager_next}}</a>{{/nextHref}}
+        </nav>
+        {{/body}}{{/layout}}
+        """
+
+    static let billing = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <h1>{{t.console_billing}}</h1>
+        <p>{{t.dash_balance}}: <strong>{{balance}}</strong></p>
+        <table>
+          <thead><tr><th scope="col">{{t.col_time}}</th><th scope="col">{{t.col_kind}}</th><th scope="col" class="num">{{t.col_amount}}</th><th scope="col">{{t.col_reference}}</th></tr></thead>
+          <tbody>
+          {{#lines}}<tr><td>{{time}}</td><td>{{kind}}</td><td class="num">{{amount}}</td><td>{{reference}}</td></tr>{{/lines}}
+          {{^lines}}<tr><td colspan="4">{{t.billing_none}}</td></tr>{{/lines}}
+          </tbody>
+        </table>
+        <nav class="pager" aria-label="{{t.pager_label}}">
+          {{#prevHref}}<a href="{{prevHref}}" rel="prev">{{t.pager_prev}}</a>{{/prevHref}}
+          <span>{{t.pager_page}} {{page}}</span>
+          {{#nextHref}}<a href="{{nextHref}}" rel="next">{{t.pager_next}}</a>{{/nextHref}}
+        </nav>
+        {{/body}}{{/layout}}
+        """
+
+    static let settings = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <h1>{{t.console_settings}}</h1>
+        <section>
+        <h2>{{t.settings_account}}</h2>
+        <dl><dt>{{t.field_email}}</dt><dd>{{email}}</dd><dt>{{t.field_username}}</dt><dd>{{username}}</dd></dl>
+        </section>
+        <section>
+        <h2>{{t.settings_preferences}}</h2>
+        <form method="post" action="/console/settings/preferences">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="language">{{t.settings_language}}</label>
+          <select id="language" name="language">{{#languages}}<option value="{{tag}}" {{#current}}selected{{/current}}>{{name}}</option>{{/languages}}</select>
+          <p><label><input type="checkbox" name="notify_login" {{#notifyLogin}}checked{{/notifyLogin}}> {{t.settings_notify_login}}</label></p>
+          <button type="submit">{{t.save}}</button>
+        </form>
+        </section>
+        <section>
+        <h2>{{t.settings_password}}</h2>
+        <form method="post" action="/console/settings/password">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="current">{{t.field_current_password}}</label>
+          <input id="current" name="current" type="password" required maxlength="128" autocomplete="current-password">
+          <label for="password">{{t.field_new_password}}</label>
+          <input id="password" name="password" type="password" required minlength="10" maxlength="128" autocomplete="new-password" aria-describedby="password-rule">
+          <p class="hint" id="password-rule">{{t.password_rule}}</p>
+          <button type="submit">{{t.settings_change_password}}</button>
+        </form>
+        </section>
+        <section>
+        <h2>{{t.settings_sessions}}</h2>
+        <table>
+          <thead><tr><th scope="col">{{t.col_device}}</th><th scope="col">{{t.col_address}}</th><th scope="col">{{t.col_signed_in}}</th><th scope="col">{{t.col_last_seen}}</th><th scope="col"></th></tr></thead>
+          <tbody>
+          {{#sessions}}<tr><td>{{device}}</td><td>{{ip}}</td><td>{{created}}</td><td>{{lastSeen}}</td><td>{{#current}}{{t.settings_this_session}}{{/current}}{{^current}}<form method="post" action="/console/sessions/{{id}}/revoke" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="danger small">{{t.settings_end_session}}</button></form>{{/current}}</td></tr>{{/sessions}}
+          </tbody>
+        </table>
+        </section>
+        {{/body}}{{/layout}}
+        """
+}

@@ -1,0 +1,83 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdBcrypt
+import Logging
+import NIOPosix
+import WharfCore
+import WharfStorage
+import WharfUpstream
+
+/// What the page controllers share: storage, configuration, the renderer, limits, mail and the clock. Built once in
+/// ``buildApplication(runtime:clock:)``.
+struct WebEnvironment: Sendable {
+    let store: WharfStore
+    let config: WharfConfig
+    let renderer: PageRenderer
+    let logger: Logger
+    let clock: WharfClock
+    let snapshots: SnapshotStore
+    let health: ChannelHealthBoard
+    let upstream: UpstreamClient
+    /// A bcrypt hash to check against when the email is unknown, so that a wrong email takes as long as a wrong
+    /// password (made at start, cost 12).
+    let decoyHash: String
+    /// Sign-in, sign-up, reset and contact attempts per client address (per minute).
+    let attempts = RateLimiter(defaultPerMinute: 10)
+
+    /// Failed sign-ins in a row before the account locks, and for how long.
+    static let lockAfter: Int64 = 5
+    static let lockMillis: Int64 = 15 * 60_000
+
+    /// A cookie with the site's flags: HttpOnly, SameSite=Lax, Path=/, and Secure when configured.
+    func cookie(_ name: String, _ value: String, maxAge: Int?) -> String {
+        var text = "\(name)=\(value); Path=/; HttpOnly; SameSite=Lax"
+        if let maxAge { text += "; Max-Age=\(maxAge)" }
+        if config.secureCookies { text += "; Secure" }
+        return text
+    }
+
+    /// A cookie that deletes `name`.
+    func expiredCookie(_ name: String) -> String { cookie(name, "", maxAge: 0) }
+
+    /// Whether `scope` (e.g. `login`) may be attempted again from the visitor's address now.
+    func admitAttempt(_ scope: String, _ visitor: Visitor) -> Bool {
+        attempts.admit(keyID: "\(scope):\(visitor.clientAddress ?? "-")", perMinute: nil, now: clock.nowMillis())
+            .allowed
+    }
+
+    /// Checks a password against a bcrypt hash off the event loops.
+    func verifyPassword(_ password: String, hash: String) async -> Bool {
+        (try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }) ?? false
+    }
+
+    /// Queues an email to `user` in their language (the body's `{name}` placeholders filled from `values`).
+    func queueMail(to user: UserRecord, kind: String, subjectKey: String, bodyKey: String, values: [String: String])
+        async throws
+    {
+        let language = user.language.flatMap(Language.init(tag:)) ?? .english
+        var body = Translations.text(bodyKey, language)
+        for (name, value) in values { body = body.replacingOccurrences(of: "{\(name)}", with: value) }
+        let mail = QueuedMail(subject: Translations.text(subjectKey, language), text: body)
+        try await store.enqueueMail(userID: user.id, kind: kind, recipient: user.email, message: mail.encoded())
+    }
+
+    /// An absolute link for an email.
+    func link(_ path: String) -> String { config.effectivePublicURL + path }
+}
+
+/// A message as the outbox keeps it (sealed): subject and plain text; sender and headers are added at delivery.
+public struct QueuedMail: Codable, Sendable, Equatable {
+    public var subject: String
+    public var text: String
+
+    /// The JSON the outbox stores.
+    public func encoded() -> String {
+        (try? String(decoding: JSONEncoder().encode(self), as: UTF8.self)) ?? "{}"
+    }
+
+    /// Reads what ``encoded()`` wrote.
+    public static func decode(_ text: String) -> QueuedMail? {
+        try? JSONDecoder().decode(QueuedMail.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,48 @@
+import SQLKit
+import WharfCore
+
+/// What an emailed one-time link is for.
+public enum OneTimePurpose: String, Sendable {
+    case verifyEmail = "verify_email"
+    case resetPassword = "reset_password"
+}
+
+extension WharfStore {
+    /// Stores the hash of a new one-time token. Earlier unused tokens of the same purpose stop working, so only
+    /// the newest link in the user's mailbox is good.
+    public func issueOneTimeToken(hash: String, userID: String, purpose: OneTimePurpose, ttlMillis: Int64)
+        async throws
+    {
+        let at = now
+        try await database.transaction { db in
+            try await db.raw(
+                """
+                UPDATE one_time_tokens SET used_at = \(bind: at)
+                WHERE user_id = \(bind: userID) AND purpose = \(bind: purpose.rawValue) AND used_at IS NULL
+                """
+            ).run()
+            try await db.raw(
+                """
+                INSERT INTO one_time_tokens (id, user_id, purpose, created_at, expires_at)
+                VALUES (\(bind: hash), \(bind: userID), \(bind: purpose.rawValue), \(bind: at), \(bind: at + ttlMillis))
+                """
+            ).run()
+        }
+    }
+
+    /// Uses a one-time token: returns its account when the token exists for `purpose`, has not expired and was not
+    /// used, and marks it used in the same statement (so two concurrent uses cannot both succeed).
+    public func consumeOneTimeToken(hash: String, purpose: OneTimePurpose) async throws -> String? {
+        let at = now
+        return try await database.withConnection { db in
+            try await db.raw(
+                """
+                UPDATE one_time_tokens SET used_at = \(bind: at)
+                WHERE id = \(bind: hash) AND purpose = \(bind: purpose.rawValue) AND used_at IS NULL
+                    AND expires_at > \(bind: at)
+                RETURNING user_id
+                """
+            ).first().map { try $0.string("user_id") }
+        }
+    }
+}

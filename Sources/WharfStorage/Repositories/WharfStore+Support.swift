@@ -1,0 +1,73 @@
+import SQLKit
+import WharfCore
+
+/// A contact-form or support message.
+public struct SupportMessage: Sendable, Equatable {
+    public var id: String
+    public var userID: String?
+    public var email: String
+    public var subject: String
+    public var body: String
+    public var status: String
+    public var createdAt: Int64
+}
+
+extension WharfStore {
+    /// Stores a message from the contact form.
+    @discardableResult
+    public func createSupportMessage(userID: String?, email: String, subject: String, body: String) async throws
+        -> SupportMessage
+    {
+        let message = SupportMessage(
+            id: WharfID.make("msg"), userID: userID, email: email, subject: subject, body: body, status: "open",
+            createdAt: now)
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                INSERT INTO support_messages (id, user_id, email, subject, body, status, created_at)
+                VALUES (\(bind: message.id), \(bind: userID), \(bind: email), \(bind: subject), \(bind: body), 'open',
+                    \(bind: message.createdAt))
+                """
+            ).run()
+        }
+        return message
+    }
+
+    /// Messages, newest first; open ones only unless `includeClosed`.
+    public func supportMessages(includeClosed: Bool = false, limit: Int = 100) async throws -> [SupportMessage] {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT * FROM support_messages WHERE \(unsafeRaw: includeClosed ? "1 = 1" : "status = 'open'")
+                ORDER BY created_at DESC, id LIMIT \(bind: limit)
+                """
+            ).all().map { row in
+                SupportMessage(
+                    id: try row.string("id"), userID: try row.optionalString("user_id"), email: try row.string("email"),
+                    subject: try row.string("subject"), body: try row.string("body"), status: try row.string("status"),
+                    createdAt: try row.int64("created_at"))
+            }
+        }
+    }
+
+    /// Closes a message.
+    public func closeSupportMessage(id: String) async throws {
+        try await database.withConnection { db in
+            try await db.raw("UPDATE support_messages SET status = 'closed' WHERE id = \(bind: id)").run()
+        }
+    }
+
+    /// Records a cookie choice (promise P6).
+    public func recordConsent(userID: String?, functional: Bool, analytics: Bool, noticeVersion: String) async throws {
+        let at = now
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                INSERT INTO consents (id, user_id, functional, analytics, notice_version, created_at)
+                VALUES (\(bind: WharfID.make("cns")), \(bind: userID), \(bind: functional ? 1 : 0),
+                    \(bind: analytics ? 1 : 0), \(bind: noticeVersion), \(bind: at))
+                """
+            ).run()
+        }
+    }
+}
