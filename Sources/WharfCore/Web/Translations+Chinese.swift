@@ -1,7 +1,7 @@
 /// Every user-facing string in Simplified Chinese. A test fails when a key is missing from either language or a template
 /// uses a key that no table has.
 extension Translations {
-    static let simplifiedChinese: [String: String] = [
+    public static let simplifiedChinese: [String: String] = [
         "skip_to_content": "跳到正文",
         "nav_label": "主导航",
         "nav_pricing": "模型与价格",

@@ -1,7 +1,7 @@
 /// Every user-facing string in English. A test fails when a key is missing from either language or a template
 /// uses a key that no table has.
 extension Translations {
-    static let english: [String: String] = [
+    public static let english: [String: String] = [
         "skip_to_content": "Skip to content",
         "nav_label": "Main",
         "nav_pricing": "Models & prices",

@@ -40,7 +40,7 @@ public struct AccountService: Sendable {
 
     /// Hashes a password with bcrypt on NIO's blocking-work thread pool: a cost-12 hash takes a quarter of a
     /// second, which must not stall an event loop (they are also the concurrency executor, see `WharfMain`).
-    static func hash(_ password: String, cost: UInt8) async throws -> String {
+    public static func hash(_ password: String, cost: UInt8) async throws -> String {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 }

@@ -39,6 +39,12 @@ public struct AuditVerification: Sendable, Equatable {
     public var rows: Int
     /// The first sequence number where the chain breaks (a changed, inserted or deleted row), if any.
     public var brokenAt: Int64?
+
+    /// Creates a verdict.
+    public init(rows: Int, brokenAt: Int64?) {
+        self.rows = rows
+        self.brokenAt = brokenAt
+    }
 }
 
 extension WharfStore {
@@ -61,7 +67,11 @@ extension WharfStore {
 
     private func appendAudit(actorID: String?, action: String, target: String?, detail: String) async throws {
         let at = now
+        let postgres = database.dialect == .postgres
         try await database.transaction { db in
+            // One appender at a time: SQLite's write transaction already is; PostgreSQL needs the table lock
+            // (readers are not blocked).
+            if postgres { try await db.raw("LOCK TABLE audit_log IN EXCLUSIVE MODE").run() }
             let head = try await db.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first()
             let seq = (try head?.int64("seq") ?? 0) + 1
             let prev = try head?.string("hash") ?? Self.auditGenesis

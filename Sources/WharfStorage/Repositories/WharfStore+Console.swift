@@ -85,7 +85,7 @@ extension WharfStore {
         try await database.withConnection { db in
             try await db.raw(
                 """
-                SELECT created_at / 86400000 AS day, COUNT(*) AS n, COALESCE(SUM(cost), 0) AS cost
+                SELECT created_at / 86400000 AS day, COUNT(*) AS n, CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS cost
                 FROM usage_records WHERE \(Self.usageWhere(filter)) GROUP BY created_at / 86400000 ORDER BY day
                 """
             ).all().map { row in
@@ -100,8 +100,8 @@ extension WharfStore {
         try await database.withConnection { db in
             try await db.raw(
                 """
-                SELECT model, COUNT(*) AS n, COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS tokens,
-                    COALESCE(SUM(cost), 0) AS cost
+                SELECT model, COUNT(*) AS n, CAST(COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS BIGINT) AS tokens,
+                    CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS cost
                 FROM usage_records WHERE \(Self.usageWhere(filter)) GROUP BY model ORDER BY cost DESC, model
                 """
             ).all().map { row in
