@@ -16,7 +16,7 @@ struct AccountPagesTests {
         let mails = try await h.store.dueMail(limit: 100).filter { $0.kind == kind }
         guard let mail = mails.last, let message = QueuedMail.decode(mail.message),
             let range = message.text.range(
-                of: #"https://wharf\.example/[a-z]+\?token=[A-Za-z0-9_-]+"#, options: .regularExpression)
+                of: #"https://wharf\.example/[a-z-]+\?token=[A-Za-z0-9_-]+"#, options: .regularExpression)
         else { return nil }
         return String(message.text[range]).replacingOccurrences(of: "https://wharf.example", with: "")
     }

@@ -70,6 +70,10 @@ public struct WharfConfig: Sendable, Equatable {
     /// Whether new accounts must confirm their email before signing in: `auto` (when SMTP is configured), `true`
     /// or `false`.
     public var requireEmailVerification = "auto"
+    /// Telegram bot for Telegram sign-in (token from @BotFather; never stored in the database or logged).
+    public var telegramBotToken: String?
+    /// The bot's username, shown by the login widget.
+    public var telegramBotName: String?
 
     /// The defaults.
     public init() {}
@@ -82,7 +86,7 @@ public struct WharfConfig: Sendable, Equatable {
         "shutdown_grace_ms", "threads", "key_rpm", "admin_allowlist", "trusted_proxies", "config",
         "public_url", "cookie_secure", "session_idle_minutes", "session_absolute_hours", "policy_version",
         "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "smtp_from", "smtp_ca_file",
-        "require_email_verification",
+        "require_email_verification", "telegram_bot_token", "telegram_bot_name",
     ]
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
@@ -188,6 +192,18 @@ public struct WharfConfig: Sendable, Equatable {
         if let v = merged["smtp_ca_file"], !v.isEmpty { c.smtpCAFile = v }
         if let v = try choice("require_email_verification", ["auto", "true", "false"]) {
             c.requireEmailVerification = v
+        }
+        if let v = merged["telegram_bot_token"], !v.isEmpty {
+            guard v.contains(":"), !v.contains(where: \.isWhitespace) else {
+                throw .invalid("telegram_bot_token", "(hidden)", "a bot token such as 123456:ABC-DEF...")
+            }
+            c.telegramBotToken = v
+        }
+        if let v = merged["telegram_bot_name"], !v.isEmpty {
+            guard v.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw .invalid("telegram_bot_name", v, "the bot's username (letters, digits, _)")
+            }
+            c.telegramBotName = v
         }
         return c
     }

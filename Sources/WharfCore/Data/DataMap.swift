@@ -92,6 +92,25 @@ public enum DataMap {
                 ("locked_until", false, "end of a sign-in lockout"),
                 ("last_login_at", true, "last successful sign-in (access metadata)"),
                 ("notify_login", false, "whether to email an alert on a new sign-in"),
+                ("totp_secret_ciphertext", true, "two-factor sign-in secret, AES-GCM encrypted"),
+                ("totp_enabled_at", false, "when two-factor sign-in was turned on"),
+                ("totp_last_step", false, "last accepted code's time step, so no code works twice"),
+                ("telegram_id", true, "linked Telegram account, for Telegram sign-in"),
+                ("pending_email", true, "a new email address waiting for confirmation"),
+            ]),
+        table(
+            "backup_codes", .access, .accountLifetime,
+            [
+                ("id", false, "SHA-256 of a two-factor backup code"),
+                ("user_id", true, "whose code"),
+                ("created_at", false, "when issued"),
+                ("used_at", false, "when used (each works once)"),
+            ]),
+        table(
+            "seen_login_proofs", .system, .operational,
+            [
+                ("id", false, "SHA-256 of a Telegram login proof, so each is accepted once"),
+                ("created_at", false, "when seen (kept a day)"),
             ]),
         table(
             "wallets", .payment, .payment,

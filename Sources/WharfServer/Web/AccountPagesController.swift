@@ -20,7 +20,18 @@ struct AccountPagesController: Sendable {
         group.post("register") { _, context in try await register(context.visitor ?? Visitor()) }
         group.get("verify") { request, context in try await verify(request, context.visitor ?? Visitor()) }
         group.get("login") { _, context in
-            web.renderer.page("login", titleKey: "login_title", visitor: context.visitor ?? Visitor())
+            web.renderer.page(
+                "login", titleKey: "login_title", visitor: context.visitor ?? Visitor(), model: web.telegramModel)
+        }
+        group.get("login/2fa") { _, context in
+            web.renderer.page("loginTwoFactor", titleKey: "twofa_title", visitor: context.visitor ?? Visitor())
+        }
+        group.post("login/2fa") { request, context in try await completeChallenge(request, context.visitor ?? Visitor())
+        }
+        group.get("login/telegram") { request, context in try await telegram(request, context.visitor ?? Visitor()) }
+        group.post("login/telegram/link") { _, context in try await linkTelegram(context.visitor ?? Visitor()) }
+        group.get("verify-email") { request, context in
+            try await confirmEmailChange(request, context.visitor ?? Visitor())
         }
         group.post("login") { request, context in try await login(request, context.visitor ?? Visitor()) }
         group.post("logout") { _, context in try await logout(context.visitor ?? Visitor()) }
@@ -154,6 +165,54 @@ struct AccountPagesController: Sendable {
         guard user.emailVerifiedAt != nil || !web.config.emailVerificationRequired else {
             return again("err_not_verified", .forbidden)
         }
+        if user.twoFactorEnabled { return try await challenge(user) }
+        return try await startSession(user, request, visitor)
+    }
+
+    static let challengeCookie = "wharf_2fa"
+
+    /// The password was right and the account asks for a code: a single-use, five-minute challenge in a cookie.
+    func challenge(_ user: UserRecord) async throws -> Response {
+        let token = SessionTokens.generate()
+        try await web.store.issueOneTimeToken(
+            hash: SessionTokens.storedID(token), userID: user.id, purpose: .signInChallenge, ttlMillis: 5 * 60_000)
+        var response = WebRedirect(location: "/login/2fa").response
+        response.headers.append(
+            HTTPField(name: .setCookie, value: web.cookie(Self.challengeCookie, token, maxAge: 300)))
+        return response
+    }
+
+    /// Checks the one-time or backup code against the challenge; one try per challenge, and a wrong code counts
+    /// towards the account's lockout.
+    func completeChallenge(_ request: Request, _ visitor: Visitor) async throws -> Response {
+        let code = visitor.form["code"] ?? ""
+        let token = request.cookies[Self.challengeCookie]?.value ?? ""
+        func failed(_ key: String) -> Response {
+            var response = web.renderer.page(
+                "login", titleKey: "login_title", visitor: visitor,
+                model: web.telegramModel.merging(["error": visitor.text(key)]) { $1 }, status: .unauthorized)
+            response.headers.append(HTTPField(name: .setCookie, value: web.expiredCookie(Self.challengeCookie)))
+            return response
+        }
+        guard SessionTokens.isWellFormed(token),
+            let userID = try await web.store.consumeOneTimeToken(
+                hash: SessionTokens.storedID(token), purpose: .signInChallenge),
+            let user = try await web.store.user(id: userID), user.status == .active
+        else { return failed("err_token_invalid") }
+        guard try await web.checkSecondFactor(user, code: code) else {
+            _ = try await web.store.recordLoginFailure(
+                userID: user.id, lockAfter: WebEnvironment.lockAfter, lockMillis: WebEnvironment.lockMillis)
+            return failed("err_twofa_code")
+        }
+        var response = try await startSession(user, request, visitor)
+        response.headers.append(HTTPField(name: .setCookie, value: web.expiredCookie(Self.challengeCookie)))
+        return response
+    }
+
+    /// Signs `user` in: a new session, the sign-in recorded and audited, and a new-sign-in email when this device
+    /// and network have no live session yet.
+    func startSession(_ user: UserRecord, _ request: Request, _ visitor: Visitor) async throws -> Response {
+        let now = web.clock.nowMillis()
         try await web.store.recordLoginSuccess(userID: user.id)
         let device = DeviceSummary.of(request.headers[.userAgent])
         let address = ClientAddress.stored(visitor.clientAddress, mode: web.config.clientIPMode)
@@ -171,12 +230,88 @@ struct AccountPagesController: Sendable {
                 to: user, kind: "login_alert", subjectKey: "mail_login_subject", bodyKey: "mail_login_body",
                 values: ["device": device, "ip": address ?? "-", "link": web.link("/console/settings")])
         }
-        var response = WebRedirect(location: user.role >= .support ? "/console" : "/console").response
+        var response = WebRedirect(location: "/console").response
         response.headers.append(
             HTTPField(
                 name: .setCookie,
                 value: web.cookie(WebSessionMiddleware.sessionCookie, token, maxAge: Int(lifetime / 1000))))
         return response
+    }
+
+    /// The Telegram login widget's redirect. Signed out: signs in the linked account (through the code step when
+    /// two-factor is on). Signed in: asks to confirm the link with a CSRF-protected form, so a crafted link cannot
+    /// attach someone else's Telegram account.
+    func telegram(_ request: Request, _ visitor: Visitor) async throws -> Response {
+        guard let token = web.config.telegramBotToken else { throw WebFailure.notFound }
+        var fields: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters where fields.count < 10 {
+            fields[String(key)] = String(value)
+        }
+        let identity: TelegramLogin.Identity
+        do {
+            identity = try TelegramLogin.verify(fields, botToken: token, nowSeconds: web.clock.nowMillis() / 1000)
+        } catch {
+            throw WebFailure(status: .forbidden, messageKey: "err_telegram")
+        }
+        if visitor.user != nil {
+            return web.renderer.page(
+                "telegramLink", titleKey: "telegram_link_title", visitor: visitor,
+                model: [
+                    "telegramName": fields["username"].map { "@" + $0 } ?? identity.id,
+                    "fields": fields.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] },
+                ])
+        }
+        guard try await web.store.firstSightOfLoginProof(identity.proofID) else {
+            throw WebFailure(status: .forbidden, messageKey: "err_telegram")
+        }
+        guard let user = try await web.store.user(telegramID: identity.id), user.status == .active else {
+            throw WebFailure(status: .forbidden, messageKey: "err_telegram_unlinked")
+        }
+        if user.twoFactorEnabled { return try await challenge(user) }
+        return try await startSession(user, request, visitor)
+    }
+
+    func linkTelegram(_ visitor: Visitor) async throws -> Response {
+        guard let token = web.config.telegramBotToken, let user = visitor.user else {
+            throw WebRedirect(location: "/login")
+        }
+        var fields: [String: String] = [:]
+        for name in ["id", "first_name", "last_name", "username", "photo_url", "auth_date", "hash"] {
+            if let value = visitor.form.raw(name) { fields[name] = value }
+        }
+        guard
+            let identity = try? TelegramLogin.verify(fields, botToken: token, nowSeconds: web.clock.nowMillis() / 1000),
+            try await web.store.firstSightOfLoginProof(identity.proofID)
+        else { throw WebFailure(status: .forbidden, messageKey: "err_telegram") }
+        do {
+            try await web.store.setTelegramID(userID: user.id, telegramID: identity.id)
+        } catch StoreError.duplicate {
+            throw WebFailure(status: .conflict, messageKey: "err_telegram_taken")
+        }
+        try await web.store.audit(actorID: user.id, action: "account.telegram_link", target: user.id)
+        throw WebRedirect(location: "/console/settings?notice=notice_saved")
+    }
+
+    func confirmEmailChange(_ request: Request, _ visitor: Visitor) async throws -> Response {
+        let token = request.uri.queryParameters.get("token").map { String($0) } ?? ""
+        guard SessionTokens.isWellFormed(token),
+            let userID = try await web.store.consumeOneTimeToken(
+                hash: SessionTokens.storedID(token), purpose: .changeEmail)
+        else {
+            return web.renderer.message(
+                headingKey: "title_error", textKey: "err_token_invalid", visitor: visitor, status: .badRequest)
+        }
+        do {
+            guard try await web.store.confirmPendingEmail(userID: userID) != nil else {
+                throw WebFailure(status: .badRequest, messageKey: "err_token_invalid")
+            }
+        } catch StoreError.duplicate {
+            throw WebFailure(status: .conflict, messageKey: "err_email_taken")
+        }
+        try await web.store.audit(actorID: userID, action: "account.email_change", target: userID)
+        return web.renderer.message(
+            headingKey: "notice_verified_title", textKey: "notice_email_changed", visitor: visitor,
+            link: ("/console/settings", "console_settings"))
     }
 
     func logout(_ visitor: Visitor) async throws -> Response {

@@ -22,6 +22,16 @@ struct ConsolePagesController: Sendable {
         group.post("settings/preferences") { _, context in try await savePreferences(context) }
         group.post("settings/password") { _, context in try await changePassword(context) }
         group.post("sessions/{id}/revoke") { _, context in try await revokeSession(context) }
+        group.post("settings/email") { _, context in try await changeEmail(context) }
+        group.post("2fa/setup") { _, context in try await setUpTwoFactor(context) }
+        group.post("2fa/enable") { _, context in try await enableTwoFactor(context) }
+        group.post("2fa/disable") { _, context in try await disableTwoFactor(context) }
+        group.post("telegram/unlink") { _, context -> Response in
+            try await web.store.setTelegramID(userID: context.user.id, telegramID: nil)
+            try await web.store.audit(
+                actorID: context.user.id, action: "account.telegram_unlink", target: context.user.id)
+            throw WebRedirect(location: "/console/settings?notice=notice_saved")
+        }
     }
 
     func dashboard(_ context: SignedInContext) async throws -> Response {
@@ -260,8 +270,12 @@ struct ConsolePagesController: Sendable {
         }
         var model: [String: Any] = [
             "tabSettings": true, "email": context.user.email, "username": context.user.username,
-            "notifyLogin": context.user.notifyLogin, "sessions": sessions,
+            "notifyLogin": context.user.notifyLogin, "sessions": sessions, "twoFactor": context.user.twoFactorEnabled,
+            "backupLeft": "\(try await web.store.backupCodesLeft(userID: context.user.id))",
+            "telegramLinked": context.user.telegramID != nil,
         ]
+        if let pending = context.user.pendingEmail { model["pendingEmail"] = pending }
+        for (k, v) in web.telegramModel { model[k] = v }
         if let error { model["error"] = context.visitor.text(error) }
         return web.renderer.page(
             "settings", titleKey: "console_settings", visitor: context.visitor, model: model,
@@ -295,6 +309,83 @@ struct ConsolePagesController: Sendable {
         try await web.store.revokeSessions(userID: context.user.id, keeping: context.session.id)
         try await web.store.audit(actorID: context.user.id, action: "account.password_change", target: context.user.id)
         throw WebRedirect(location: "/console/settings?notice=notice_password_changed")
+    }
+
+    /// Starts an email change: the new address must be confirmed by a link sent to it (the old one stays in use
+    /// until then), and the current password is required.
+    func changeEmail(_ context: SignedInContext) async throws -> Response {
+        let form = context.visitor.form
+        guard await web.verifyPassword(form.raw("password") ?? "", hash: context.user.passwordHash) else {
+            return try await settings(context, error: "err_current_password")
+        }
+        guard let email = EmailAddress(form["email"] ?? ""), (form["email"] ?? "").count <= 254 else {
+            return try await settings(context, error: "err_email_invalid")
+        }
+        guard try await web.store.user(email: email.value) == nil else {
+            return try await settings(context, error: "err_email_taken")
+        }
+        try await web.store.setPendingEmail(userID: context.user.id, email: email)
+        let token = SessionTokens.generate()
+        try await web.store.issueOneTimeToken(
+            hash: SessionTokens.storedID(token), userID: context.user.id, purpose: .changeEmail,
+            ttlMillis: AccountPagesController.verifyTTL)
+        var recipient = context.user
+        recipient.email = email.value
+        try await web.queueMail(
+            to: recipient, kind: "change_email", subjectKey: "mail_verify_subject", bodyKey: "mail_verify_body",
+            values: ["link": web.link("/verify-email?token=\(token)")])
+        throw WebRedirect(location: "/console/settings?notice=notice_email_change_sent")
+    }
+
+    /// Stages a new secret and shows it (key and otpauth URL) with a form to confirm one code from the app.
+    func setUpTwoFactor(_ context: SignedInContext) async throws -> Response {
+        guard !context.user.twoFactorEnabled else { throw WebRedirect(location: "/console/settings") }
+        let secret = TwoFactorCodes.newSecret()
+        try await web.store.stageTwoFactorSecret(userID: context.user.id, secret: secret)
+        return try await twoFactorSetupPage(context, secret: secret, error: nil)
+    }
+
+    func twoFactorSetupPage(_ context: SignedInContext, secret: String, error: String?) async throws -> Response {
+        var model: [String: Any] = [
+            "tabSettings": true, "typedKey": TwoFactorCodes.typedKey(secret: secret),
+            "uri": TwoFactorCodes.authenticatorURL(secret: secret, account: context.user.email),
+        ]
+        if let error { model["error"] = context.visitor.text(error) }
+        return web.renderer.page(
+            "twoFactorSetup", titleKey: "twofa_setup_title", visitor: context.visitor, model: model,
+            status: error == nil ? .ok : .badRequest)
+    }
+
+    /// Turns two-factor sign-in on once a code from the staged secret checks out; shows ten backup codes once.
+    func enableTwoFactor(_ context: SignedInContext) async throws -> Response {
+        guard !context.user.twoFactorEnabled, let secret = try await web.store.twoFactorSecret(userID: context.user.id)
+        else { throw WebRedirect(location: "/console/settings") }
+        guard
+            let step = TwoFactorCodes.matchingStep(
+                secret: secret, code: context.visitor.form["code"] ?? "", nowMillis: web.clock.nowMillis()),
+            try await web.store.acceptTwoFactorStep(userID: context.user.id, step: step)
+        else { return try await twoFactorSetupPage(context, secret: secret, error: "err_twofa_code") }
+        let codes = TwoFactorCodes.newBackupCodes()
+        try await web.store.enableTwoFactor(
+            userID: context.user.id, backupCodeHashes: codes.map(TwoFactorCodes.backupHash))
+        try await web.store.audit(actorID: context.user.id, action: "account.2fa_enable", target: context.user.id)
+        return web.renderer.page(
+            "twoFactorBackupCodes", titleKey: "twofa_codes_title", visitor: context.visitor,
+            model: ["tabSettings": true, "codes": codes])
+    }
+
+    /// Turns two-factor sign-in off; needs the password and a current code (or a backup code).
+    func disableTwoFactor(_ context: SignedInContext) async throws -> Response {
+        let form = context.visitor.form
+        guard await web.verifyPassword(form.raw("password") ?? "", hash: context.user.passwordHash) else {
+            return try await settings(context, error: "err_current_password")
+        }
+        guard try await web.checkSecondFactor(context.user, code: form["code"] ?? "") else {
+            return try await settings(context, error: "err_twofa_code")
+        }
+        try await web.store.disableTwoFactor(userID: context.user.id)
+        try await web.store.audit(actorID: context.user.id, action: "account.2fa_disable", target: context.user.id)
+        throw WebRedirect(location: "/console/settings?notice=notice_saved")
     }
 
     func revokeSession(_ context: SignedInContext) async throws -> Response {

@@ -65,11 +65,13 @@ public struct PageRenderer: Sendable {
 
     /// An HTML response with the page security headers: a content security policy that allows no script and no
     /// inline style, no framing, no sniffing, no referrer to other sites, and no caching of personal pages.
-    static func html(_ text: String, status: HTTPResponse.Status) -> Response {
+    static func html(_ text: String, status: HTTPResponse.Status, telegramWidget: Bool = false) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
+        let widget = telegramWidget ? "; script-src https://telegram.org; frame-src https://oauth.telegram.org" : ""
         headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            + widget
         headers[.xContentTypeOptions] = "nosniff"
         headers[.cacheControl] = "no-store"
         if let referrer = HTTPField.Name("Referrer-Policy") { headers[referrer] = "same-origin" }

@@ -62,6 +62,24 @@ struct WebEnvironment: Sendable {
         try await store.enqueueMail(userID: user.id, kind: kind, recipient: user.email, message: mail.encoded())
     }
 
+    /// The login widget's settings for page models (empty when Telegram sign-in is not configured).
+    var telegramModel: [String: Any] {
+        guard config.telegramBotToken != nil, let name = config.telegramBotName else { return [:] }
+        return ["telegramBotName": name, "telegramAuthURL": link("/login/telegram")]
+    }
+
+    /// Checks a one-time code (accepted once per time step) or, failing that, an unused backup code.
+    func checkSecondFactor(_ user: UserRecord, code: String) async throws -> Bool {
+        guard let secret = try await store.twoFactorSecret(userID: user.id) else { return false }
+        if let step = TwoFactorCodes.matchingStep(secret: secret, code: code, nowMillis: clock.nowMillis()) {
+            return try await store.acceptTwoFactorStep(userID: user.id, step: step)
+        }
+        guard code.count <= 20 else { return false }
+        let used = try await store.useBackupCode(userID: user.id, hash: TwoFactorCodes.backupHash(code))
+        if used { try await store.audit(actorID: user.id, action: "auth.backup_code_used", target: user.id) }
+        return used
+    }
+
     /// An absolute link for an email.
     func link(_ path: String) -> String { config.effectivePublicURL + path }
 }

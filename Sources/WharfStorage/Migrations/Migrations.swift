@@ -242,5 +242,30 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 4, name: "two-factor sign-in, Telegram link, email change",
+            statements: [
+                "ALTER TABLE users ADD COLUMN totp_secret_ciphertext TEXT",
+                "ALTER TABLE users ADD COLUMN totp_enabled_at BIGINT",
+                "ALTER TABLE users ADD COLUMN totp_last_step BIGINT",
+                "ALTER TABLE users ADD COLUMN telegram_id TEXT",
+                "ALTER TABLE users ADD COLUMN pending_email TEXT",
+                "CREATE UNIQUE INDEX users_telegram_id ON users (telegram_id)",
+                """
+                CREATE TABLE backup_codes (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    created_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE seen_login_proofs (
+                    id TEXT PRIMARY KEY,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+            ]
+        ),
     ]
 }

@@ -5,6 +5,10 @@ import WharfCore
 public enum OneTimePurpose: String, Sendable {
     case verifyEmail = "verify_email"
     case resetPassword = "reset_password"
+    /// The second step of a sign-in with two-factor authentication (the password was right).
+    case signInChallenge = "sign_in_challenge"
+    /// Confirmation of a new email address.
+    case changeEmail = "change_email"
 }
 
 extension WharfStore {

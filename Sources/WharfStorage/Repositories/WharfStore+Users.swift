@@ -25,6 +25,12 @@ public struct UserRecord: Sendable, Equatable {
     public var notifyLogin: Bool = true
     /// Accepted policy version.
     public var policyVersion: String? = nil
+    /// Whether sign-in asks for a one-time code.
+    public var twoFactorEnabled: Bool = false
+    /// The linked Telegram account id.
+    public var telegramID: String? = nil
+    /// A new email address waiting for confirmation.
+    public var pendingEmail: String? = nil
 }
 
 /// What sign-up records beyond the account itself (promises P1, P13).
@@ -142,6 +148,9 @@ extension WharfStore {
         user.lastLoginAt = try row.optionalInt64("last_login_at")
         user.notifyLogin = try row.int64("notify_login") != 0
         user.policyVersion = try row.optionalString("policy_version")
+        user.twoFactorEnabled = try row.optionalInt64("totp_enabled_at") != nil
+        user.telegramID = try row.optionalString("telegram_id")
+        user.pendingEmail = try row.optionalString("pending_email")
         return user
     }
 }

@@ -38,6 +38,7 @@ extension Templates {
           <button type="submit" id="login-submit">{{t.login_submit}}</button>
         </form>
         <p><a href="/forgot">{{t.login_forgot}}</a> · <a href="/register">{{t.nav_register}}</a></p>
+        {{#telegramBotName}}<p>{{t.telegram_login_button}}</p><p id="telegram-login"><script async src="https://telegram.org/js/telegram-widget.js?22" data-telegram-login="{{telegramBotName}}" data-size="large" data-auth-url="{{telegramAuthURL}}" data-request-access="write"></script><noscript>{{t.telegram_needs_script}}</noscript></p>{{/telegramBotName}}
         </section>
         {{/body}}{{/layout}}
         """
@@ -88,6 +89,69 @@ extension Templates {
           <input id="password" name="password" type="password" required minlength="10" maxlength="128" autocomplete="new-password" aria-describedby="password-rule">
           <p class="hint" id="password-rule">{{t.password_rule}}</p>
           <button type="submit">{{t.setup_submit}}</button>
+        </form>
+        </section>
+        {{/body}}{{/layout}}
+        """
+}
+
+/// Two-factor sign-in and set-up, and Telegram linking.
+extension Templates {
+    static let loginTwoFactor = """
+        {{<layout}}{{$body}}
+        <section class="narrow">
+        <h1>{{t.twofa_title}}</h1>
+        <p>{{t.twofa_intro}}</p>
+        <form method="post" action="/login/2fa">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="code">{{t.twofa_code}}</label>
+          <input id="code" name="code" required maxlength="20" autocomplete="one-time-code" inputmode="numeric">
+          <p class="hint">{{t.twofa_backup_hint}}</p>
+          <button type="submit" id="twofa-submit">{{t.login_submit}}</button>
+        </form>
+        </section>
+        {{/body}}{{/layout}}
+        """
+
+    static let twoFactorSetup = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <section class="narrow">
+        <h1>{{t.twofa_setup_title}}</h1>
+        <p>{{t.twofa_setup_intro}}</p>
+        <p><code id="totp-key">{{typedKey}}</code></p>
+        <p class="hint">{{t.twofa_setup_uri}} <code class="pre" id="totp-uri">{{uri}}</code></p>
+        <form method="post" action="/console/2fa/enable">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="code">{{t.twofa_code}}</label>
+          <input id="code" name="code" required maxlength="10" autocomplete="one-time-code" inputmode="numeric">
+          <button type="submit" id="twofa-enable">{{t.twofa_enable}}</button>
+        </form>
+        </section>
+        {{/body}}{{/layout}}
+        """
+
+    static let twoFactorBackupCodes = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <section class="secret" role="status">
+        <h1>{{t.twofa_codes_title}}</h1>
+        <p>{{t.twofa_codes_text}}</p>
+        <ul id="backup-codes">{{#codes}}<li><code>{{.}}</code></li>{{/codes}}</ul>
+        </section>
+        <p><a class="button" href="/console/settings">{{t.console_settings}}</a></p>
+        {{/body}}{{/layout}}
+        """
+
+    static let telegramLink = """
+        {{<layout}}{{$body}}
+        <section class="narrow">
+        <h1>{{t.telegram_link_title}}</h1>
+        <p>{{t.telegram_link_text}} <strong>{{telegramName}}</strong></p>
+        <form method="post" action="/login/telegram/link">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          {{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">{{/fields}}
+          <button type="submit">{{t.telegram_link_confirm}}</button>
         </form>
         </section>
         {{/body}}{{/layout}}

@@ -123,8 +123,46 @@ extension Templates {
         <h1>{{t.console_settings}}</h1>
         <section>
         <h2>{{t.settings_account}}</h2>
-        <dl><dt>{{t.field_email}}</dt><dd>{{email}}</dd><dt>{{t.field_username}}</dt><dd>{{username}}</dd></dl>
+        <dl><dt>{{t.field_email}}</dt><dd id="account-email">{{email}}</dd><dt>{{t.field_username}}</dt><dd>{{username}}</dd></dl>
+        {{#pendingEmail}}<p class="hint">{{t.email_change_pending}} {{pendingEmail}}</p>{{/pendingEmail}}
+        <form method="post" action="/console/settings/email">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="new_email">{{t.field_new_email}}</label>
+          <input id="new_email" name="email" type="email" required maxlength="254" autocomplete="email">
+          <label for="email_password">{{t.field_current_password}}</label>
+          <input id="email_password" name="password" type="password" required maxlength="128" autocomplete="current-password">
+          <button type="submit">{{t.email_change_submit}}</button>
+        </form>
         </section>
+        <section>
+        <h2>{{t.twofa_section}}</h2>
+        {{#twoFactor}}
+        <p id="twofa-status">{{t.twofa_on}} {{t.twofa_codes_left}} {{backupLeft}}</p>
+        <form method="post" action="/console/2fa/disable">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="disable_password">{{t.field_current_password}}</label>
+          <input id="disable_password" name="password" type="password" required maxlength="128" autocomplete="current-password">
+          <label for="disable_code">{{t.twofa_code}}</label>
+          <input id="disable_code" name="code" required maxlength="20" autocomplete="one-time-code">
+          <button type="submit" class="danger">{{t.twofa_disable}}</button>
+        </form>
+        {{/twoFactor}}
+        {{^twoFactor}}
+        <p id="twofa-status">{{t.twofa_off}}</p>
+        <form method="post" action="/console/2fa/setup">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <button type="submit" id="twofa-setup">{{t.twofa_setup_button}}</button>
+        </form>
+        {{/twoFactor}}
+        </section>
+        {{#telegramBotName}}
+        <section>
+        <h2>{{t.telegram_section}}</h2>
+        {{#telegramLinked}}<p>{{t.telegram_linked}}</p>
+        <form method="post" action="/console/telegram/unlink"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="secondary">{{t.telegram_unlink}}</button></form>{{/telegramLinked}}
+        {{^telegramLinked}}<p>{{t.telegram_not_linked}}</p><p><script async src="https://telegram.org/js/telegram-widget.js?22" data-telegram-login="{{telegramBotName}}" data-size="large" data-auth-url="{{telegramAuthURL}}" data-request-access="write"></script><noscript>{{t.telegram_needs_script}}</noscript></p>{{/telegramLinked}}
+        </section>
+        {{/telegramBotName}}
         <section>
         <h2>{{t.settings_preferences}}</h2>
         <form method="post" action="/console/settings/preferences">

@@ -7,6 +7,8 @@ enum Templates {
         "layout": layout, "consoleNav": consoleNav, "adminNav": adminNav, "message": message,
         "home": home, "pricing": pricing, "privacy": privacy, "terms": terms, "cookies": cookies, "contact": contact,
         "register": register, "login": login, "forgot": forgot, "reset": reset, "setup": setup,
+        "loginTwoFactor": loginTwoFactor, "twoFactorSetup": twoFactorSetup,
+        "twoFactorBackupCodes": twoFactorBackupCodes, "telegramLink": telegramLink,
         "dashboard": dashboard, "keys": keys, "usage": usage, "billing": billing, "settings": settings,
         "adminUsers": adminUsers, "adminUser": adminUser, "adminChannels": adminChannels, "adminPrices": adminPrices,
         "adminSupport": adminSupport, "adminAudit": adminAudit,
