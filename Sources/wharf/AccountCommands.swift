@@ -22,6 +22,7 @@ struct AdminCommand: AsyncParsableCommand {
                 let user = try await AccountService(store: runtime.store).createAccount(
                     email: email, password: password, role: r)
                 try await runtime.store.setSetting("setup_token_sha256", nil)
+                try await runtime.store.audit(actorID: nil, action: "cli.admin_create", target: user.id, detail: "role=\(r.rawValue)")
                 print("created \(r.rawValue) \(user.email) (\(user.id))")
             }
         }
@@ -85,6 +86,8 @@ struct CreditCommand: AsyncParsableCommand {
                 let account = try await requireUser(runtime.store, user)
                 let balance = try await runtime.store.post(
                     userID: account.id, kind: .grant, amount: money, reason: reason)
+                try await runtime.store.audit(
+                    actorID: nil, action: "cli.credit_grant", target: account.id, detail: "amount=\(money)")
                 print("granted \(money) to \(account.email); balance \(balance)")
             }
         }
@@ -99,6 +102,27 @@ struct CreditCommand: AsyncParsableCommand {
             try await operatorTask(options) { runtime in
                 let account = try await requireUser(runtime.store, user)
                 print(try await runtime.store.balance(userID: account.id).description)
+            }
+        }
+    }
+}
+
+/// `wharf audit verify`: walks the hash-chained audit log (promise P8).
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that no audit row was changed, inserted or deleted (exit 1 and the row if one was).")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            try await operatorTask(options) { runtime in
+                let verdict = try await runtime.store.verifyAudit()
+                if let row = verdict.brokenAt {
+                    throw CommandFailure("the audit chain is broken at row \(row) of \(verdict.rows)")
+                }
+                print("audit chain ok (\(verdict.rows) rows)")
             }
         }
     }

@@ -56,6 +56,7 @@ struct ChannelCommand: AsyncParsableCommand {
                     modelMapping: mapping, priority: priority, weight: weight, region: region,
                     dataPolicy: DataPolicy(tags: dataPolicy), capabilities: caps)
                 try await runtime.store.addChannel(channel, apiKey: apiKey)
+                try await runtime.store.audit(actorID: nil, action: "cli.channel_add", target: channel.id)
                 print("added channel \(name) (\(channel.id))")
             }
         }
@@ -101,6 +102,7 @@ struct ChannelCommand: AsyncParsableCommand {
 func setChannelStatus(_ options: ConfigOptions, _ name: String, _ status: ChannelStatus) async throws {
     try await operatorTask(options) { runtime in
         try await runtime.store.setChannelStatus(name, status)
+        try await runtime.store.audit(actorID: nil, action: "cli.channel_\(status.rawValue)", target: name)
         print("\(status.rawValue) \(name)")
     }
 }
@@ -130,6 +132,7 @@ struct PriceCommand: AsyncParsableCommand {
                         try parseAmount($0, flag: "--cached-input", allowZero: true)
                     })
                 try await runtime.store.setPrice(model: model, price: price)
+                try await runtime.store.audit(actorID: nil, action: "cli.price_set", target: nil, detail: "model=\(model)")
                 print(
                     "price of \(model): input \(price.inputPerMillion), output \(price.outputPerMillion), cached input \(price.cachedInputPerMillion) per million tokens"
                 )

@@ -75,6 +75,7 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             try await operatorTask(options) { runtime in
                 try await runtime.store.revokeKey(id: id)
+                try await runtime.store.audit(actorID: nil, action: "cli.key_revoke", target: id)
                 print("revoked \(id)")
             }
         }

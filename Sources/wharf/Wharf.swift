@@ -25,7 +25,7 @@ struct Wharf: AsyncParsableCommand {
         abstract: "Wharf: a self-hosted LLM API gateway and billing platform.",
         subcommands: [
             Serve.self, Migrate.self, AdminCommand.self, UserCommand.self, CreditCommand.self, KeyCommand.self,
-            ChannelCommand.self, PriceCommand.self, LedgerCommand.self,
+            ChannelCommand.self, PriceCommand.self, LedgerCommand.self, AuditCommand.self,
         ],
         defaultSubcommand: Serve.self
     )
