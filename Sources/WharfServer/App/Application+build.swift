@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import WharfCore
 import WharfStorage
 import WharfUpstream
@@ -73,12 +74,16 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         logger: logger
     ).addRoutes(to: router)
 
+    var background: [any Service] = [writer, watcher]
+    if let mail = try MailDispatcher.make(config: config, store: runtime.store, logger: logger) {
+        background.append(mail)
+    }
     let services = WharfServices(
         snapshots: snapshots, book: book, writer: writer, watcher: watcher, upstream: upstream)
     let app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "wharf"),
-        services: [writer, watcher],
+        services: background,
         // The process-wide NIO group, sized at start (see `threads`), shared with the upstream HTTP client.
         eventLoopGroupProvider: .singleton,
         logger: logger)
