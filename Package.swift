@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "WharfServerTests",
             dependencies: [
-                "WharfServer", "WharfStorage", "WharfCore", "WharfUpstream",
+                "WharfServer", "WharfStorage", "WharfCore", "WharfUpstream", "WharfMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -22,7 +22,8 @@ struct AdminCommand: AsyncParsableCommand {
                 let user = try await AccountService(store: runtime.store).createAccount(
                     email: email, password: password, role: r)
                 try await runtime.store.setSetting("setup_token_sha256", nil)
-                try await runtime.store.audit(actorID: nil, action: "cli.admin_create", target: user.id, detail: "role=\(r.rawValue)")
+                try await runtime.store.audit(
+                    actorID: nil, action: "cli.admin_create", target: user.id, detail: "role=\(r.rawValue)")
                 print("created \(r.rawValue) \(user.email) (\(user.id))")
             }
         }

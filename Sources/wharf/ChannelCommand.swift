@@ -132,7 +132,8 @@ struct PriceCommand: AsyncParsableCommand {
                         try parseAmount($0, flag: "--cached-input", allowZero: true)
                     })
                 try await runtime.store.setPrice(model: model, price: price)
-                try await runtime.store.audit(actorID: nil, action: "cli.price_set", target: nil, detail: "model=\(model)")
+                try await runtime.store.audit(
+                    actorID: nil, action: "cli.price_set", target: nil, detail: "model=\(model)")
                 print(
                     "price of \(model): input \(price.inputPerMillion), output \(price.outputPerMillion), cached input \(price.cachedInputPerMillion) per million tokens"
                 )

@@ -89,6 +89,12 @@ public struct QueuedMail: Codable, Sendable, Equatable {
     public var subject: String
     public var text: String
 
+    /// Creates a message.
+    public init(subject: String, text: String) {
+        self.subject = subject
+        self.text = text
+    }
+
     /// The JSON the outbox stores.
     public func encoded() -> String {
         (try? String(decoding: JSONEncoder().encode(self), as: UTF8.self)) ?? "{}"
