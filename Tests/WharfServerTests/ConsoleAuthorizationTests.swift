@@ -49,6 +49,9 @@ struct ConsoleAuthorizationTests {
             Route(method: "GET", path: "/admin/prices", least: .admin),
             Route(method: "POST", path: "/admin/prices", form: [("model", "")], least: .admin),
             Route(method: "GET", path: "/admin/audit", least: .admin),
+            Route(method: "GET", path: "/admin/settings", least: .admin),
+            Route(method: "POST", path: "/admin/settings", form: [("registration_open", "on")], least: .admin),
+            Route(method: "POST", path: "/admin/support/none/close", least: .support),
         ]
     }
 

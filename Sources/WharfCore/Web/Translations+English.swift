@@ -351,6 +351,17 @@ extension Translations {
         "notice_email_change_sent":
             "We sent a confirmation link to the new address. Your email changes when you open it.",
         "notice_email_changed": "Your new email address is confirmed and now in use.",
+        "admin_settings": "Settings",
+        "admin_key_keep": "Leave empty to keep the stored key.",
+        "admin_mapping": "Model mapping (optional)",
+        "admin_mapping_hint": "public=upstream pairs, comma-separated, e.g. gpt-4o=gpt-4o-2024-08-06.",
+        "admin_capabilities": "Capabilities",
+        "admin_registration_open": "Sign-up is open",
+        "admin_site_notice": "Announcement",
+        "admin_site_notice_hint": "Shown at the top of every page; leave empty for none.",
+        "admin_effective_config": "Effective configuration",
+        "admin_effective_hint": "Set in wharf.yaml, WHARF_* variables or flags; secrets are never shown.",
+        "register_closed": "Sign-up is closed at the moment.",
         "mail_verify_subject": "Confirm your email for Wharf",
         "mail_verify_body":
             "Hello,\n\nconfirm your email address by opening this link (valid for 24 hours):\n\n{link}\n\nIf you did not sign up, ignore this email.",

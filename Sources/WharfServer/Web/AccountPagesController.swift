@@ -15,7 +15,10 @@ struct AccountPagesController: Sendable {
         group.get("register") { _, context in
             web.renderer.page(
                 "register", titleKey: "register_title", visitor: context.visitor ?? Visitor(),
-                model: ["policyVersion": web.config.policyVersion])
+                model: [
+                    "policyVersion": web.config.policyVersion,
+                    "registrationClosed": try await web.store.setting(SiteSettings.registration) == "closed",
+                ])
         }
         group.post("register") { _, context in try await register(context.visitor ?? Visitor()) }
         group.get("verify") { request, context in try await verify(request, context.visitor ?? Visitor()) }
@@ -76,6 +79,9 @@ struct AccountPagesController: Sendable {
                 "register", titleKey: "register_title", visitor: visitor,
                 model: ["form": kept, "error": visitor.text(key), "policyVersion": web.config.policyVersion],
                 status: .badRequest)
+        }
+        guard try await web.store.setting(SiteSettings.registration) != "closed" else {
+            throw WebFailure(status: .forbidden, messageKey: "register_closed")
         }
         guard let address = EmailAddress(email), email.count <= 254 else { return again("err_email_invalid") }
         guard Self.isValidUsername(username) else { return again("err_username_invalid") }

@@ -22,6 +22,10 @@ struct AdminPagesController: Sendable {
         group.post("users/{id}/status") { _, context in try await changeStatus(context) }
         group.get("channels") { _, context in try await channels(context) }
         group.post("channels") { _, context in try await addChannel(context) }
+        group.get("channels/{id}") { _, context in try await channel(context) }
+        group.post("channels/{id}") { _, context in try await editChannel(context) }
+        group.get("settings") { _, context in try await settings(context) }
+        group.post("settings") { _, context in try await saveSettings(context) }
         group.post("channels/{id}/enable") { _, context in try await setChannel(context, .enabled) }
         group.post("channels/{id}/disable") { _, context in try await setChannel(context, .disabled) }
         group.post("channels/{id}/test") { _, context in try await testChannel(context) }
@@ -168,6 +172,105 @@ struct AdminPagesController: Sendable {
         }
         try await web.store.audit(actorID: context.user.id, action: "channel.add", target: channel.id)
         throw WebRedirect(location: "/admin/channels?notice=notice_channel_added")
+    }
+
+    func findChannel(_ context: StaffContext) async throws -> WharfCore.Channel {
+        let id = context.parameters.get("id") ?? ""
+        guard let channel = try await web.store.channels().first(where: { $0.id == id }) else {
+            throw WebFailure.notFound
+        }
+        return channel
+    }
+
+    func channel(_ context: StaffContext, error: String? = nil) async throws -> Response {
+        try context.require(.admin)
+        let c = try await findChannel(context)
+        var model: [String: Any] = [
+            "tabChannels": true, "id": c.id, "name": c.name, "provider": c.provider.rawValue,
+            "status": c.status.rawValue, "baseURL": c.baseURL, "models": c.models.joined(separator: ", "),
+            "mapping": c.modelMapping.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                separator: ", "),
+            "capabilities": c.capabilities.sorted().joined(separator: ", "), "priority": "\(c.priority)",
+            "weight": "\(c.weight)", "region": c.region, "retains": c.dataPolicy.retains, "trains": c.dataPolicy.trains,
+        ]
+        if let error { model["error"] = context.visitor.text(error) }
+        return web.renderer.page(
+            "adminChannel", titleKey: "admin_channels", visitor: context.visitor, model: model,
+            status: error == nil ? .ok : .badRequest)
+    }
+
+    /// Saves a channel's routing and declaration fields; an empty key field keeps the stored key.
+    func editChannel(_ context: StaffContext) async throws -> Response {
+        try context.require(.admin)
+        var c = try await findChannel(context)
+        let f = context.visitor.form
+        func list(_ name: String) -> [String] {
+            (f[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        var mapping: [String: String] = [:]
+        for pair in list("mapping") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                return try await channel(context, error: "err_channel_invalid")
+            }
+            mapping[parts[0]] = parts[1]
+        }
+        guard let base = f["base_url"], let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""),
+            url.host != nil, !list("models").isEmpty, let priority = Int(f["priority"] ?? ""),
+            let weight = Int(f["weight"] ?? ""), (-1000...1000).contains(priority), (1...1000).contains(weight)
+        else { return try await channel(context, error: "err_channel_invalid") }
+        c.baseURL = base
+        c.models = list("models")
+        c.modelMapping = mapping
+        c.capabilities = Set(list("capabilities"))
+        c.priority = priority
+        c.weight = weight
+        c.region = String((f["region"] ?? "unknown").prefix(40))
+        c.dataPolicy = DataPolicy(retains: f.isChecked("retains"), trains: f.isChecked("trains"))
+        let key = f.raw("api_key").flatMap { $0.isEmpty ? nil : $0 }
+        try await web.store.updateChannel(c, apiKey: key)
+        try await web.store.audit(
+            actorID: context.user.id, action: "channel.edit", target: c.id, detail: key == nil ? "" : "key=replaced")
+        throw WebRedirect(location: "/admin/channels?notice=notice_saved")
+    }
+
+    func settings(_ context: StaffContext) async throws -> Response {
+        try context.require(.admin)
+        let c = web.config
+        let outbox = try await web.store.outboxCounts()
+        let effective: [(String, String)] = [
+            ("public_url", c.effectivePublicURL), ("policy_version", c.policyVersion),
+            ("session_idle_minutes", "\(c.sessionIdleMinutes)"),
+            ("session_absolute_hours", "\(c.sessionAbsoluteHours)"),
+            ("cookie_secure", c.secureCookies ? "true" : "false"),
+            ("email_verification", c.emailVerificationRequired ? "required" : "off"),
+            ("smtp", c.smtpHost.map { "\($0):\(c.smtpPort) (\(c.smtpSecurity))" } ?? "not configured"),
+            ("outbox", outbox.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")),
+            ("telegram_login", c.telegramBotToken == nil ? "off" : "on"), ("client_ip_mode", c.clientIPMode),
+            ("admin_allowlist", c.adminAllowlist.map(\.description).joined(separator: ", ")),
+            ("trusted_proxies", c.trustedProxies.map(\.description).joined(separator: ", ")),
+        ]
+        return web.renderer.page(
+            "adminSettings", titleKey: "admin_settings", visitor: context.visitor,
+            model: [
+                "tabSettings": true,
+                "registrationOpen": try await web.store.setting(SiteSettings.registration) != "closed",
+                "siteNotice": try await web.store.setting(SiteSettings.siteNotice) ?? "",
+                "effective": effective.map { ["name": $0.0, "value": $0.1] },
+            ])
+    }
+
+    func saveSettings(_ context: StaffContext) async throws -> Response {
+        try context.require(.admin)
+        let f = context.visitor.form
+        let notice = String((f["site_notice"] ?? "").prefix(500))
+        let open = f.isChecked("registration_open")
+        try await web.store.setSetting(SiteSettings.registration, open ? nil : "closed")
+        try await web.store.setSetting(SiteSettings.siteNotice, notice.isEmpty ? nil : notice)
+        try await web.store.audit(
+            actorID: context.user.id, action: "settings.change",
+            target: nil, detail: "registration=\(open ? "open" : "closed") notice=\(notice.isEmpty ? "none" : "set")")
+        throw WebRedirect(location: "/admin/settings?notice=notice_saved")
     }
 
     func setChannel(_ context: StaffContext, _ status: ChannelStatus) async throws -> Response {

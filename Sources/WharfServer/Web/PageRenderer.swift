@@ -33,6 +33,7 @@ public struct PageRenderer: Sendable {
         if let key = visitor.noticeKey, key.hasPrefix("notice_"), visitor.language.strings[key] != nil {
             model["notice"] = visitor.text(key)
         }
+        if let notice = visitor.siteNotice { model["siteNotice"] = notice }
         if let user = visitor.user {
             model["user"] = ["username": user.username, "isStaff": user.role >= .support] as [String: Any]
         }

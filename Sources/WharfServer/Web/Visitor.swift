@@ -23,6 +23,8 @@ public struct Visitor: Sendable {
     public var adminAddressAllowed = false
     /// A confirmation to show (a `notice_…` translation key from the query, after a redirect).
     public var noticeKey: String?
+    /// The operator's announcement shown on every page, if any.
+    public var siteNotice: String?
     /// Cookies to set on the response.
     var newCookies: [String] = []
 

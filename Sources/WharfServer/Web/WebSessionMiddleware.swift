@@ -58,7 +58,8 @@ struct WebSessionMiddleware: RouterMiddleware {
             visitor.functionalCookies = consent.hasPrefix("f1")
         }
         visitor.language = try await chooseLanguage(request, &visitor)
-        visitor.noticeKey = request.uri.queryParameters.get("notice")
+        visitor.noticeKey = request.uri.queryParameters.get("notice").map { String($0) }
+        visitor.siteNotice = try await web.store.setting(SiteSettings.siteNotice)
 
         if request.method == .post {
             do {

@@ -56,6 +56,33 @@ extension WharfStore {
         }
     }
 
+    /// Changes a channel's routing and declaration fields (base URL, models, mapping, priority, weight, region, data
+    /// policy, capabilities); the upstream key is replaced only when `apiKey` is given.
+    public func updateChannel(_ channel: Channel, apiKey: String?) async throws {
+        let sealed = try apiKey.map { try secrets.seal($0, context: Self.apiKeyContext(channel.id)) }
+        let at = now
+        try await database.transaction { db in
+            guard
+                try await db.raw(
+                    """
+                    UPDATE channels SET base_url = \(bind: channel.baseURL), models = \(bind: JSONColumn.encode(channel.models)),
+                        model_mapping = \(bind: JSONColumn.encode(channel.modelMapping)),
+                        priority = \(bind: Int64(channel.priority)), weight = \(bind: Int64(channel.weight)),
+                        region = \(bind: channel.region), data_policy = \(bind: channel.dataPolicy.tags),
+                        capabilities = \(bind: JSONColumn.encode(channel.capabilities.sorted())), updated_at = \(bind: at)
+                    WHERE id = \(bind: channel.id) RETURNING id
+                    """
+                ).first() != nil
+            else { throw StoreError.notFound("channel") }
+            if let sealed {
+                try await db.raw(
+                    "UPDATE channels SET api_key_ciphertext = \(bind: sealed) WHERE id = \(bind: channel.id)"
+                ).run()
+            }
+            try await Self.bumpConfigVersion(db)
+        }
+    }
+
     /// Enables or disables a channel by name or id.
     public func setChannelStatus(_ nameOrID: String, _ status: ChannelStatus) async throws {
         let at = now

@@ -59,7 +59,7 @@ extension Templates {
         <table id="channels">
           <thead><tr><th scope="col">{{t.col_name}}</th><th scope="col">{{t.col_provider}}</th><th scope="col">{{t.col_models}}</th><th scope="col">{{t.col_region}}</th><th scope="col">{{t.col_status}}</th><th scope="col">{{t.col_health}}</th><th scope="col" class="num">{{t.col_error_rate}}</th><th scope="col" class="num">{{t.col_latency}}</th><th scope="col"></th></tr></thead>
           <tbody>
-          {{#channels}}<tr><td>{{name}}</td><td>{{provider}}</td><td>{{models}}</td><td>{{region}}</td><td>{{status}}</td><td>{{health}}</td><td class="num">{{errorRate}}</td><td class="num">{{latency}}</td>
+          {{#channels}}<tr><td><a href="/admin/channels/{{id}}">{{name}}</a></td><td>{{provider}}</td><td>{{models}}</td><td>{{region}}</td><td>{{status}}</td><td>{{health}}</td><td class="num">{{errorRate}}</td><td class="num">{{latency}}</td>
             <td><form method="post" action="/admin/channels/{{id}}/{{toggleAction}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="small secondary">{{toggleLabel}}</button></form>
             <form method="post" action="/admin/channels/{{id}}/test" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="small">{{t.admin_test}}</button></form></td></tr>{{/channels}}
           {{^channels}}<tr><td colspan="9">{{t.admin_no_channels}}</td></tr>{{/channels}}
@@ -129,6 +129,50 @@ extension Templates {
           <thead><tr><th scope="col">#</th><th scope="col">{{t.col_time}}</th><th scope="col">{{t.admin_actor}}</th><th scope="col">{{t.admin_action}}</th><th scope="col">{{t.admin_target}}</th><th scope="col">{{t.admin_detail}}</th></tr></thead>
           <tbody>{{#entries}}<tr><td>{{seq}}</td><td>{{time}}</td><td><code>{{actor}}</code></td><td>{{action}}</td><td><code>{{target}}</code></td><td>{{detail}}</td></tr>{{/entries}}</tbody>
         </table>
+        {{/body}}{{/layout}}
+        """
+}
+
+/// Channel editing and the settings page.
+extension Templates {
+    static let adminChannel = """
+        {{<layout}}{{$body}}
+        {{>adminNav}}
+        <h1>{{name}}</h1>
+        <p class="muted">{{provider}} · {{status}}</p>
+        <form method="post" action="/admin/channels/{{id}}" class="wide">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="base_url">{{t.admin_base_url}}</label><input id="base_url" name="base_url" type="url" required maxlength="500" value="{{baseURL}}">
+          <label for="api_key">{{t.admin_api_key}}</label><input id="api_key" name="api_key" type="password" maxlength="500" autocomplete="off" aria-describedby="key-hint">
+          <p class="hint" id="key-hint">{{t.admin_key_keep}}</p>
+          <label for="models">{{t.col_models}}</label><input id="models" name="models" required maxlength="1000" value="{{models}}">
+          <label for="mapping">{{t.admin_mapping}}</label><input id="mapping" name="mapping" maxlength="2000" value="{{mapping}}" aria-describedby="mapping-hint">
+          <p class="hint" id="mapping-hint">{{t.admin_mapping_hint}}</p>
+          <label for="capabilities">{{t.admin_capabilities}}</label><input id="capabilities" name="capabilities" maxlength="200" value="{{capabilities}}">
+          <label for="priority">{{t.admin_priority}}</label><input id="priority" name="priority" type="number" value="{{priority}}" min="-1000" max="1000">
+          <label for="weight">{{t.admin_weight}}</label><input id="weight" name="weight" type="number" value="{{weight}}" min="1" max="1000">
+          <label for="region">{{t.col_region}}</label><input id="region" name="region" maxlength="40" value="{{region}}">
+          <p><label><input type="checkbox" name="retains" {{#retains}}checked{{/retains}}> {{t.admin_retains}}</label> <label><input type="checkbox" name="trains" {{#trains}}checked{{/trains}}> {{t.admin_trains}}</label></p>
+          <button type="submit">{{t.save}}</button>
+        </form>
+        {{/body}}{{/layout}}
+        """
+
+    static let adminSettings = """
+        {{<layout}}{{$body}}
+        {{>adminNav}}
+        <h1>{{t.admin_settings}}</h1>
+        <form method="post" action="/admin/settings" class="wide">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <p><label><input type="checkbox" name="registration_open" {{#registrationOpen}}checked{{/registrationOpen}}> {{t.admin_registration_open}}</label></p>
+          <label for="site_notice">{{t.admin_site_notice}}</label>
+          <textarea id="site_notice" name="site_notice" maxlength="500" rows="3" aria-describedby="notice-hint">{{siteNotice}}</textarea>
+          <p class="hint" id="notice-hint">{{t.admin_site_notice_hint}}</p>
+          <button type="submit">{{t.save}}</button>
+        </form>
+        <h2>{{t.admin_effective_config}}</h2>
+        <p class="hint">{{t.admin_effective_hint}}</p>
+        <dl>{{#effective}}<dt>{{name}}</dt><dd><code>{{value}}</code></dd>{{/effective}}</dl>
         {{/body}}{{/layout}}
         """
 }

@@ -4,6 +4,8 @@ extension Templates {
         {{<layout}}{{$body}}
         <section class="narrow">
         <h1>{{t.register_title}}</h1>
+        {{#registrationClosed}}<p>{{t.register_closed}}</p>{{/registrationClosed}}
+        {{^registrationClosed}}
         <form method="post" action="/register">
           <input type="hidden" name="_csrf" value="{{csrf}}">
           <label for="email">{{t.field_email}}</label>
@@ -20,6 +22,7 @@ extension Templates {
           <p><label><input type="checkbox" name="policy" required> {{t.register_policy}} <a href="/privacy">{{t.nav_privacy}}</a> · <a href="/terms">{{t.nav_terms}}</a> ({{policyVersion}})</label></p>
           <button type="submit" id="register-submit">{{t.register_submit}}</button>
         </form>
+        {{/registrationClosed}}
         <p>{{t.register_have_account}} <a href="/login">{{t.nav_login}}</a></p>
         </section>
         {{/body}}{{/layout}}

@@ -52,6 +52,7 @@ extension Templates {
         </aside>
         {{/consentBanner}}
         <main id="main">
+        {{#siteNotice}}<p class="notice" id="site-notice">{{siteNotice}}</p>{{/siteNotice}}
         {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         {{$body}}{{/body}}
@@ -82,6 +83,7 @@ extension Templates {
           <a href="/admin/users" {{#tabUsers}}aria-current="page"{{/tabUsers}}>{{t.admin_users}}</a>
           <a href="/admin/channels" {{#tabChannels}}aria-current="page"{{/tabChannels}}>{{t.admin_channels}}</a>
           <a href="/admin/prices" {{#tabPrices}}aria-current="page"{{/tabPrices}}>{{t.admin_prices}}</a>
+          <a href="/admin/settings" {{#tabSettings}}aria-current="page"{{/tabSettings}}>{{t.admin_settings}}</a>
           <a href="/admin/support" {{#tabSupport}}aria-current="page"{{/tabSupport}}>{{t.admin_support}}</a>
           <a href="/admin/audit" {{#tabAudit}}aria-current="page"{{/tabAudit}}>{{t.admin_audit}}</a>
         </nav>

@@ -11,6 +11,7 @@ enum Templates {
         "twoFactorBackupCodes": twoFactorBackupCodes, "telegramLink": telegramLink,
         "dashboard": dashboard, "keys": keys, "usage": usage, "billing": billing, "settings": settings,
         "adminUsers": adminUsers, "adminUser": adminUser, "adminChannels": adminChannels, "adminPrices": adminPrices,
-        "adminSupport": adminSupport, "adminAudit": adminAudit,
+        "adminSupport": adminSupport, "adminAudit": adminAudit, "adminChannel": adminChannel,
+        "adminSettings": adminSettings,
     ]
 }

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import WharfCore
+import WharfServer
+import WharfStorage
+
+@Suite("Admin pages")
+struct AdminPagesTests {
+    static func admin(_ h: RelayHarness) async throws -> WebBrowser {
+        _ = try await h.store.createUser(
+            email: EmailAddress("ops@example.com")!, username: "ops",
+            passwordHash: try await AccountService.hash("a long password 1", cost: 4), role: .admin)
+        let browser = WebBrowser(port: h.port)
+        try await browser.signIn(email: "ops@example.com")
+        return browser
+    }
+
+    @Test("An admin edits a channel's routing without retyping its key, and the relay follows the change")
+    func editChannel() async throws {
+        try await RelayHarness.with { h in
+            let browser = try await Self.admin(h)
+            let channel = try #require(try await h.store.channels().first)
+            let form = try await browser.get("/admin/channels/\(channel.id)")
+            #expect(form.body.contains(channel.baseURL))
+            #expect(!form.body.contains("upstream-key-stub"), "the upstream key is never shown")
+            let saved = try await browser.post(
+                "/admin/channels/\(channel.id)",
+                [
+                    ("base_url", channel.baseURL), ("api_key", ""), ("models", "gpt-4o-mini, renamed"),
+                    ("mapping", "renamed=gpt-4o-mini"), ("capabilities", "chat"), ("priority", "5"), ("weight", "2"),
+                    ("region", "eu-west"), ("retains", "on"),
+                ])
+            #expect(saved.status == 303)
+            let edited = try #require(try await h.store.channels().first { $0.id == channel.id })
+            #expect(edited.models == ["gpt-4o-mini", "renamed"])
+            #expect(edited.modelMapping == ["renamed": "gpt-4o-mini"])
+            #expect(edited.region == "eu-west" && edited.priority == 5 && edited.dataPolicy.retains)
+            try await h.store.setPrice(model: "renamed", price: RelayHarness.price)
+            let routed = try await h.eventually {
+                try await h.request("/v1/chat/completions", body: RelayHarness.chat(model: "renamed")).status == 200
+            }
+            #expect(routed, "the stored key still works and the mapping is live")
+            let bad = try await browser.post(
+                "/admin/channels/\(channel.id)",
+                [("base_url", "ftp://x"), ("models", "a"), ("priority", "0"), ("weight", "1")])
+            #expect(bad.status == 400)
+            let privacy = try await WebBrowser(port: h.port).get("/privacy")
+            #expect(privacy.body.contains("eu-west"), "the privacy page lists the channel's new region")
+        }
+    }
+
+    @Test("Closing sign-up and posting an announcement take effect on the public pages")
+    func siteSettings() async throws {
+        try await RelayHarness.with { h in
+            let browser = try await Self.admin(h)
+            try await browser.get("/admin/settings")
+            let saved = try await browser.post("/admin/settings", [("site_notice", "Maintenance at 02:00 UTC <b>")])
+            #expect(saved.status == 303)
+            let visitor = WebBrowser(port: h.port)
+            let register = try await visitor.get("/register")
+            #expect(register.body.contains("Maintenance at 02:00 UTC &lt;b&gt;"))
+            #expect(register.body.contains("Sign-up is closed"))
+            #expect(!register.body.contains("register-submit"))
+            let attempt = try await visitor.post(
+                "/register",
+                [
+                    ("email", "late@example.com"), ("username", "late"), ("password", "a long password 1"),
+                    ("age", "on"), ("policy", "on"),
+                ])
+            #expect(attempt.status == 403)
+            #expect(try await h.store.user(email: "late@example.com") == nil)
+            #expect(try await h.store.auditEntries().contains { $0.action == "settings.change" })
+        }
+    }
+}
