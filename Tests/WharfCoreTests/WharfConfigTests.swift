@@ -74,6 +74,11 @@ struct WharfConfigTests {
             "usage_flush_rows": "100000", "client_ip_mode": "full", "reload_interval_ms": "50",
             "shutdown_grace_ms": "600000", "threads": "256", "key_rpm": "600",
             "admin_allowlist": "10.0.0.0/8, ::1", "trusted_proxies": "192.168.0.1",
+            "public_url": "https://wharf.example/", "cookie_secure": "auto", "session_idle_minutes": "30",
+            "session_absolute_hours": "12", "policy_version": "2027-01", "smtp_host": "mail.example",
+            "smtp_port": "465", "smtp_security": "tls", "smtp_username": "u", "smtp_password": "p",
+            "smtp_from": "Ops <ops@wharf.example>", "smtp_ca_file": "/ca.pem", "require_email_verification": "false",
+            "telegram_bot_token": "123:abc", "telegram_bot_name": "wharf_bot",
         ]
         #expect(Set(file.keys) == Set(WharfConfig.keys).subtracting(["config"]))
         let c = try Self.resolve(file: file)
@@ -99,6 +104,36 @@ struct WharfConfigTests {
         #expect(c.reloadIntervalMillis == 50)
         #expect(c.shutdownGraceMillis == 600_000)
         #expect(c.threads == 256)
+        #expect(c.publicURL == "https://wharf.example")
+        #expect(c.secureCookies, "auto means Secure when the public URL is https")
+        #expect(c.sessionIdleMinutes == 30 && c.sessionAbsoluteHours == 12)
+        #expect(c.policyVersion == "2027-01")
+        #expect(c.smtpHost == "mail.example" && c.smtpPort == 465 && c.smtpSecurity == "tls")
+        #expect(c.smtpUsername == "u" && c.smtpPassword == "p" && c.smtpFrom == "Ops <ops@wharf.example>")
+        #expect(c.smtpCAFile == "/ca.pem")
+        #expect(!c.emailVerificationRequired, "explicitly off even with SMTP configured")
+        #expect(c.telegramBotToken == "123:abc" && c.telegramBotName == "wharf_bot")
+    }
+
+    @Test("Console settings refuse bad values, naming the setting, and never echo a secret")
+    func consoleSettingsRefuseBadValues() throws {
+        for (key, value) in [
+            ("public_url", "ftp://x"), ("cookie_secure", "maybe"), ("session_idle_minutes", "0"),
+            ("smtp_security", "ssl"), ("smtp_port", "70000"), ("require_email_verification", "yes"),
+            ("telegram_bot_name", "bad name"),
+        ] {
+            #expect(throws: ConfigError.self, "\(key)=\(value)") { try Self.resolve(file: [key: value]) }
+        }
+        do {
+            _ = try Self.resolve(file: ["telegram_bot_token": "no colon secret"])
+            Issue.record("a malformed bot token was accepted")
+        } catch {
+            #expect(!error.description.contains("no colon secret"))
+        }
+        var plain = WharfConfig()
+        plain.smtpHost = "mail.example"
+        #expect(plain.emailVerificationRequired, "auto: required once mail can be sent")
+        #expect(!WharfConfig().emailVerificationRequired)
     }
 
     @Test("Every setting is also read from its WHARF_ environment variable")

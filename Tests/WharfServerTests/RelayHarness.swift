@@ -67,6 +67,7 @@ struct RelayHarness {
             config.dataDir = dir.path
             config.port = 0
             config.masterKey = Data((0..<32).map { UInt8($0) }).base64EncodedString()
+            config.passwordHashCost = 4
             config.reloadIntervalMillis = 100
             config.usageFlushMillis = 50
             config.upstreamReadTimeoutMillis = 1000

@@ -70,6 +70,8 @@ public struct WharfConfig: Sendable, Equatable {
     /// Whether new accounts must confirm their email before signing in: `auto` (when SMTP is configured), `true`
     /// or `false`.
     public var requireEmailVerification = "auto"
+    /// bcrypt cost of new password hashes. Not a file setting: 12 in every deployment; tests lower it to save time.
+    public var passwordHashCost: UInt8 = 12
     /// Telegram bot for Telegram sign-in (token from @BotFather; never stored in the database or logged).
     public var telegramBotToken: String?
     /// The bot's username, shown by the login widget.

@@ -362,6 +362,10 @@ extension Translations {
         "admin_effective_config": "Effective configuration",
         "admin_effective_hint": "Set in wharf.yaml, WHARF_* variables or flags; secrets are never shown.",
         "register_closed": "Sign-up is closed at the moment.",
+        "health_closed": "healthy",
+        "health_open": "ejected (cooling down)",
+        "health_half_open": "probing",
+        "chart_max": "max",
         "mail_verify_subject": "Confirm your email for Wharf",
         "mail_verify_body":
             "Hello,\n\nconfirm your email address by opening this link (valid for 24 hours):\n\n{link}\n\nIf you did not sign up, ignore this email.",

@@ -56,8 +56,7 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         .addRoutes(to: router)
     let web = WebEnvironment(
         store: runtime.store, config: config, renderer: try PageRenderer(), logger: logger, clock: clock,
-        snapshots: snapshots, health: health, upstream: upstream,
-        decoyHash: try await AccountService.hash("wharf-decoy-\(UUID().uuidString)", cost: 12))
+        snapshots: snapshots, health: health, upstream: upstream)
     router.get("assets/wharf.css") { _, _ -> Response in
         var headers = HTTPFields()
         headers[.contentType] = "text/css; charset=utf-8"

@@ -100,7 +100,7 @@ struct AccountPagesController: Sendable {
         let verify = web.config.emailVerificationRequired
         let user: UserRecord
         do {
-            user = try await AccountService(store: web.store).createAccount(
+            user = try await AccountService(store: web.store, cost: web.config.passwordHashCost).createAccount(
                 email: email, password: password, role: .user, username: username, phone: phone.isEmpty ? nil : phone,
                 signUp: SignUpRecord(
                     ageConfirmed: true, policyVersion: web.config.policyVersion, language: visitor.language.rawValue,
@@ -153,7 +153,7 @@ struct AccountPagesController: Sendable {
         }
         guard web.admitAttempt("login", visitor) else { return again("err_rate_limited", .tooManyRequests) }
         guard let user = try await web.store.user(email: email) else {
-            _ = await web.verifyPassword(password, hash: web.decoyHash)
+            _ = await web.verifyPassword(password, hash: try await web.decoy.hash(cost: web.config.passwordHashCost))
             return again("err_login_failed")
         }
         let now = web.clock.nowMillis()
@@ -362,7 +362,8 @@ struct AccountPagesController: Sendable {
             return web.renderer.message(
                 headingKey: "title_error", textKey: "err_token_invalid", visitor: visitor, status: .badRequest)
         }
-        try await web.store.setPasswordHash(userID: userID, hash: try await AccountService.hash(password, cost: 12))
+        try await web.store.setPasswordHash(
+            userID: userID, hash: try await AccountService.hash(password, cost: web.config.passwordHashCost))
         try await web.store.revokeSessions(userID: userID)
         try await web.store.audit(actorID: userID, action: "account.password_reset", target: userID)
         throw WebRedirect(location: "/login?notice=notice_password_reset")
@@ -375,7 +376,7 @@ struct AccountPagesController: Sendable {
             KeyHasher.hash(token) == expected, try await !web.store.hasAdmin()
         else { throw WebFailure(status: .forbidden, messageKey: "err_token_invalid") }
         do {
-            let admin = try await AccountService(store: web.store).createAccount(
+            let admin = try await AccountService(store: web.store, cost: web.config.passwordHashCost).createAccount(
                 email: form["email"] ?? "", password: form.raw("password") ?? "", role: .admin)
             try await web.store.audit(actorID: admin.id, action: "setup.admin_created", target: admin.id)
         } catch let error as AccountError {

@@ -133,7 +133,9 @@ struct AdminPagesController: Sendable {
             let enabled = c.status == .enabled
             return [
                 "id": c.id, "name": c.name, "provider": c.provider.rawValue, "models": c.models.joined(separator: ", "),
-                "region": c.region, "status": c.status.rawValue, "health": web.health.state(c.id), "errorRate": rate,
+                "region": c.region, "status": c.status.rawValue,
+                "health": v.text("health_" + web.health.state(c.id).replacingOccurrences(of: "-", with: "_")),
+                "errorRate": rate,
                 "latency": h.map { "\($0.latencyMillis) ms" } ?? "—", "toggleAction": enabled ? "disable" : "enable",
                 "toggleLabel": v.text(enabled ? "admin_disable_channel" : "admin_enable_channel"),
             ]

@@ -44,17 +44,19 @@ struct ConsolePagesController: Sendable {
         var byDay: [Int64: DailyUsage] = [:]
         for d in daily { byDay[d.day] = d }
         let days = (today - 29...today).map { byDay[$0] ?? DailyUsage(day: $0, requests: 0, cost: .zero) }
-        let requestsChart = SVGBarChart(
+        var requestsChart = SVGBarChart(
             title: v.text("dash_requests_per_day"),
             bars: days.map {
                 SVGBarChart.Bar(label: WebFormat.shortDay($0.day), value: $0.requests, shown: "\($0.requests)")
             })
-        let costChart = SVGBarChart(
+        var costChart = SVGBarChart(
             title: v.text("dash_cost_per_day"),
             bars: days.map {
                 SVGBarChart.Bar(
                     label: WebFormat.shortDay($0.day), value: $0.cost.micros, shown: WebFormat.money($0.cost))
             })
+        requestsChart.peakLabel = v.text("chart_max")
+        costChart.peakLabel = v.text("chart_max")
         let byModel = try await web.store.usageByModel(filter).map {
             [
                 "model": $0.model, "requests": "\($0.requests)", "tokens": "\($0.tokens)",
@@ -305,7 +307,7 @@ struct ConsolePagesController: Sendable {
             return try await settings(context, error: "err_password_personal")
         }
         try await web.store.setPasswordHash(
-            userID: context.user.id, hash: try await AccountService.hash(password, cost: 12))
+            userID: context.user.id, hash: try await AccountService.hash(password, cost: web.config.passwordHashCost))
         try await web.store.revokeSessions(userID: context.user.id, keeping: context.session.id)
         try await web.store.audit(actorID: context.user.id, action: "account.password_change", target: context.user.id)
         throw WebRedirect(location: "/console/settings?notice=notice_password_changed")

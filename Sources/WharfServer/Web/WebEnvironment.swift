@@ -20,8 +20,8 @@ struct WebEnvironment: Sendable {
     let health: ChannelHealthBoard
     let upstream: UpstreamClient
     /// A bcrypt hash to check against when the email is unknown, so that a wrong email takes as long as a wrong
-    /// password (made at start, cost 12).
-    let decoyHash: String
+    /// password (made on first use, at the configured cost).
+    let decoy = DecoyHash()
     /// Sign-in, sign-up, reset and contact attempts per client address (per minute).
     let attempts = RateLimiter(defaultPerMinute: 10)
 

@@ -15,7 +15,7 @@ enum Stylesheet {
         h1{font-size:28px;margin:8px 0 16px}h2{font-size:20px;margin:24px 0 8px}
         .hero{padding:32px 0}.lead{font-size:19px;color:#38414f;max-width:720px}
         .grid3{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:16px}
-        .card{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:16px;margin-bottom:12px}
+        .card{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:16px;margin-bottom:12px}.card h2{margin-top:0}
         .narrow{max-width:480px}.prose{max-width:820px}
         form label{display:block;margin-top:10px;font-weight:600}form p label{font-weight:400}
         input,select,textarea{font:inherit;padding:8px;border:1px solid #8a94a6;border-radius:6px;width:100%;max-width:480px;background:#fff}
@@ -23,7 +23,10 @@ enum Stylesheet {
         button,.button{display:inline-block;font:inherit;padding:8px 16px;margin-top:12px;border:0;border-radius:6px;background:#1f56b8;color:#fff;cursor:pointer;text-decoration:none}
         button.secondary,.button.secondary{background:#e4e8ef;color:#1c2330}button.danger{background:#b3261e}
         button.small,.button.small{padding:4px 10px;margin-top:0;font-size:14px}button.link{background:none;color:#1f56b8;padding:0;margin:0;text-decoration:underline}
-        form.inline{display:inline}.filters{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-end}.filters label{margin:0}.filters input,.filters select{width:auto}
+        form.inline{display:inline}form:not(.inline):not(.filters)>button{display:block}
+        .filters{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}.filters label{margin:0;font-weight:400;font-size:14px}
+        .filters input,.filters select{width:8.5em;font-weight:400;margin-top:2px;display:block}.filters input[type=date]{width:10.5em}
+        .filters button,.filters .button{margin-top:0}
         table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0}th,td{text-align:left;padding:8px;border-bottom:1px solid #e4e8ef;vertical-align:top}
         th{font-size:14px;color:#38414f}.num{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;color:#4a5468;padding:4px 0}
         .hint,.muted{color:#4a5468;font-size:14px;margin:4px 0}
