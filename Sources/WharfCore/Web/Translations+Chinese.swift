@@ -348,6 +348,7 @@ extension Translations {
         "health_open": "已熔断（冷却中）",
         "health_half_open": "探测中",
         "chart_max": "最大",
+        "admin_models_hint": "以逗号分隔的、此渠道提供的模型名称。",
         "mail_verify_subject": "确认您的 Wharf 邮箱",
         "mail_verify_body": "您好：\n\n请打开以下链接以确认您的邮箱地址（24 小时内有效）：\n\n{link}\n\n如果您没有注册，请忽略本邮件。",
         "mail_reset_subject": "重置您的 Wharf 密码",

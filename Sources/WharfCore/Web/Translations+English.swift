@@ -366,6 +366,7 @@ extension Translations {
         "health_open": "ejected (cooling down)",
         "health_half_open": "probing",
         "chart_max": "max",
+        "admin_models_hint": "Comma-separated names of the models this channel serves.",
         "mail_verify_subject": "Confirm your email for Wharf",
         "mail_verify_body":
             "Hello,\n\nconfirm your email address by opening this link (valid for 24 hours):\n\n{link}\n\nIf you did not sign up, ignore this email.",

@@ -74,7 +74,7 @@ extension Templates {
           <label for="base_url">{{t.admin_base_url}}</label><input id="base_url" name="base_url" type="url" required maxlength="500">
           <label for="api_key">{{t.admin_api_key}}</label><input id="api_key" name="api_key" type="password" required maxlength="500" autocomplete="off">
           <label for="models">{{t.col_models}}</label><input id="models" name="models" required maxlength="1000" aria-describedby="models-hint">
-          <p class="hint" id="models-hint">{{t.keys_models_hint}}</p>
+          <p class="hint" id="models-hint">{{t.admin_models_hint}}</p>
           <label for="priority">{{t.admin_priority}}</label><input id="priority" name="priority" type="number" value="0" min="-1000" max="1000">
           <label for="weight">{{t.admin_weight}}</label><input id="weight" name="weight" type="number" value="1" min="1" max="1000">
           <label for="region">{{t.col_region}}</label><input id="region" name="region" maxlength="40" value="unknown">
