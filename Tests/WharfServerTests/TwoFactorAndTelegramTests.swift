@@ -15,6 +15,13 @@ struct TwoFactorAndTelegramTests {
         return (fields.map { "\($0.key)=\($0.value)" } + ["hash=\(hash)"]).joined(separator: "&")
     }
 
+    /// The Telegram redirect path of the widget on `page` (it carries the browser's state).
+    static func telegramPath(_ page: WebBrowser.Page) -> String? {
+        page.body.firstMatch(of: /data-auth-url="https?:\/\/[^\/"]+(\/login\/telegram\/[A-Za-z0-9_-]+)"/).map {
+            String($0.1)
+        }
+    }
+
     @Test("A one-time code matches its own step and one either side, and nothing else")
     func codeWindow() {
         let secret = TwoFactorCodes.newSecret()
@@ -134,34 +141,51 @@ struct TwoFactorAndTelegramTests {
         try await RelayHarness.with(tune: tune) { h in
             let browser = WebBrowser(port: h.port)
             try await browser.signUpAndIn(email: "tess@example.com", username: "tess")
-            let login = try await WebBrowser(port: h.port).get("/login")
+            let login = try await WebBrowser(port: h.port).send("/login", method: .GET, body: nil)
             #expect(login.body.contains("data-telegram-login=\"wharf_bot\""))
+            let settings = try await browser.get("/console/settings")
+            let linkPath = try #require(Self.telegramPath(settings))
             let now = Int64(Date().timeIntervalSince1970)
-            let confirm = try await browser.get("/login/telegram?" + Self.telegramQuery(id: "777", authDate: now))
+            let query = Self.telegramQuery(id: "777", authDate: now)
+            let confirm = try await browser.get(linkPath + "?" + query)
             #expect(confirm.status == 200)
             let tess = try #require(try await h.store.user(email: "tess@example.com"))
             #expect(try await h.store.user(id: tess.id)?.telegramID == nil, "a GET alone does not link")
-            let fields = try #require(
-                URLComponents(string: "/?" + Self.telegramQuery(id: "777", authDate: now))?.queryItems)
-            let linked = try await browser.post("/login/telegram/link", fields.map { ($0.name, $0.value ?? "") })
+            let fields = try #require(URLComponents(string: "/?" + query)?.queryItems).map { ($0.name, $0.value ?? "") }
+            let noPassword = try await browser.post("/login/telegram/link", fields + [("password", "wrong")])
+            #expect(noPassword.status == 403, "linking needs the account's password")
+            let freshQuery = Self.telegramQuery(id: "777", authDate: now - 1)
+            try await browser.get(linkPath + "?" + freshQuery)
+            let fresh = try #require(URLComponents(string: "/?" + freshQuery)?.queryItems).map {
+                ($0.name, $0.value ?? "")
+            }
+            let linked = try await browser.post("/login/telegram/link", fresh + [("password", "a long password 1")])
             #expect(linked.status == 303)
             #expect(try await h.store.user(id: tess.id)?.telegramID == "777")
 
             let phone = WebBrowser(port: h.port)
-            let query = Self.telegramQuery(id: "777", authDate: now - 1)
-            let signedIn = try await phone.get("/login/telegram?" + query)
+            let phonePath = try #require(Self.telegramPath(try await phone.get("/login")))
+            let signedIn = try await phone.get(phonePath + "?" + Self.telegramQuery(id: "777", authDate: now - 2))
             #expect(signedIn.status == 303)
             #expect(try await phone.get("/console").status == 200)
-            let replay = try await WebBrowser(port: h.port).get("/login/telegram?" + query)
-            #expect(replay.status == 403, "each proof is accepted once")
-            let stale = try await WebBrowser(port: h.port).get(
-                "/login/telegram?" + Self.telegramQuery(id: "777", authDate: now - 400))
+            let replay = try await WebBrowser(port: h.port).get(
+                phonePath + "?" + Self.telegramQuery(id: "777", authDate: now - 2))
+            #expect(replay.status == 403)
+
+            let victim = WebBrowser(port: h.port)
+            try await victim.get("/login")
+            let crafted = try await victim.get(phonePath + "?" + Self.telegramQuery(id: "777", authDate: now - 3))
+            #expect(crafted.status == 403, "a redirect made for another browser does not sign this one in")
+            let other = WebBrowser(port: h.port)
+            let otherPath = try #require(Self.telegramPath(try await other.get("/login")))
+            let reused = try await other.get(otherPath + "?" + Self.telegramQuery(id: "777", authDate: now - 2))
+            #expect(reused.status == 403, "each proof is accepted once")
+            let stale = try await other.get(otherPath + "?" + Self.telegramQuery(id: "777", authDate: now - 400))
             #expect(stale.status == 403)
-            let forged = try await WebBrowser(port: h.port).get(
-                "/login/telegram?" + Self.telegramQuery(id: "777", authDate: now - 2, token: "999:forged"))
+            let forged = try await other.get(
+                otherPath + "?" + Self.telegramQuery(id: "777", authDate: now - 4, token: "999:forged"))
             #expect(forged.status == 403)
-            let stranger = try await WebBrowser(port: h.port).get(
-                "/login/telegram?" + Self.telegramQuery(id: "888", authDate: now - 3))
+            let stranger = try await other.get(otherPath + "?" + Self.telegramQuery(id: "888", authDate: now - 5))
             #expect(stranger.status == 403)
         }
     }
@@ -189,6 +213,20 @@ struct TwoFactorAndTelegramTests {
             #expect(done.status == 200)
             #expect(try await h.store.user(email: "uma2@example.com") != nil)
             #expect(try await h.store.user(email: "uma@example.com") == nil)
+            let notice = try #require(try await h.store.dueMail(limit: 20).first { $0.kind == "email_changed" })
+            #expect(notice.recipient == "uma@example.com", "the old address is told")
+
+            try await browser.get("/console/settings")
+            try await browser.post(
+                "/console/settings/email", [("email", "evil@example.com"), ("password", "a long password 1")])
+            let pending = try #require(try await AccountPagesTests.mailLink(h, kind: "change_email"))
+            try await browser.get("/console/settings")
+            let changed = try await browser.post(
+                "/console/settings/password", [("current", "a long password 1"), ("password", "another long password")])
+            #expect(changed.status == 303)
+            let late = try await browser.get(pending)
+            #expect(late.status == 400, "a password change ends pending email changes")
+            #expect(try await h.store.user(email: "evil@example.com") == nil)
         }
     }
 }

@@ -17,6 +17,17 @@ public enum ClientAddress {
         return hops.first ?? peer
     }
 
+    /// The unit rate limits count per: an IPv4 address, or the IPv6 /64 network (one subscriber's usual
+    /// allocation, so hopping between its addresses does not reset a limit).
+    public static func limitScope(_ address: String?) -> String {
+        guard let address, let bytes = IPRange.parseAddress(address) else { return "-" }
+        if bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        guard bytes.count == 16 else { return address }
+        return IPRange("\(address)/64")?.description ?? address
+    }
+
     /// `full` keeps the address, `truncated` keeps the IPv4 /24 or IPv6 /48 network, `none` keeps nothing.
     public static func stored(_ address: String?, mode: String) -> String? {
         guard let address, mode != "none" else { return nil }

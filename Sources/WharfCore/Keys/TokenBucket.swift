@@ -26,6 +26,9 @@ public struct TokenBucket: Sendable, Equatable {
         return true
     }
 
+    /// Whether every token is back (the bucket is as a new one would be).
+    public func isFull(now: Int64) -> Bool { theoreticalArrival <= now * 1000 }
+
     /// Milliseconds until a token is available (0 when one is).
     public func millisUntilAvailable(now: Int64) -> Int64 {
         let wait = theoreticalArrival - tolerance - now * 1000

@@ -78,16 +78,17 @@ public struct SVGBarChart: Sendable {
 
     /// XML-escapes text for element content and attribute values.
     public static func escape(_ text: String) -> String {
+        // By Unicode scalar, not by character: a quote followed by a combining mark is one character.
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for c in text {
-            switch c {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.append(c)
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out

@@ -263,7 +263,9 @@ extension Translations {
         "err_phone_invalid": "Enter a phone number with digits, spaces, +, - or parentheses only.",
         "err_age_required": "You must confirm that you are at least 18 years old.",
         "err_policy_required": "You must accept the privacy policy and terms.",
-        "err_login_failed": "The email or password is incorrect.",
+        "err_login_failed":
+            "The email or password is incorrect, or too many failed attempts locked the account for 15 minutes.",
+        "err_self_credit": "You cannot adjust your own credit.",
         "err_locked": "Too many failed attempts: this account is locked for 15 minutes.",
         "err_rate_limited": "Too many attempts from your network. Wait a minute and try again.",
         "err_not_verified": "Confirm your email first: we sent you a link when you signed up.",
@@ -367,6 +369,9 @@ extension Translations {
         "health_half_open": "probing",
         "chart_max": "max",
         "admin_models_hint": "Comma-separated names of the models this channel serves.",
+        "mail_email_changed_subject": "Your Wharf email address was changed",
+        "mail_email_changed_body":
+            "Hello,\n\nthe email address of your Wharf account was changed; mail now goes to the new address.\n\nIf you did not do this, reset your password right away: {link}",
         "mail_verify_subject": "Confirm your email for Wharf",
         "mail_verify_body":
             "Hello,\n\nconfirm your email address by opening this link (valid for 24 hours):\n\n{link}\n\nIf you did not sign up, ignore this email.",

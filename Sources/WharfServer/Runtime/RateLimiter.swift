@@ -6,9 +6,22 @@ import WharfCore
 public final class RateLimiter: Sendable {
     let buckets = Mutex<[String: TokenBucket]>([:])
     let defaultPerMinute: Int64
+    let lastPrune = Mutex<Int64>(0)
 
     /// Creates a limiter with a default requests-per-minute for keys without their own (0: unlimited).
     public init(defaultPerMinute: Int64) { self.defaultPerMinute = defaultPerMinute }
+
+    /// Forgets buckets that have refilled completely (they would start full anyway), at most once a minute, so
+    /// limits keyed by client address do not grow without end.
+    public func pruneIdle(now: Int64) {
+        let due = lastPrune.withLock { last -> Bool in
+            guard now - last >= 60_000 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        buckets.withLock { all in all = all.filter { !$0.value.isFull(now: now) } }
+    }
 
     /// Whether key `keyID` may make a request now; when not, how many seconds to wait.
     public func admit(keyID: String, perMinute: Int64?, now: Int64) -> (allowed: Bool, retryAfterSeconds: Int64) {

@@ -24,14 +24,17 @@ struct AccountPagesController: Sendable {
         group.get("verify") { request, context in try await verify(request, context.visitor ?? Visitor()) }
         group.get("login") { _, context in
             web.renderer.page(
-                "login", titleKey: "login_title", visitor: context.visitor ?? Visitor(), model: web.telegramModel)
+                "login", titleKey: "login_title", visitor: context.visitor ?? Visitor(),
+                model: web.telegramModel(context.visitor ?? Visitor()))
         }
         group.get("login/2fa") { _, context in
             web.renderer.page("loginTwoFactor", titleKey: "twofa_title", visitor: context.visitor ?? Visitor())
         }
         group.post("login/2fa") { request, context in try await completeChallenge(request, context.visitor ?? Visitor())
         }
-        group.get("login/telegram") { request, context in try await telegram(request, context.visitor ?? Visitor()) }
+        group.get("login/telegram/{state}") { request, context in
+            try await telegram(request, context.visitor ?? Visitor())
+        }
         group.post("login/telegram/link") { _, context in try await linkTelegram(context.visitor ?? Visitor()) }
         group.get("verify-email") { request, context in
             try await confirmEmailChange(request, context.visitor ?? Visitor())
@@ -157,13 +160,17 @@ struct AccountPagesController: Sendable {
             return again("err_login_failed")
         }
         let now = web.clock.nowMillis()
-        if let until = user.lockedUntil, until > now { return again("err_locked", .tooManyRequests) }
+        // A locked account answers exactly like a wrong password (same message, same bcrypt time), so the lock
+        // does not tell a stranger that the email has an account.
+        if let until = user.lockedUntil, until > now {
+            _ = await web.verifyPassword(password, hash: try await web.decoy.hash(cost: web.config.passwordHashCost))
+            return again("err_login_failed")
+        }
         guard await web.verifyPassword(password, hash: user.passwordHash) else {
             let locked = try await web.store.recordLoginFailure(
                 userID: user.id, lockAfter: WebEnvironment.lockAfter, lockMillis: WebEnvironment.lockMillis)
             if locked != nil {
                 try await web.store.audit(actorID: nil, action: "account.locked", target: user.id)
-                return again("err_locked", .tooManyRequests)
             }
             return again("err_login_failed")
         }
@@ -196,7 +203,7 @@ struct AccountPagesController: Sendable {
         func failed(_ key: String) -> Response {
             var response = web.renderer.page(
                 "login", titleKey: "login_title", visitor: visitor,
-                model: web.telegramModel.merging(["error": visitor.text(key)]) { $1 }, status: .unauthorized)
+                model: web.telegramModel(visitor).merging(["error": visitor.text(key)]) { $1 }, status: .unauthorized)
             response.headers.append(HTTPField(name: .setCookie, value: web.expiredCookie(Self.challengeCookie)))
             return response
         }
@@ -249,6 +256,10 @@ struct AccountPagesController: Sendable {
     /// attach someone else's Telegram account.
     func telegram(_ request: Request, _ visitor: Visitor) async throws -> Response {
         guard let token = web.config.telegramBotToken else { throw WebFailure.notFound }
+        let state = request.uri.path.split(separator: "/").last.map(String.init) ?? ""
+        guard SessionTokens.constantTimeEqual(state, SessionTokens.telegramState(csrf: visitor.csrfToken)) else {
+            throw WebFailure(status: .forbidden, messageKey: "err_telegram")
+        }
         var fields: [String: String] = [:]
         for (key, value) in request.uri.queryParameters where fields.count < 10 {
             fields[String(key)] = String(value)
@@ -281,6 +292,9 @@ struct AccountPagesController: Sendable {
         guard let token = web.config.telegramBotToken, let user = visitor.user else {
             throw WebRedirect(location: "/login")
         }
+        guard await web.verifyPassword(visitor.form.raw("password") ?? "", hash: user.passwordHash) else {
+            throw WebFailure(status: .forbidden, messageKey: "err_current_password")
+        }
         var fields: [String: String] = [:]
         for name in ["id", "first_name", "last_name", "username", "photo_url", "auth_date", "hash"] {
             if let value = visitor.form.raw(name) { fields[name] = value }
@@ -307,6 +321,7 @@ struct AccountPagesController: Sendable {
             return web.renderer.message(
                 headingKey: "title_error", textKey: "err_token_invalid", visitor: visitor, status: .badRequest)
         }
+        guard let before = try await web.store.user(id: userID) else { throw WebFailure.notFound }
         do {
             guard try await web.store.confirmPendingEmail(userID: userID) != nil else {
                 throw WebFailure(status: .badRequest, messageKey: "err_token_invalid")
@@ -314,6 +329,10 @@ struct AccountPagesController: Sendable {
         } catch StoreError.duplicate {
             throw WebFailure(status: .conflict, messageKey: "err_email_taken")
         }
+        try await web.store.invalidateOneTimeTokens(userID: userID)
+        try await web.queueMail(
+            to: before, kind: "email_changed", subjectKey: "mail_email_changed_subject",
+            bodyKey: "mail_email_changed_body", values: ["link": web.link("/forgot")])
         try await web.store.audit(actorID: userID, action: "account.email_change", target: userID)
         return web.renderer.message(
             headingKey: "notice_verified_title", textKey: "notice_email_changed", visitor: visitor,
@@ -365,6 +384,10 @@ struct AccountPagesController: Sendable {
         try await web.store.setPasswordHash(
             userID: userID, hash: try await AccountService.hash(password, cost: web.config.passwordHashCost))
         try await web.store.revokeSessions(userID: userID)
+        // Whoever may have had the account loses every other way in: mailed links, a pending email change and a
+        // linked Telegram account (the owner can link it again).
+        try await web.store.invalidateOneTimeTokens(userID: userID)
+        try await web.store.setTelegramID(userID: userID, telegramID: nil)
         try await web.store.audit(actorID: userID, action: "account.password_reset", target: userID)
         throw WebRedirect(location: "/login?notice=notice_password_reset")
     }

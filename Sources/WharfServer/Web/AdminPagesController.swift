@@ -65,7 +65,7 @@ struct AdminPagesController: Sendable {
             "balance": WebFormat.money(try await web.store.balance(userID: user.id)),
             "canAdjust": context.user.role >= .finance,
             "canManage": context.user.role >= .admin && user.id != context.user.id,
-            "roles": Role.allCases.filter { $0 <= context.user.role }.map {
+            "roles": Role.allCases.filter { $0 < context.user.role || context.user.role == .root }.map {
                 ["name": $0.rawValue, "current": $0 == user.role] as [String: Any]
             },
         ]
@@ -79,6 +79,7 @@ struct AdminPagesController: Sendable {
     func adjustCredit(_ context: StaffContext) async throws -> Response {
         try context.require(.finance)
         let user = try await target(context)
+        guard user.id != context.user.id else { return try await self.user(context, error: "err_self_credit") }
         let form = context.visitor.form
         let reason = form["reason"] ?? ""
         guard !reason.isEmpty, reason.count <= 200 else {
@@ -101,8 +102,11 @@ struct AdminPagesController: Sendable {
     func changeRole(_ context: StaffContext) async throws -> Response {
         try context.require(.admin)
         let user = try await target(context)
-        guard let role = context.visitor.form["role"].flatMap(Role.init(rawValue:)), role <= context.user.role,
-            user.role <= context.user.role, user.id != context.user.id
+        // Only accounts below the actor's own role can be changed, and only to a role below it (root may do both
+        // at its own level).
+        let actor = context.user.role
+        guard let role = context.visitor.form["role"].flatMap(Role.init(rawValue:)), user.id != context.user.id,
+            actor == .root || (role < actor && user.role < actor)
         else { return try await self.user(context, error: "err_role_forbidden") }
         try await web.store.setRole(userID: user.id, role: role)
         try await web.store.audit(
@@ -113,7 +117,8 @@ struct AdminPagesController: Sendable {
     func changeStatus(_ context: StaffContext) async throws -> Response {
         try context.require(.admin)
         let user = try await target(context)
-        guard user.id != context.user.id, user.role <= context.user.role,
+        guard user.id != context.user.id, context.user.role == .root || user.role < context.user.role,
+            user.status != .pendingDeletion,
             let status = context.visitor.form["status"].flatMap(AccountStatus.init(rawValue:)),
             status == .active || status == .disabled
         else { return try await self.user(context, error: "err_role_forbidden") }
@@ -159,11 +164,13 @@ struct AdminPagesController: Sendable {
             let base = f["base_url"], let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""),
             url.host != nil, let key = f.raw("api_key"), !key.isEmpty, key.count <= 500,
             let models = f["models"]?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
-                .filter({ !$0.isEmpty }), !models.isEmpty
+                .filter({ !$0.isEmpty }), !models.isEmpty,
+            let priority = Int(f["priority"] ?? "0"), let weight = Int(f["weight"] ?? "1"),
+            (-1000...1000).contains(priority), (1...1000).contains(weight)
         else { return try await channels(context, error: invalid) }
         let channel = Channel(
             id: WharfID.make("ch"), name: name, provider: provider, baseURL: base, models: models,
-            modelMapping: [:], priority: Int(f["priority"] ?? "0") ?? 0, weight: max(1, Int(f["weight"] ?? "1") ?? 1),
+            modelMapping: [:], priority: priority, weight: weight,
             region: String((f["region"] ?? "unknown").prefix(40)),
             dataPolicy: DataPolicy(retains: f.isChecked("retains"), trains: f.isChecked("trains")), status: .enabled,
             capabilities: [])

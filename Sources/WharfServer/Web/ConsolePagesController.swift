@@ -277,7 +277,7 @@ struct ConsolePagesController: Sendable {
             "telegramLinked": context.user.telegramID != nil,
         ]
         if let pending = context.user.pendingEmail { model["pendingEmail"] = pending }
-        for (k, v) in web.telegramModel { model[k] = v }
+        for (k, v) in web.telegramModel(context.visitor) { model[k] = v }
         if let error { model["error"] = context.visitor.text(error) }
         return web.renderer.page(
             "settings", titleKey: "console_settings", visitor: context.visitor, model: model,
@@ -309,6 +309,7 @@ struct ConsolePagesController: Sendable {
         try await web.store.setPasswordHash(
             userID: context.user.id, hash: try await AccountService.hash(password, cost: web.config.passwordHashCost))
         try await web.store.revokeSessions(userID: context.user.id, keeping: context.session.id)
+        try await web.store.invalidateOneTimeTokens(userID: context.user.id)
         try await web.store.audit(actorID: context.user.id, action: "account.password_change", target: context.user.id)
         throw WebRedirect(location: "/console/settings?notice=notice_password_changed")
     }

@@ -46,9 +46,45 @@ public struct PageRenderer: Sendable {
         status: HTTPResponse.Status = .ok
     ) -> Response {
         var full = baseModel(visitor, title: visitor.text(titleKey))
-        for (k, v) in model { full[k] = v }
+        for (k, v) in model { full[k] = Self.defused(v) }
         let html = library.render(full, withTemplate: name) ?? ""
-        return Self.html(html, status: status)
+        // Telegram's login widget is the one script a page may load, and only where the model asks for it.
+        return Self.html(html, status: status, telegramWidget: full["telegramBotName"] != nil)
+    }
+
+    /// `value` with every string made safe for Mustache's escaper, which works on whole characters: a quote or
+    /// angle bracket followed by a combining mark is one character that it would not escape. Such marks after
+    /// `" ' < > &` are dropped, so the escaper sees the bare character.
+    static func defused(_ value: Any) -> Any {
+        switch value {
+        case let text as String: return defuse(text)
+        case let list as [Any]: return list.map(defused)
+        case let map as [String: Any]: return map.mapValues(defused)
+        case let map as [String: String]: return map.mapValues(defuse)
+        case let list as [[String: String]]: return list.map { $0.mapValues(defuse) }
+        case let list as [[String: Any]]: return list.map { $0.mapValues(defused) }
+        default: return value
+        }
+    }
+
+    static func defuse(_ text: String) -> String {
+        guard
+            text.unicodeScalars.contains(where: { $0.properties.generalCategory == .nonspacingMark || $0.value > 0x7F })
+        else {
+            return text
+        }
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            if let first = character.unicodeScalars.first, character.unicodeScalars.count > 1,
+                "\"'<>&".unicodeScalars.contains(first)
+            {
+                out.unicodeScalars.append(first)
+            } else {
+                out.append(character)
+            }
+        }
+        return out
     }
 
     /// A page with a heading and a paragraph.

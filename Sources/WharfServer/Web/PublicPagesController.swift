@@ -103,6 +103,9 @@ struct PublicPagesController: Sendable {
     /// language cookie when functional cookies are refused.
     func saveCookieChoice(_ request: Request, _ visitor: Visitor) async throws -> Response {
         let functional = visitor.form.isChecked("functional")
+        guard web.admitAttempt("cookies", visitor) else {
+            throw WebFailure(status: .tooManyRequests, messageKey: "err_rate_limited")
+        }
         try await web.store.recordConsent(
             userID: visitor.user?.id, functional: functional, analytics: false, noticeVersion: Self.cookieNoticeVersion)
         var response = WebRedirect(location: "/cookies?notice=notice_cookies_saved").response

@@ -23,6 +23,14 @@ enum SessionTokens {
         return base64URL(Array(mac))
     }
 
+    /// The `state` of a Telegram login redirect for this visitor: bound to their CSRF token, so a redirect link
+    /// made for someone else's browser does not work in this one (no login CSRF).
+    static func telegramState(csrf: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("wharf-telegram".utf8), using: SymmetricKey(data: Data(csrf.utf8)))
+        return base64URL(Array(mac))
+    }
+
     /// Whether `text` looks like a token this server issued (so junk cookies are ignored before any lookup).
     static func isWellFormed(_ text: String) -> Bool {
         text.utf8.count == 43 && text.utf8.allSatisfy { isBase64URL($0) }

@@ -42,8 +42,11 @@ struct WebEnvironment: Sendable {
 
     /// Whether `scope` (e.g. `login`) may be attempted again from the visitor's address now.
     func admitAttempt(_ scope: String, _ visitor: Visitor) -> Bool {
-        attempts.admit(keyID: "\(scope):\(visitor.clientAddress ?? "-")", perMinute: nil, now: clock.nowMillis())
-            .allowed
+        let now = clock.nowMillis()
+        attempts.pruneIdle(now: now)
+        return attempts.admit(
+            keyID: "\(scope):\(ClientAddress.limitScope(visitor.clientAddress))", perMinute: nil, now: now
+        ).allowed
     }
 
     /// Checks a password against a bcrypt hash off the event loops.
@@ -63,9 +66,10 @@ struct WebEnvironment: Sendable {
     }
 
     /// The login widget's settings for page models (empty when Telegram sign-in is not configured).
-    var telegramModel: [String: Any] {
+    func telegramModel(_ visitor: Visitor) -> [String: Any] {
         guard config.telegramBotToken != nil, let name = config.telegramBotName else { return [:] }
-        return ["telegramBotName": name, "telegramAuthURL": link("/login/telegram")]
+        let state = SessionTokens.telegramState(csrf: visitor.csrfToken)
+        return ["telegramBotName": name, "telegramAuthURL": link("/login/telegram/\(state)")]
     }
 
     /// Checks a one-time code (accepted once per time step) or, failing that, an unused backup code.

@@ -34,6 +34,18 @@ extension WharfStore {
         }
     }
 
+    /// Ends every unused one-time link of the account and forgets a pending email change: called when the password
+    /// changes or is reset and when an email change completes, so a link mailed before cannot be used after.
+    public func invalidateOneTimeTokens(userID: String) async throws {
+        let at = now
+        try await database.transaction { db in
+            try await db.raw(
+                "UPDATE one_time_tokens SET used_at = \(bind: at) WHERE user_id = \(bind: userID) AND used_at IS NULL"
+            ).run()
+            try await db.raw("UPDATE users SET pending_email = NULL WHERE id = \(bind: userID)").run()
+        }
+    }
+
     /// Uses a one-time token: returns its account when the token exists for `purpose`, has not expired and was not
     /// used, and marks it used in the same statement (so two concurrent uses cannot both succeed).
     public func consumeOneTimeToken(hash: String, purpose: OneTimePurpose) async throws -> String? {

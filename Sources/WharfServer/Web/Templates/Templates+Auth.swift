@@ -82,7 +82,7 @@ extension Templates {
         <section class="narrow">
         <h1>{{t.setup_title}}</h1>
         <p>{{t.setup_intro}}</p>
-        <form method="post" action="/setup">
+        <form method="post" action="/setup/form">
           <input type="hidden" name="_csrf" value="{{csrf}}">
           <label for="token">{{t.field_setup_token}}</label>
           <input id="token" name="token" required maxlength="100" autocomplete="off">
@@ -154,6 +154,8 @@ extension Templates {
         <form method="post" action="/login/telegram/link">
           <input type="hidden" name="_csrf" value="{{csrf}}">
           {{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">{{/fields}}
+          <label for="password">{{t.field_current_password}}</label>
+          <input id="password" name="password" type="password" required maxlength="128" autocomplete="current-password">
           <button type="submit">{{t.telegram_link_confirm}}</button>
         </form>
         </section>
