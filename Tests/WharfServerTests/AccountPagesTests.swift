@@ -173,6 +173,40 @@ struct AccountPagesTests {
         }
     }
 
+    @Test("A quote joined to a combining mark is still escaped, so reflected input cannot leave its attribute")
+    func combiningMarks() async throws {
+        try await RelayHarness.with { h in
+            let page = try await WebBrowser(port: h.port).get(
+                "/reset?token=%22%CC%81%20onfocus%3D%22x%22%3E%3Cscript%3E")
+            #expect(page.status == 200)
+            #expect(!page.body.contains("<script>"))
+            let joined = "\"\u{301} onfocus"
+            #expect(!page.body.contains(joined))
+            #expect(page.body.contains("&quot; onfocus=&quot;x&quot;&gt;&lt;script&gt;"))
+        }
+    }
+
+    @Test("The first-run setup page creates the first admin with the one-time token, once")
+    func setupPage() async throws {
+        try await RelayHarness.with { h in
+            let token = try #require(try await SetupController.issueTokenIfNeeded(store: h.store))
+            let browser = WebBrowser(port: h.port)
+            let form = try await browser.get("/setup")
+            #expect(form.body.contains("action=\"/setup/form\""))
+            let wrong = try await browser.post(
+                "/setup/form",
+                [("token", "setup-wrong"), ("email", "root@example.com"), ("password", "a long password 1")])
+            #expect(wrong.status == 403)
+            let done = try await browser.post(
+                "/setup/form", [("token", token), ("email", "root@example.com"), ("password", "a long password 1")])
+            #expect(done.status == 303)
+            #expect(try await h.store.user(email: "root@example.com")?.role == .admin)
+            #expect(try await browser.get("/setup").location == "/login", "setup is gone once an admin exists")
+            try await browser.signIn(email: "root@example.com")
+            #expect(try await browser.get("/admin/users").status == 200)
+        }
+    }
+
     @Test("Every template key exists in both languages")
     func templateKeysAreTranslated() throws {
         let keys = TemplateKeys.used()

@@ -24,6 +24,7 @@ final class WebBrowser: @unchecked Sendable {
         var location: String?
         var body: String
         var contentType: String?
+        var contentSecurityPolicy: String? = nil
     }
 
     /// GETs `path`.
@@ -83,7 +84,8 @@ final class WebBrowser: @unchecked Sendable {
         }
         return Page(
             status: Int(response.status.code), location: response.headers.first(name: "location"), body: text,
-            contentType: response.headers.first(name: "content-type"))
+            contentType: response.headers.first(name: "content-type"),
+            contentSecurityPolicy: response.headers.first(name: "content-security-policy"))
     }
 
     /// Registers and signs in a new account; returns after the sign-in redirect.
