@@ -158,7 +158,8 @@ struct ConsolePagesTests {
             try await laptop.signIn(email: "faye@example.com")
             let settings = try await laptop.get("/console/settings")
             let faye = try #require(try await h.store.user(email: "faye@example.com"))
-            let sessions = try await h.store.sessions(userID: faye.id)
+            let sessions = try await WebSessionStore(store: h.store, idleMillis: 60_000, absoluteMillis: 3_600_000)
+                .list(userID: faye.id)
             #expect(sessions.count == 2)
             let phoneSession = try #require(
                 sessions.first { KeyHasherProbe.hash(phone.cookies["wharf_session"] ?? "") == $0.id })

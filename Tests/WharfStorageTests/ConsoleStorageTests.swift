@@ -25,45 +25,50 @@ extension TestDatabase {
 @Suite("Console storage: sessions, one-time links, outbox, audit chain, request log")
 struct ConsoleStorageTests {
     @Test(
-        "A session ends after the idle timeout, at its absolute end, when revoked, or when its account is disabled",
+        "Stored entries expire, refuse a duplicate key, keep or renew their expiry, and list by owner",
         arguments: Backend.available)
-    func sessionLifetimes(backend: Backend) async throws {
+    func persistEntries(backend: Backend) async throws {
         try await TestDatabase.with(backend) { t in
             let hand = HandClock()
             let store = t.store(clock: hand)
-            let user = try await store.makeUser("s@example.com")
-            let idle: Int64 = 10 * 60_000
-            _ = try await store.createSession(
-                id: "a", userID: user.id, expiresAt: hand.now.load(ordering: .relaxed) + 3_600_000,
-                device: "Chrome on Linux", clientIP: "127.0.0.0")
-            hand.advance(9 * 60_000)
-            #expect(try await store.liveSession(id: "a", idleMillis: idle) != nil, "seen within the idle time")
-            hand.advance(9 * 60_000)
-            #expect(try await store.liveSession(id: "a", idleMillis: idle) != nil, "each visit extends it")
-            hand.advance(11 * 60_000)
-            #expect(try await store.liveSession(id: "a", idleMillis: idle) == nil, "idle too long")
-
-            _ = try await store.createSession(
-                id: "b", userID: user.id, expiresAt: hand.now.load(ordering: .relaxed) + 20 * 60_000, device: "d",
-                clientIP: nil)
-            for _ in 0..<4 {
-                hand.advance(5 * 60_000)
-                _ = try await store.liveSession(id: "b", idleMillis: idle)
+            let start = hand.now.load(ordering: .relaxed)
+            try await store.persistCreate(
+                PersistEntry(key: "session:a", value: "1", owner: "u1", expiresAt: start + 1000))
+            await #expect(throws: StoreError.self) {
+                try await store.persistCreate(PersistEntry(key: "session:a", value: "2", owner: "u1", expiresAt: nil))
             }
-            #expect(try await store.liveSession(id: "b", idleMillis: idle) == nil, "past the absolute end")
+            try await store.persistSet(
+                PersistEntry(key: "session:a", value: "3", owner: "u1", expiresAt: nil), keepExpiry: true)
+            let kept = try await store.persistGet("session:a")
+            #expect(kept?.value == "3")
+            #expect(kept?.expiresAt == start + 1000, "the expiry was kept")
+            hand.advance(1000)
+            #expect(try await store.persistGet("session:a") == nil, "expired")
+            try await store.persistCreate(PersistEntry(key: "session:a", value: "4", owner: "u1", expiresAt: nil))
+            #expect(try await store.persistGet("session:a")?.value == "4", "an expired key can be created again")
+            try await store.persistCreate(PersistEntry(key: "session:b", value: "5", owner: "u1", expiresAt: nil))
+            try await store.persistCreate(PersistEntry(key: "session:c", value: "6", owner: "u2", expiresAt: nil))
+            try await store.persistCreate(PersistEntry(key: "other:d", value: "7", owner: "u1", expiresAt: nil))
+            let listed = try await store.persistEntries(owner: "u1", prefix: "session:").map(\.key).sorted()
+            #expect(listed == ["session:a", "session:b"])
+            try await store.persistRemove(owner: "u1", prefix: "session:", keeping: "session:b")
+            let left = try await store.persistEntries(owner: "u1", prefix: "session:").map(\.key)
+            #expect(left == ["session:b"])
+            let others = try await store.persistGet("session:c")
+            let unrelated = try await store.persistGet("other:d")
+            #expect(others != nil && unrelated != nil)
+            #expect(try await store.persistRemove("session:b"))
+            #expect(try await store.persistRemove("session:b") == false)
+        }
+    }
 
-            _ = try await store.createSession(
-                id: "c", userID: user.id, expiresAt: hand.now.load(ordering: .relaxed) + 3_600_000, device: "d",
-                clientIP: nil)
-            #expect(try await store.revokeSession(id: "c", userID: "someone-else") == false)
-            #expect(try await store.revokeSession(id: "c", userID: user.id))
-            #expect(try await store.liveSession(id: "c", idleMillis: idle) == nil)
-
-            _ = try await store.createSession(
-                id: "d", userID: user.id, expiresAt: hand.now.load(ordering: .relaxed) + 3_600_000, device: "d",
-                clientIP: nil)
-            try await store.setStatus(userID: user.id, status: .disabled)
-            #expect(try await store.liveSession(id: "d", idleMillis: idle) == nil)
+    @Test("Disabling an account ends its sessions", arguments: Backend.available)
+    func disablingEndsSessions(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("s@example.com")
+            try await t.store.persistCreate(PersistEntry(key: "session:x", value: "{}", owner: user.id, expiresAt: nil))
+            try await t.store.setStatus(userID: user.id, status: .disabled)
+            #expect(try await t.store.persistGet("session:x") == nil)
         }
     }
 

@@ -232,16 +232,19 @@ public enum DataMap {
                 ("updated_at", false, "last change"),
             ]),
         table(
-            "web_sessions", .access, .securityLog,
+            "persist", .access, .securityLog,
             [
-                ("id", false, "SHA-256 of the session cookie, to recognise it"),
-                ("user_id", true, "whose session"),
-                ("created_at", true, "sign-in time"),
-                ("last_seen_at", true, "last request, for the idle timeout"),
-                ("expires_at", false, "absolute end of the session"),
-                ("device", true, "browser and operating system, for the session list"),
-                ("client_ip", true, "network address at sign-in (truncated as configured)"),
-                ("revoked_at", false, "when the session was ended"),
+                (
+                    "key", false,
+                    "what the entry is: a console session (by SHA-256 of its cookie) or other short-lived state"
+                ),
+                (
+                    "value", true,
+                    "the entry; for a session: account id, sign-in and last-request times, absolute end, browser and "
+                        + "system, network address (truncated as configured)"
+                ),
+                ("owner", true, "the account the entry belongs to, so its sessions can be listed and ended"),
+                ("expires_at", false, "when the entry ends (a session's idle timeout)"),
             ]),
         table(
             "one_time_tokens", .access, .operational,

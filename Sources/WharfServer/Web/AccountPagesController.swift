@@ -229,14 +229,13 @@ struct AccountPagesController: Sendable {
         try await web.store.recordLoginSuccess(userID: user.id)
         let device = DeviceSummary.of(request.headers[.userAgent])
         let address = ClientAddress.stored(visitor.clientAddress, mode: web.config.clientIPMode)
-        let known = try await web.store.sessions(userID: user.id).contains {
+        let known = try await web.sessions.list(userID: user.id).contains {
             $0.device == device && $0.clientIP == address
         }
         let token = SessionTokens.generate()
         let lifetime = Int64(web.config.sessionAbsoluteHours) * 3_600_000
-        try await web.store.createSession(
-            id: SessionTokens.storedID(token), userID: user.id, expiresAt: now + lifetime, device: device,
-            clientIP: address)
+        _ = try await web.sessions.create(
+            id: SessionTokens.storedID(token), userID: user.id, device: device, clientIP: address)
         try await web.store.audit(actorID: user.id, action: "auth.login", target: user.id)
         if user.notifyLogin, !known {
             try await web.queueMail(
@@ -341,7 +340,7 @@ struct AccountPagesController: Sendable {
 
     func logout(_ visitor: Visitor) async throws -> Response {
         if let session = visitor.session {
-            try await web.store.revokeSession(id: session.id, userID: session.userID)
+            try await web.sessions.revoke(id: session.id, userID: session.userID)
         }
         var response = WebRedirect(location: "/login?notice=notice_signed_out").response
         response.headers.append(
@@ -383,7 +382,7 @@ struct AccountPagesController: Sendable {
         }
         try await web.store.setPasswordHash(
             userID: userID, hash: try await AccountService.hash(password, cost: web.config.passwordHashCost))
-        try await web.store.revokeSessions(userID: userID)
+        try await web.sessions.revokeAll(userID: userID)
         // Whoever may have had the account loses every other way in: mailed links, a pending email change and a
         // linked Telegram account (the owner can link it again).
         try await web.store.invalidateOneTimeTokens(userID: userID)

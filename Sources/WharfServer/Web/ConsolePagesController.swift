@@ -264,7 +264,7 @@ struct ConsolePagesController: Sendable {
     }
 
     func settings(_ context: SignedInContext, error: String?) async throws -> Response {
-        let sessions = try await web.store.sessions(userID: context.user.id).map {
+        let sessions = try await web.sessions.list(userID: context.user.id).map {
             [
                 "id": $0.id, "device": $0.device, "ip": $0.clientIP ?? "—", "created": WebFormat.time($0.createdAt),
                 "lastSeen": WebFormat.time($0.lastSeenAt), "current": $0.id == context.session.id,
@@ -308,7 +308,7 @@ struct ConsolePagesController: Sendable {
         }
         try await web.store.setPasswordHash(
             userID: context.user.id, hash: try await AccountService.hash(password, cost: web.config.passwordHashCost))
-        try await web.store.revokeSessions(userID: context.user.id, keeping: context.session.id)
+        try await web.sessions.revokeAll(userID: context.user.id, keeping: context.session.id)
         try await web.store.invalidateOneTimeTokens(userID: context.user.id)
         try await web.store.audit(actorID: context.user.id, action: "account.password_change", target: context.user.id)
         throw WebRedirect(location: "/console/settings?notice=notice_password_changed")
@@ -393,7 +393,7 @@ struct ConsolePagesController: Sendable {
 
     func revokeSession(_ context: SignedInContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
-        guard try await web.store.revokeSession(id: id, userID: context.user.id) else { throw WebFailure.notFound }
+        guard try await web.sessions.revoke(id: id, userID: context.user.id) else { throw WebFailure.notFound }
         throw WebRedirect(location: "/console/settings?notice=notice_session_ended")
     }
 }

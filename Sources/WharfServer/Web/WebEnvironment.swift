@@ -19,6 +19,8 @@ struct WebEnvironment: Sendable {
     let snapshots: SnapshotStore
     let health: ChannelHealthBoard
     let upstream: UpstreamClient
+    /// Console sessions (through the SQL persist driver).
+    let sessions: WebSessionStore
     /// A bcrypt hash to check against when the email is unknown, so that a wrong email takes as long as a wrong
     /// password (made on first use, at the configured cost).
     let decoy = DecoyHash()

@@ -38,8 +38,7 @@ struct WebSessionMiddleware: RouterMiddleware {
             ?? false
 
         if let token = cookies[Self.sessionCookie]?.value, SessionTokens.isWellFormed(token),
-            let (session, user) = try await web.store.liveSession(
-                id: SessionTokens.storedID(token), idleMillis: Int64(web.config.sessionIdleMinutes) * 60_000)
+            let (session, user) = try await web.sessions.live(id: SessionTokens.storedID(token))
         {
             visitor.user = user
             visitor.session = session

@@ -267,5 +267,22 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 5, name: "key-value store under the server's PersistDriver; console sessions move into it",
+            statements: [
+                """
+                CREATE TABLE persist (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    owner TEXT,
+                    expires_at BIGINT
+                )
+                """,
+                "CREATE INDEX persist_owner ON persist (owner)",
+                "CREATE INDEX persist_expiry ON persist (expires_at)",
+                // Sessions of migration 3 are not carried over: everyone signs in once more.
+                "DROP TABLE web_sessions",
+            ]
+        ),
     ]
 }

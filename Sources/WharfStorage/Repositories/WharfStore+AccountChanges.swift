@@ -86,7 +86,7 @@ extension WharfStore {
             guard !rows.isEmpty else { throw StoreError.notFound("account") }
             if status != .active {
                 try await db.raw(
-                    "UPDATE web_sessions SET revoked_at = \(bind: at) WHERE user_id = \(bind: userID) AND revoked_at IS NULL"
+                    "DELETE FROM persist WHERE owner = \(bind: userID) AND key LIKE 'session:%'"
                 ).run()
             }
             try await Self.bumpConfigVersion(db)
