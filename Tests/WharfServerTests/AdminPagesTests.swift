@@ -72,4 +72,37 @@ struct AdminPagesTests {
             #expect(try await h.store.auditEntries().contains { $0.action == "settings.change" })
         }
     }
+
+    @Test("Support answers a contact message by email; the reply is kept as a follow-up record")
+    func supportReply() async throws {
+        try await RelayHarness.with { h in
+            let visitor = WebBrowser(port: h.port)
+            try await visitor.get("/contact")
+            try await visitor.post(
+                "/contact",
+                [("email", "asker@example.com"), ("subject", "Invoice"), ("message", "Where is it?\nThanks")])
+            let message = try #require(try await h.store.supportMessages().first)
+            _ = try await h.store.createUser(
+                email: EmailAddress("help@example.com")!, username: "help",
+                passwordHash: try await AccountService.hash("a long password 1", cost: 4), role: .support)
+            let staff = WebBrowser(port: h.port)
+            try await staff.signIn(email: "help@example.com")
+            try await staff.get("/admin/support")
+            let empty = try await staff.post("/admin/support/\(message.id)/reply", [("reply", "")])
+            #expect(empty.status == 400)
+            let sent = try await staff.post("/admin/support/\(message.id)/reply", [("reply", "It is attached.")])
+            #expect(sent.status == 303)
+            let mail = try #require(try await h.store.dueMail(limit: 20).first { $0.kind == "support_reply" })
+            #expect(mail.recipient == "asker@example.com")
+            let queued = try #require(QueuedMail.decode(mail.message))
+            #expect(queued.subject == "Re: Invoice")
+            #expect(queued.text.hasPrefix("It is attached.") && queued.text.contains("> Where is it?\n> Thanks"))
+            let inbox = try await staff.get("/admin/support")
+            #expect(inbox.body.contains("It is attached."))
+            #expect(
+                try await h.store.auditEntries().contains { $0.action == "support.reply" && $0.target == message.id })
+            let missing = try await staff.post("/admin/support/none/reply", [("reply", "x")])
+            #expect(missing.status == 404)
+        }
+    }
 }

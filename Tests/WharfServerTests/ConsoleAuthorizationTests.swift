@@ -52,6 +52,8 @@ struct ConsoleAuthorizationTests {
             Route(method: "GET", path: "/admin/settings", least: .admin),
             Route(method: "POST", path: "/admin/settings", form: [("registration_open", "on")], least: .admin),
             Route(method: "POST", path: "/admin/support/none/close", least: .support),
+            Route(method: "POST", path: "/admin/support/none/reply", form: [("reply", "x")], least: .support),
+            Route(method: "GET", path: "/admin/channels/none", least: .admin),
         ]
     }
 

@@ -94,6 +94,7 @@ struct TwoFactorAndTelegramTests {
                 String($0.1)
             }
             #expect(codes.count == 10)
+            #expect(try await h.store.dueMail(limit: 50).contains { $0.kind == "security_alert" }, "the owner is told")
             try await browser.get("/console")
             #expect(try await browser.post("/logout", []).status == 303)
 

@@ -283,6 +283,15 @@ public enum DataMap {
                 ("created_at", false, "when received"),
             ]),
         table(
+            "support_replies", .support, .support,
+            [
+                ("id", false, "identifies the reply"),
+                ("message_id", false, "the message answered"),
+                ("actor_id", true, "the staff account that answered"),
+                ("body", true, "the reply, as sent by email"),
+                ("created_at", false, "when it was sent"),
+            ]),
+        table(
             "audit_log", .system, .securityLog,
             [
                 ("seq", false, "position in the hash chain"),

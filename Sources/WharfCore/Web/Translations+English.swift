@@ -372,6 +372,17 @@ extension Translations {
         "mail_email_changed_subject": "Your Wharf email address was changed",
         "mail_email_changed_body":
             "Hello,\n\nthe email address of your Wharf account was changed; mail now goes to the new address.\n\nIf you did not do this, reset your password right away: {link}",
+        "admin_reply": "Reply by email",
+        "admin_send_reply": "Send reply",
+        "admin_replied": "Replied",
+        "notice_reply_sent": "The reply is on its way.",
+        "mail_support_footer": "Wharf support. Your message:",
+        "change_2fa_on": "two-factor sign-in was turned on",
+        "change_2fa_off": "two-factor sign-in was turned off, and your other sessions were signed out",
+        "change_telegram_linked": "a Telegram account was linked for sign-in, and your other sessions were signed out",
+        "mail_security_subject": "Security change on your Wharf account",
+        "mail_security_body":
+            "Hello,\n\non your account, {change}.\n\nIf this was not you, change your password now: {link}",
         "mail_verify_subject": "Confirm your email for Wharf",
         "mail_verify_body":
             "Hello,\n\nconfirm your email address by opening this link (valid for 24 hours):\n\n{link}\n\nIf you did not sign up, ignore this email.",

@@ -307,6 +307,8 @@ struct AccountPagesController: Sendable {
         } catch StoreError.duplicate {
             throw WebFailure(status: .conflict, messageKey: "err_telegram_taken")
         }
+        try await web.sessions.revokeAll(userID: user.id, keeping: visitor.session?.id)
+        try await web.securityAlert(user, changeKey: "change_telegram_linked")
         try await web.store.audit(actorID: user.id, action: "account.telegram_link", target: user.id)
         throw WebRedirect(location: "/console/settings?notice=notice_saved")
     }

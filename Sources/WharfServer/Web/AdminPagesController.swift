@@ -33,6 +33,7 @@ struct AdminPagesController: Sendable {
         group.post("prices") { _, context in try await setPrice(context) }
         group.get("support") { _, context in try await support(context) }
         group.post("support/{id}/close") { _, context in try await closeSupport(context) }
+        group.post("support/{id}/reply") { _, context in try await replySupport(context) }
         group.get("audit") { _, context in try await audit(context) }
     }
 
@@ -353,16 +354,43 @@ struct AdminPagesController: Sendable {
         throw WebRedirect(location: "/admin/prices?notice=notice_saved")
     }
 
-    func support(_ context: StaffContext) async throws -> Response {
-        let messages = try await web.store.supportMessages().map {
-            [
-                "id": $0.id, "email": $0.email, "subject": $0.subject, "body": $0.body,
-                "time": WebFormat.time($0.createdAt),
-            ]
+    func support(_ context: StaffContext, error: String? = nil) async throws -> Response {
+        var messages: [[String: Any]] = []
+        for m in try await web.store.supportMessages() {
+            let replies = try await web.store.supportReplies(messageID: m.id).map {
+                ["body": $0.body, "time": WebFormat.time($0.createdAt), "actor": $0.actorID]
+            }
+            messages.append([
+                "id": m.id, "email": m.email, "subject": m.subject, "body": m.body, "time": WebFormat.time(m.createdAt),
+                "replies": replies,
+            ])
         }
+        var model: [String: Any] = ["tabSupport": true, "messages": messages]
+        if let error { model["error"] = context.visitor.text(error) }
         return web.renderer.page(
-            "adminSupport", titleKey: "admin_support", visitor: context.visitor,
-            model: ["tabSupport": true, "messages": messages])
+            "adminSupport", titleKey: "admin_support", visitor: context.visitor, model: model,
+            status: error == nil ? .ok : .badRequest)
+    }
+
+    /// Answers a message by email (through the outbox, in the sender's language when they have an account) and
+    /// keeps the reply as the follow-up record.
+    func replySupport(_ context: StaffContext) async throws -> Response {
+        guard let message = try await web.store.supportMessage(id: context.parameters.get("id") ?? "") else {
+            throw WebFailure.notFound
+        }
+        let body = context.visitor.form["reply"] ?? ""
+        guard !body.isEmpty, body.count <= 5000 else { return try await support(context, error: "err_required") }
+        let owner = try await message.userID.asyncFlatMap { try await web.store.user(id: $0) }
+        let language = owner?.language.flatMap(Language.init(tag:)) ?? .english
+        let text =
+            body + "\n\n— " + Translations.text("mail_support_footer", language) + "\n\n> "
+            + message.body.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n> ")
+        try await web.queueMail(
+            toAddress: message.email, userID: message.userID, kind: "support_reply",
+            subject: "Re: " + message.subject, text: text)
+        try await web.store.addSupportReply(messageID: message.id, actorID: context.user.id, body: body)
+        try await web.store.audit(actorID: context.user.id, action: "support.reply", target: message.id)
+        throw WebRedirect(location: "/admin/support?notice=notice_reply_sent")
     }
 
     func closeSupport(_ context: StaffContext) async throws -> Response {

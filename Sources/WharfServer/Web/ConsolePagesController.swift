@@ -371,6 +371,7 @@ struct ConsolePagesController: Sendable {
         let codes = TwoFactorCodes.newBackupCodes()
         try await web.store.enableTwoFactor(
             userID: context.user.id, backupCodeHashes: codes.map(TwoFactorCodes.backupHash))
+        try await web.securityAlert(context.user, changeKey: "change_2fa_on")
         try await web.store.audit(actorID: context.user.id, action: "account.2fa_enable", target: context.user.id)
         return web.renderer.page(
             "twoFactorBackupCodes", titleKey: "twofa_codes_title", visitor: context.visitor,
@@ -387,6 +388,8 @@ struct ConsolePagesController: Sendable {
             return try await settings(context, error: "err_twofa_code")
         }
         try await web.store.disableTwoFactor(userID: context.user.id)
+        try await web.sessions.revokeAll(userID: context.user.id, keeping: context.session.id)
+        try await web.securityAlert(context.user, changeKey: "change_2fa_off")
         try await web.store.audit(actorID: context.user.id, action: "account.2fa_disable", target: context.user.id)
         throw WebRedirect(location: "/console/settings?notice=notice_saved")
     }

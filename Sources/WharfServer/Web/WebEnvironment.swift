@@ -86,6 +86,20 @@ struct WebEnvironment: Sendable {
         return used
     }
 
+    /// Queues an email to any address (a contact-form sender) with a ready subject and text.
+    func queueMail(toAddress: String, userID: String?, kind: String, subject: String, text: String) async throws {
+        let mail = QueuedMail(subject: subject, text: text)
+        try await store.enqueueMail(userID: userID, kind: kind, recipient: toAddress, message: mail.encoded())
+    }
+
+    /// Tells the account's owner by email that a security setting changed (`changeKey` names it).
+    func securityAlert(_ user: UserRecord, changeKey: String) async throws {
+        let language = user.language.flatMap(Language.init(tag:)) ?? .english
+        try await queueMail(
+            to: user, kind: "security_alert", subjectKey: "mail_security_subject", bodyKey: "mail_security_body",
+            values: ["change": Translations.text(changeKey, language), "link": link("/console/settings")])
+    }
+
     /// An absolute link for an email.
     func link(_ path: String) -> String { config.effectivePublicURL + path }
 }

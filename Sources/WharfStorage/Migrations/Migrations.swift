@@ -284,5 +284,20 @@ public enum Migrations {
                 "DROP TABLE web_sessions",
             ]
         ),
+        Migration(
+            version: 6, name: "support replies",
+            statements: [
+                """
+                CREATE TABLE support_replies (
+                    id TEXT PRIMARY KEY,
+                    message_id TEXT NOT NULL REFERENCES support_messages(id),
+                    actor_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX support_replies_message ON support_replies (message_id)",
+            ]
+        ),
     ]
 }

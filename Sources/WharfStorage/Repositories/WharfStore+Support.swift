@@ -41,12 +41,43 @@ extension WharfStore {
                 SELECT * FROM support_messages WHERE \(unsafeRaw: includeClosed ? "1 = 1" : "status = 'open'")
                 ORDER BY created_at DESC, id LIMIT \(bind: limit)
                 """
-            ).all().map { row in
-                SupportMessage(
-                    id: try row.string("id"), userID: try row.optionalString("user_id"), email: try row.string("email"),
-                    subject: try row.string("subject"), body: try row.string("body"), status: try row.string("status"),
-                    createdAt: try row.int64("created_at"))
-            }
+            ).all().map(Self.decodeSupport)
+        }
+    }
+
+    static func decodeSupport(_ row: any SQLRow) throws -> SupportMessage {
+        SupportMessage(
+            id: try row.string("id"), userID: try row.optionalString("user_id"), email: try row.string("email"),
+            subject: try row.string("subject"), body: try row.string("body"), status: try row.string("status"),
+            createdAt: try row.int64("created_at"))
+    }
+
+    /// The message with this id.
+    public func supportMessage(id: String) async throws -> SupportMessage? {
+        try await database.withConnection { db in
+            try await db.raw("SELECT * FROM support_messages WHERE id = \(bind: id)").first().map(Self.decodeSupport)
+        }
+    }
+
+    /// Records a staff reply to a message (the follow-up record; the email itself goes through the outbox).
+    public func addSupportReply(messageID: String, actorID: String, body: String) async throws {
+        let at = now
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                INSERT INTO support_replies (id, message_id, actor_id, body, created_at)
+                VALUES (\(bind: WharfID.make("rpl")), \(bind: messageID), \(bind: actorID), \(bind: body), \(bind: at))
+                """
+            ).run()
+        }
+    }
+
+    /// Replies to a message, oldest first: (staff account id, text, time).
+    public func supportReplies(messageID: String) async throws -> [(actorID: String, body: String, createdAt: Int64)] {
+        try await database.withConnection { db in
+            try await db.raw(
+                "SELECT * FROM support_replies WHERE message_id = \(bind: messageID) ORDER BY created_at, id"
+            ).all().map { (try $0.string("actor_id"), try $0.string("body"), try $0.int64("created_at")) }
         }
     }
 

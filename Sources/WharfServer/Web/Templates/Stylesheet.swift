@@ -39,7 +39,7 @@ enum Stylesheet {
         figure{margin:0;background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:8px}svg.chart{width:100%;height:auto}
         pre{background:#1c2330;color:#e8ecf2;padding:12px;border-radius:6px;overflow:auto}.pre{white-space:pre-wrap}
         dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dd{margin:0}
-        .pager{display:flex;gap:16px;margin-top:12px}
+        .pager{display:flex;gap:16px;margin-top:12px}.reply{border-left:3px solid #dde1e8;padding-left:12px;margin:8px 0}
         @media (max-width:640px){main{padding:12px}header.top{padding:10px}table{font-size:14px}}
         """
 }

@@ -113,6 +113,13 @@ extension Templates {
           <h2>{{subject}}</h2>
           <p class="muted">{{email}} · {{time}}</p>
           <p class="pre">{{body}}</p>
+          {{#replies}}<div class="reply"><p class="muted">{{t.admin_replied}} {{time}}</p><p class="pre">{{body}}</p></div>{{/replies}}
+          <form method="post" action="/admin/support/{{id}}/reply">
+            <input type="hidden" name="_csrf" value="{{csrf}}">
+            <label for="reply-{{id}}">{{t.admin_reply}}</label>
+            <textarea id="reply-{{id}}" name="reply" required maxlength="5000" rows="3"></textarea>
+            <button type="submit" class="small">{{t.admin_send_reply}}</button>
+          </form>
           <form method="post" action="/admin/support/{{id}}/close" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="small secondary">{{t.admin_close}}</button></form>
         </article>
         {{/messages}}
