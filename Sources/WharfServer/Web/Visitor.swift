@@ -1,6 +1,12 @@
 import WharfCore
 import WharfStorage
 
+/// Holds a ``Visitor`` for ``WharfRequestContext`` (set once per page request, never mutated).
+final class VisitorBox: Sendable {
+    let visitor: Visitor
+    init(_ visitor: Visitor) { self.visitor = visitor }
+}
+
 /// The person behind a page request: language, account and session when signed in, the CSRF token their forms must
 /// carry, the parsed form of a POST, and their cookie choice.
 public struct Visitor: Sendable {

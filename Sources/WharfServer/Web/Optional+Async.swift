@@ -1,7 +1,0 @@
-extension Optional {
-    /// `flatMap` with an asynchronous transform.
-    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}
