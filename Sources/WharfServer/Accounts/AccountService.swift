@@ -24,6 +24,13 @@ public struct AccountService: Sendable {
         }
     }
 
+    /// The stated rules plus one about the person: the password must not be their email or username.
+    public static func validatePassword(_ password: String, email: String, username: String) throws(AccountError) {
+        try validatePassword(password)
+        let lowered = password.lowercased()
+        guard lowered != email.lowercased(), lowered != username.lowercased() else { throw .personalPassword }
+    }
+
     /// Creates an account. The username defaults to the email's local part (made unique).
     public func createAccount(
         email rawEmail: String, password: String, role: Role, username: String? = nil, phone: String? = nil,
@@ -49,11 +56,13 @@ public struct AccountService: Sendable {
 public enum AccountError: Error, Equatable, CustomStringConvertible {
     case invalidEmail(String)
     case weakPassword(String)
+    case personalPassword
 
     public var description: String {
         switch self {
         case .invalidEmail(let e): "'\(e)' is not a valid email address"
         case .weakPassword(let rule): "the password must have \(rule)"
+        case .personalPassword: "the password must not be the email or username"
         }
     }
 }

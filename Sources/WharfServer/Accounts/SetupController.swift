@@ -30,21 +30,43 @@ public struct SetupController: Sendable {
         var password: String
     }
 
+    /// Why setup did not happen.
+    enum SetupFailure: Error {
+        /// Wrong token, or an admin exists already.
+        case refused
+        case invalidAccount(AccountError)
+    }
+
+    /// Creates the first admin when `token` is the live setup token and no admin exists, then burns the token.
+    static func complete(store: WharfStore, token: String, email: String, password: String, cost: UInt8) async throws
+        -> UserRecord
+    {
+        guard let expected = try await store.setting(settingName), KeyHasher.hash(token) == expected,
+            try await !store.hasAdmin()
+        else { throw SetupFailure.refused }
+        let admin: UserRecord
+        do {
+            admin = try await AccountService(store: store, cost: cost).createAccount(
+                email: email, password: password, role: .admin)
+        } catch let error as AccountError {
+            throw SetupFailure.invalidAccount(error)
+        }
+        try await store.setSetting(settingName, nil)
+        try await store.audit(actorID: admin.id, action: "setup.admin_created", target: admin.id)
+        return admin
+    }
+
     func addRoutes(to router: Router<WharfRequestContext>) {
         router.post("setup") { request, context -> Response in
             let input = try await request.decode(as: SetupRequest.self, context: context)
-            guard let expected = try await store.setting(Self.settingName),
-                KeyHasher.hash(input.token) == expected, try await !store.hasAdmin()
-            else {
-                throw HTTPError(.forbidden, message: "The setup token is invalid or setup is already complete.")
-            }
             do {
-                _ = try await AccountService(store: store).createAccount(
-                    email: input.email, password: input.password, role: .admin)
-            } catch let error as AccountError {
+                _ = try await Self.complete(
+                    store: store, token: input.token, email: input.email, password: input.password, cost: 12)
+            } catch SetupFailure.refused {
+                throw HTTPError(.forbidden, message: "The setup token is invalid or setup is already complete.")
+            } catch SetupFailure.invalidAccount(let error) {
                 throw HTTPError(.badRequest, message: error.description)
             }
-            try await store.setSetting(Self.settingName, nil)
             return Response(status: .created, body: .init(byteBuffer: ByteBuffer(string: "admin created\n")))
         }
     }

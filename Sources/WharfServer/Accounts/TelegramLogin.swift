@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WharfStorage
 
 /// Checks Telegram Login Widget data (https://core.telegram.org/widgets/login#checking-authorization): the `hash`
 /// must be the HMAC-SHA256 of the data-check-string (every other field as `key=value`, sorted, joined by newlines),
@@ -34,32 +35,20 @@ public enum TelegramLogin {
             let authDate = fields["auth_date"].flatMap({ Int64($0) }),
             !id.isEmpty, id.allSatisfy(\.isNumber)
         else { throw .missingFields }
-        let checkString = fields.filter { signedFields.contains($0.key) }.sorted { $0.key < $1.key }
-            .map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
-        let key = SymmetricKey(data: SHA256.hash(data: Data(botToken.utf8)))
-        let expected = HMAC<SHA256>.authenticationCode(for: Data(checkString.utf8), using: key)
-        let hex = expected.map { String(format: "%02x", $0) }.joined()
-        guard constantTimeEqual(hex, hash.lowercased()) else { throw .badSignature }
+        guard SessionTokens.constantTimeEqual(sign(fields, botToken: botToken), hash.lowercased()) else {
+            throw .badSignature
+        }
         guard nowSeconds - authDate <= maxAgeSeconds, authDate - nowSeconds <= 60 else { throw .expired }
-        let proof = SHA256.hash(data: Data(hash.lowercased().utf8)).map { String(format: "%02x", $0) }.joined()
+        let proof = KeyHasher.hash(hash.lowercased())
         return Identity(id: id, username: fields["username"], proofID: "tg:" + proof)
     }
 
-    /// Signs `fields` as Telegram would (for tests and local tools).
+    /// The hash Telegram puts on `fields` (hex HMAC-SHA256 of the data-check-string); tests use it to sign proofs.
     public static func sign(_ fields: [String: String], botToken: String) -> String {
         let checkString = fields.filter { signedFields.contains($0.key) }.sorted { $0.key < $1.key }
             .map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
         let key = SymmetricKey(data: SHA256.hash(data: Data(botToken.utf8)))
         return HMAC<SHA256>.authenticationCode(for: Data(checkString.utf8), using: key)
             .map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<x.count { diff |= x[i] ^ y[i] }
-        return diff == 0
     }
 }

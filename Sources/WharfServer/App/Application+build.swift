@@ -56,7 +56,7 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         .addRoutes(to: router)
     let web = WebEnvironment(
         store: runtime.store, config: config, renderer: try PageRenderer(), logger: logger, clock: clock,
-        snapshots: snapshots, health: health, upstream: upstream,
+        health: health, upstream: upstream,
         sessions: WebSessionStore(
             store: runtime.store, idleMillis: Int64(config.sessionIdleMinutes) * 60_000,
             absoluteMillis: Int64(config.sessionAbsoluteHours) * 3_600_000))

@@ -29,10 +29,7 @@ public struct KeyAuthenticator: Sendable {
     }
 
     func clientAddress(_ request: Request, _ context: WharfRequestContext) -> String? {
-        guard !config.trustedProxies.isEmpty else { return context.peerAddress }
-        return ClientAddress.effective(
-            peer: context.peerAddress, forwardedFor: request.headers[Self.xForwardedFor],
-            trustedProxies: config.trustedProxies)
+        Self.effectiveAddress(request, context, trustedProxies: config.trustedProxies)
     }
 
     /// Anthropic clients send their key here.

@@ -89,10 +89,10 @@ struct AccountPagesController: Sendable {
         guard let address = EmailAddress(email), email.count <= 254 else { return again("err_email_invalid") }
         guard Self.isValidUsername(username) else { return again("err_username_invalid") }
         guard phone.isEmpty || Self.isValidPhone(phone) else { return again("err_phone_invalid") }
-        do { try AccountService.validatePassword(password) } catch { return again("err_password_weak") }
-        let lowered = password.lowercased()
-        guard lowered != address.normalized, lowered != username.lowercased() else {
-            return again("err_password_personal")
+        do {
+            try AccountService.validatePassword(password, email: address.value, username: username)
+        } catch {
+            return again(error.messageKey)
         }
         guard form.isChecked("age") else { return again("err_age_required") }
         guard form.isChecked("policy") else { return again("err_policy_required") }
@@ -122,12 +122,9 @@ struct AccountPagesController: Sendable {
     }
 
     func sendVerification(to user: UserRecord) async throws {
-        let token = SessionTokens.generate()
-        try await web.store.issueOneTimeToken(
-            hash: SessionTokens.storedID(token), userID: user.id, purpose: .verifyEmail, ttlMillis: Self.verifyTTL)
-        try await web.queueMail(
-            to: user, kind: "verify_email", subjectKey: "mail_verify_subject", bodyKey: "mail_verify_body",
-            values: ["link": web.link("/verify?token=\(token)")])
+        try await web.mailOneTimeLink(
+            to: user, purpose: .verifyEmail, ttlMillis: Self.verifyTTL, path: "/verify",
+            subjectKey: "mail_verify_subject", bodyKey: "mail_verify_body")
     }
 
     func verify(_ request: Request, _ visitor: Visitor) async throws -> Response {
@@ -356,12 +353,9 @@ struct AccountPagesController: Sendable {
         if web.admitAttempt("forgot", visitor), let user = try await web.store.user(email: email),
             user.status == .active
         {
-            let token = SessionTokens.generate()
-            try await web.store.issueOneTimeToken(
-                hash: SessionTokens.storedID(token), userID: user.id, purpose: .resetPassword, ttlMillis: Self.resetTTL)
-            try await web.queueMail(
-                to: user, kind: "reset_password", subjectKey: "mail_reset_subject", bodyKey: "mail_reset_body",
-                values: ["link": web.link("/reset?token=\(token)")])
+            try await web.mailOneTimeLink(
+                to: user, purpose: .resetPassword, ttlMillis: Self.resetTTL, path: "/reset",
+                subjectKey: "mail_reset_subject", bodyKey: "mail_reset_body")
         }
         return web.renderer.message(
             headingKey: "notice_reset_sent_title", textKey: "notice_reset_sent_text", visitor: visitor)
@@ -395,25 +389,18 @@ struct AccountPagesController: Sendable {
 
     func setup(_ visitor: Visitor) async throws -> Response {
         let form = visitor.form
-        let token = form["token"] ?? ""
-        guard let expected = try await web.store.setting(SetupController.settingName),
-            KeyHasher.hash(token) == expected, try await !web.store.hasAdmin()
-        else { throw WebFailure(status: .forbidden, messageKey: "err_token_invalid") }
         do {
-            let admin = try await AccountService(store: web.store, cost: web.config.passwordHashCost).createAccount(
-                email: form["email"] ?? "", password: form.raw("password") ?? "", role: .admin)
-            try await web.store.audit(actorID: admin.id, action: "setup.admin_created", target: admin.id)
-        } catch let error as AccountError {
-            let key: String =
-                switch error {
-                case .invalidEmail: "err_email_invalid"
-                case .weakPassword: "err_password_weak"
-                }
+            _ = try await SetupController.complete(
+                store: web.store, token: form["token"] ?? "", email: form["email"] ?? "",
+                password: form.raw("password") ?? "", cost: web.config.passwordHashCost)
+        } catch SetupController.SetupFailure.refused {
+            throw WebFailure(status: .forbidden, messageKey: "err_token_invalid")
+        } catch SetupController.SetupFailure.invalidAccount(let error) {
             return web.renderer.page(
                 "setup", titleKey: "setup_title", visitor: visitor,
-                model: ["form": ["email": form["email"] ?? ""], "error": visitor.text(key)], status: .badRequest)
+                model: ["form": ["email": form["email"] ?? ""], "error": visitor.text(error.messageKey)],
+                status: .badRequest)
         }
-        try await web.store.setSetting(SetupController.settingName, nil)
         throw WebRedirect(location: "/login?notice=notice_setup_done")
     }
 }

@@ -380,8 +380,10 @@ struct AdminPagesController: Sendable {
         }
         let body = context.visitor.form["reply"] ?? ""
         guard !body.isEmpty, body.count <= 5000 else { return try await support(context, error: "err_required") }
-        let owner = try await message.userID.asyncFlatMap { try await web.store.user(id: $0) }
-        let language = owner?.language.flatMap(Language.init(tag:)) ?? .english
+        var language = Language.english
+        if let userID = message.userID, let tag = try await web.store.user(id: userID)?.language {
+            language = Language(tag: tag) ?? .english
+        }
         let text =
             body + "\n\n— " + Translations.text("mail_support_footer", language) + "\n\n> "
             + message.body.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n> ")

@@ -299,12 +299,10 @@ struct ConsolePagesController: Sendable {
             return try await settings(context, error: "err_current_password")
         }
         let password = form.raw("password") ?? ""
-        do { try AccountService.validatePassword(password) } catch {
-            return try await settings(context, error: "err_password_weak")
-        }
-        let lowered = password.lowercased()
-        guard lowered != context.user.email.lowercased(), lowered != context.user.username.lowercased() else {
-            return try await settings(context, error: "err_password_personal")
+        do {
+            try AccountService.validatePassword(password, email: context.user.email, username: context.user.username)
+        } catch {
+            return try await settings(context, error: error.messageKey)
         }
         try await web.store.setPasswordHash(
             userID: context.user.id, hash: try await AccountService.hash(password, cost: web.config.passwordHashCost))
@@ -328,15 +326,11 @@ struct ConsolePagesController: Sendable {
             return try await settings(context, error: "err_email_taken")
         }
         try await web.store.setPendingEmail(userID: context.user.id, email: email)
-        let token = SessionTokens.generate()
-        try await web.store.issueOneTimeToken(
-            hash: SessionTokens.storedID(token), userID: context.user.id, purpose: .changeEmail,
-            ttlMillis: AccountPagesController.verifyTTL)
         var recipient = context.user
         recipient.email = email.value
-        try await web.queueMail(
-            to: recipient, kind: "change_email", subjectKey: "mail_verify_subject", bodyKey: "mail_verify_body",
-            values: ["link": web.link("/verify-email?token=\(token)")])
+        try await web.mailOneTimeLink(
+            to: recipient, purpose: .changeEmail, ttlMillis: AccountPagesController.verifyTTL, path: "/verify-email",
+            subjectKey: "mail_verify_subject", bodyKey: "mail_verify_body")
         throw WebRedirect(location: "/console/settings?notice=notice_email_change_sent")
     }
 

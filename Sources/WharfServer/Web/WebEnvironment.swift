@@ -16,7 +16,6 @@ struct WebEnvironment: Sendable {
     let renderer: PageRenderer
     let logger: Logger
     let clock: WharfClock
-    let snapshots: SnapshotStore
     let health: ChannelHealthBoard
     let upstream: UpstreamClient
     /// Console sessions (through the SQL persist driver).
@@ -84,6 +83,20 @@ struct WebEnvironment: Sendable {
         let used = try await store.useBackupCode(userID: user.id, hash: TwoFactorCodes.backupHash(code))
         if used { try await store.audit(actorID: user.id, action: "auth.backup_code_used", target: user.id) }
         return used
+    }
+
+    /// Issues a one-time link for `purpose` and mails it to `user` (at `user.email`): only the link's hash is
+    /// stored, and issuing ends the account's earlier links of the same purpose.
+    func mailOneTimeLink(
+        to user: UserRecord, purpose: OneTimePurpose, ttlMillis: Int64, path: String, subjectKey: String,
+        bodyKey: String
+    ) async throws {
+        let token = SessionTokens.generate()
+        try await store.issueOneTimeToken(
+            hash: SessionTokens.storedID(token), userID: user.id, purpose: purpose, ttlMillis: ttlMillis)
+        try await queueMail(
+            to: user, kind: purpose.rawValue, subjectKey: subjectKey, bodyKey: bodyKey,
+            values: ["link": link("\(path)?token=\(token)")])
     }
 
     /// Queues an email to any address (a contact-form sender) with a ready subject and text.

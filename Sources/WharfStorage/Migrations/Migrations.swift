@@ -157,7 +157,7 @@ public enum Migrations {
             statements: ["ALTER TABLE api_keys ADD COLUMN rate_limit_rpm BIGINT"]
         ),
         Migration(
-            version: 3, name: "console: sign-up records, sessions, one-time tokens, outbox, support, audit, consent",
+            version: 3, name: "console: sign-up records, one-time tokens, outbox, support, audit, consent",
             statements: [
                 "ALTER TABLE users ADD COLUMN email_verified_at BIGINT",
                 "ALTER TABLE users ADD COLUMN age_confirmed_at BIGINT",
@@ -168,19 +168,6 @@ public enum Migrations {
                 "ALTER TABLE users ADD COLUMN locked_until BIGINT",
                 "ALTER TABLE users ADD COLUMN last_login_at BIGINT",
                 "ALTER TABLE users ADD COLUMN notify_login INTEGER NOT NULL DEFAULT 1",
-                """
-                CREATE TABLE web_sessions (
-                    id TEXT PRIMARY KEY,
-                    user_id TEXT NOT NULL REFERENCES users(id),
-                    created_at BIGINT NOT NULL,
-                    last_seen_at BIGINT NOT NULL,
-                    expires_at BIGINT NOT NULL,
-                    device TEXT NOT NULL,
-                    client_ip TEXT,
-                    revoked_at BIGINT
-                )
-                """,
-                "CREATE INDEX web_sessions_user ON web_sessions (user_id)",
                 """
                 CREATE TABLE one_time_tokens (
                     id TEXT PRIMARY KEY,
@@ -268,7 +255,7 @@ public enum Migrations {
             ]
         ),
         Migration(
-            version: 5, name: "key-value store under the server's PersistDriver; console sessions move into it",
+            version: 5, name: "key-value store under the server's PersistDriver (console sessions)",
             statements: [
                 """
                 CREATE TABLE persist (
@@ -280,8 +267,6 @@ public enum Migrations {
                 """,
                 "CREATE INDEX persist_owner ON persist (owner)",
                 "CREATE INDEX persist_expiry ON persist (expires_at)",
-                // Sessions of migration 3 are not carried over: everyone signs in once more.
-                "DROP TABLE web_sessions",
             ]
         ),
         Migration(

@@ -14,8 +14,7 @@ extension Templates {
           <input id="username" name="username" required minlength="3" maxlength="32" pattern="[A-Za-z0-9_.\\-]{3,32}" value="{{form.username}}" autocomplete="username" aria-describedby="username-rule">
           <p class="hint" id="username-rule">{{t.username_rule}}</p>
           <label for="password">{{t.field_password}}</label>
-          <input id="password" name="password" type="password" required minlength="10" maxlength="128" autocomplete="new-password" aria-describedby="password-rule">
-          <p class="hint" id="password-rule">{{t.password_rule}}</p>
+          {{>newPassword}}
           <label for="phone">{{t.field_phone_optional}}</label>
           <input id="phone" name="phone" type="tel" maxlength="32" value="{{form.phone}}" autocomplete="tel">
           <p><label><input type="checkbox" name="age" required> {{t.register_age}}</label></p>
@@ -69,8 +68,7 @@ extension Templates {
           <input type="hidden" name="_csrf" value="{{csrf}}">
           <input type="hidden" name="token" value="{{token}}">
           <label for="password">{{t.field_new_password}}</label>
-          <input id="password" name="password" type="password" required minlength="10" maxlength="128" autocomplete="new-password" aria-describedby="password-rule">
-          <p class="hint" id="password-rule">{{t.password_rule}}</p>
+          {{>newPassword}}
           <button type="submit">{{t.reset_submit}}</button>
         </form>
         </section>
@@ -89,8 +87,7 @@ extension Templates {
           <label for="email">{{t.field_email}}</label>
           <input id="email" name="email" type="email" required maxlength="254" value="{{form.email}}">
           <label for="password">{{t.field_password}}</label>
-          <input id="password" name="password" type="password" required minlength="10" maxlength="128" autocomplete="new-password" aria-describedby="password-rule">
-          <p class="hint" id="password-rule">{{t.password_rule}}</p>
+          {{>newPassword}}
           <button type="submit">{{t.setup_submit}}</button>
         </form>
         </section>

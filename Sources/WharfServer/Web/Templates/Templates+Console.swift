@@ -89,11 +89,7 @@ extension Templates {
           {{^rows}}<tr><td colspan="9">{{t.usage_none}}</td></tr>{{/rows}}
           </tbody>
         </table>
-        <nav class="pager" aria-label="{{t.pager_label}}">
-          {{#prevHref}}<a href="{{prevHref}}" rel="prev">{{t.pager_prev}}</a>{{/prevHref}}
-          <span>{{t.pager_page}} {{page}}</span>
-          {{#nextHref}}<a href="{{nextHref}}" rel="next">{{t.pager_next}}</a>{{/nextHref}}
-        </nav>
+        {{>pager}}
         {{/body}}{{/layout}}
         """
 
@@ -109,11 +105,7 @@ extension Templates {
           {{^lines}}<tr><td colspan="4">{{t.billing_none}}</td></tr>{{/lines}}
           </tbody>
         </table>
-        <nav class="pager" aria-label="{{t.pager_label}}">
-          {{#prevHref}}<a href="{{prevHref}}" rel="prev">{{t.pager_prev}}</a>{{/prevHref}}
-          <span>{{t.pager_page}} {{page}}</span>
-          {{#nextHref}}<a href="{{nextHref}}" rel="next">{{t.pager_next}}</a>{{/nextHref}}
-        </nav>
+        {{>pager}}
         {{/body}}{{/layout}}
         """
 
@@ -180,8 +172,7 @@ extension Templates {
           <label for="current">{{t.field_current_password}}</label>
           <input id="current" name="current" type="password" required maxlength="128" autocomplete="current-password">
           <label for="password">{{t.field_new_password}}</label>
-          <input id="password" name="password" type="password" required minlength="10" maxlength="128" autocomplete="new-password" aria-describedby="password-rule">
-          <p class="hint" id="password-rule">{{t.password_rule}}</p>
+          {{>newPassword}}
           <button type="submit">{{t.settings_change_password}}</button>
         </form>
         </section>

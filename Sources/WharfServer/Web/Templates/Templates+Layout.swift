@@ -89,6 +89,22 @@ extension Templates {
         </nav>
         """
 
+    /// Newer/older links of a paged table (`prevHref`, `nextHref`, `page`).
+    static let pager = """
+        <nav class="pager" aria-label="{{t.pager_label}}">
+          {{#prevHref}}<a href="{{prevHref}}" rel="prev">{{t.pager_prev}}</a>{{/prevHref}}
+          <span>{{t.pager_page}} {{page}}</span>
+          {{#nextHref}}<a href="{{nextHref}}" rel="next">{{t.pager_next}}</a>{{/nextHref}}
+        </nav>
+        """
+
+    /// A new-password input with the stated rules (its label stays with the form).
+    static let newPassword = """
+        <input id="password" name="password" type="password" required minlength="10" maxlength="128" \
+        autocomplete="new-password" aria-describedby="password-rule">
+        <p class="hint" id="password-rule">{{t.password_rule}}</p>
+        """
+
     /// A page with a heading and one paragraph (confirmations, errors).
     static let message = """
         {{<layout}}{{$body}}
