@@ -105,4 +105,30 @@ struct AdminPagesTests {
             #expect(missing.status == 404)
         }
     }
+
+    @Test("The channel test sends one real request upstream and reports its status; prices are set from the form")
+    func channelTestAndPrices() async throws {
+        try await RelayHarness.with { h in
+            let browser = try await Self.admin(h)
+            let channel = try #require(try await h.store.channels().first)
+            try await browser.get("/admin/channels")
+            let before = h.stubLog.all.count
+            let tested = try await browser.post("/admin/channels/\(channel.id)/test", [])
+            #expect(tested.status == 200)
+            #expect(tested.body.contains("Test request succeeded. (HTTP 200)"))
+            #expect(h.stubLog.all.count == before + 1, "exactly one request reached the upstream")
+            #expect(h.stubLog.all.last?.body.contains("\"max_tokens\":1") == true)
+            try await browser.get("/admin/prices")
+            let saved = try await browser.post(
+                "/admin/prices", [("model", "new-model"), ("input", "0.5"), ("output", "1.25"), ("cached", "")])
+            #expect(saved.status == 303)
+            let price = try #require(try await h.store.prices()["new-model"])
+            #expect(
+                price.inputPerMillion == Money(micros: 500_000) && price.outputPerMillion == Money(micros: 1_250_000))
+            let bad = try await browser.post("/admin/prices", [("model", "x"), ("input", "-1"), ("output", "1")])
+            #expect(bad.status == 400)
+            let pricing = try await WebBrowser(port: h.port).get("/pricing")
+            #expect(pricing.body.contains("new-model") && pricing.body.contains("1.25"))
+        }
+    }
 }

@@ -162,7 +162,7 @@ struct ConsolePagesTests {
                 .list(userID: faye.id)
             #expect(sessions.count == 2)
             let phoneSession = try #require(
-                sessions.first { KeyHasherProbe.hash(phone.cookies["wharf_session"] ?? "") == $0.id })
+                sessions.first { KeyHasher.hash(phone.cookies["wharf_session"] ?? "") == $0.id })
             #expect(settings.body.contains(phoneSession.id))
             let ended = try await laptop.post("/console/sessions/\(phoneSession.id)/revoke", [])
             #expect(ended.status == 303)
@@ -170,9 +170,47 @@ struct ConsolePagesTests {
             #expect(try await laptop.get("/console").status == 200)
         }
     }
-}
 
-/// The session id as the server stores it (SHA-256 hex of the cookie).
-enum KeyHasherProbe {
-    static func hash(_ text: String) -> String { KeyHasher.hash(text) }
+    @Test("Session cookies are HttpOnly and SameSite=Lax, and Secure once the public address is https")
+    func cookieFlags() async throws {
+        let tune: @Sendable (inout WharfConfig) -> Void = { $0.publicURL = "https://wharf.example" }
+        try await RelayHarness.with(tune: tune) { h in
+            let browser = WebBrowser(port: h.port)
+            try await browser.get("/register")
+            try await browser.post(
+                "/register",
+                [
+                    ("email", "kai@example.com"), ("username", "kai"), ("password", "a long password 1"), ("age", "on"),
+                    ("policy", "on"),
+                ])
+            try await browser.get("/login")
+            let signIn = try await browser.post(
+                "/login", [("email", "kai@example.com"), ("password", "a long password 1")])
+            let session = try #require(signIn.setCookies.first { $0.hasPrefix("wharf_session=") })
+            for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+                #expect(session.contains(flag), "\(flag) in \(session)")
+            }
+        }
+        try await RelayHarness.with { h in
+            let page = try await WebBrowser(port: h.port).get("/login")
+            let csrf = try #require(page.setCookies.first { $0.hasPrefix("wharf_csrf=") })
+            #expect(csrf.contains("HttpOnly") && csrf.contains("SameSite=Lax") && !csrf.contains("Secure"))
+        }
+    }
+
+    @Test("A sign-in from a new device and network is announced by email; the same device again is not")
+    func newSignInAlert() async throws {
+        try await RelayHarness.with { h in
+            let first = WebBrowser(port: h.port)
+            try await first.signUpAndIn(email: "lou@example.com", username: "lou")
+            let alerts = { try await h.store.dueMail(limit: 50).filter { $0.kind == "login_alert" } }
+            let firstAlerts = try await alerts()
+            #expect(firstAlerts.count == 1)
+            #expect(firstAlerts.first?.recipient == "lou@example.com")
+            let text = try #require(firstAlerts.first.flatMap { QueuedMail.decode($0.message) }?.text)
+            #expect(text.contains("Chrome on Linux"))
+            try await WebBrowser(port: h.port).signIn(email: "lou@example.com")
+            #expect(try await alerts().count == 1, "a second session from the same browser and network is known")
+        }
+    }
 }

@@ -25,6 +25,7 @@ final class WebBrowser: @unchecked Sendable {
         var body: String
         var contentType: String?
         var contentSecurityPolicy: String? = nil
+        var setCookies: [String] = []
     }
 
     /// GETs `path`.
@@ -85,7 +86,8 @@ final class WebBrowser: @unchecked Sendable {
         return Page(
             status: Int(response.status.code), location: response.headers.first(name: "location"), body: text,
             contentType: response.headers.first(name: "content-type"),
-            contentSecurityPolicy: response.headers.first(name: "content-security-policy"))
+            contentSecurityPolicy: response.headers.first(name: "content-security-policy"),
+            setCookies: response.headers["set-cookie"])
     }
 
     /// Registers and signs in a new account; returns after the sign-in redirect.
