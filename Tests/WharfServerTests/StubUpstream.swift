@@ -88,7 +88,12 @@ struct StubUpstream {
                 let body = ResponseBody { writer in
                     do {
                         for (i, event) in events.enumerated() {
-                            if model == "cut" && i == 3 { throw CancellationError() }
+                            if model == "cut" && i == 3 {
+                                // Let the events written so far reach the wire before the connection drops, so the
+                                // test knows exactly what was delivered (a write returns once queued, not once sent).
+                                try await Task.sleep(for: .milliseconds(100))
+                                throw CancellationError()
+                            }
                             if model == "slow" && i > 0 { try await Task.sleep(for: .milliseconds(300)) }
                             try await writer.write(ByteBuffer(string: event))
                         }
