@@ -4,8 +4,10 @@ import NIOCore
 import NIOHTTP1
 import WharfCore
 
-/// Sends requests to upstream providers over one shared HTTP client (connection pool, TLS with certificate
-/// verification, connect and read timeouts), with failover across channels.
+/// Reaches upstream providers. The relay uses ``pool`` (keep-alive connections per event loop, driven by callbacks
+/// on the client connection's loop); ``send(path:targets:contentType:body:)`` is the simple async form over one shared
+/// AsyncHTTPClient (TLS with certificate verification, connect and read timeouts), for requests off the hot path
+/// such as the admin channel test.
 public final class UpstreamClient: Sendable {
     /// Timeouts and limits.
     public struct Settings: Sendable {
@@ -25,6 +27,8 @@ public final class UpstreamClient: Sendable {
     }
 
     let http: HTTPClient
+    /// Connections for the relay.
+    public let pool: UpstreamConnectionPool
     /// Timeouts and limits in force.
     public let settings: Settings
     /// Health of every channel, shared by all requests.
@@ -43,13 +47,15 @@ public final class UpstreamClient: Sendable {
         configuration.decompression = .disabled
         configuration.redirectConfiguration = .disallow
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        pool = UpstreamConnectionPool(connectTimeout: .milliseconds(settings.connectTimeoutMillis))
         self.settings = settings
         self.health = health
         self.clock = clock
     }
 
-    /// Shuts the connection pool down.
+    /// Shuts the connection pools down.
     public func shutdown() async {
+        await pool.shutdown()
         try? await http.shutdown()
     }
 

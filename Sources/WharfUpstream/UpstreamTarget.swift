@@ -1,3 +1,4 @@
+import NIOHTTP1
 import WharfCore
 
 /// A channel ready to receive requests: its record, its opened upstream key, and precomputed request parts.
@@ -10,6 +11,12 @@ public struct UpstreamTarget: Sendable {
     let base: String
     /// The authentication header name and value for this provider.
     let authHeader: (name: String, value: String)
+    /// Scheme, host and port of the base URL; `nil` when the URL cannot be used (requests to it fail over).
+    public let origin: UpstreamOrigin?
+    /// The base URL's path, such as `/v1`, without a trailing slash.
+    let pathPrefix: String
+    /// The headers every relayed request to this channel carries (host, content type, accept, authentication).
+    private let fixedHeaders: HTTPHeaders
 
     /// Prepares a channel.
     public init(channel: Channel, apiKey: String) {
@@ -23,6 +30,20 @@ public struct UpstreamTarget: Sendable {
         case .gemini: authHeader = ("x-goog-api-key", apiKey)
         case .openai, .openaiCompatible: authHeader = ("authorization", "Bearer \(apiKey)")
         }
+        let parsed = UpstreamOrigin.parse(baseURL: b)
+        origin = parsed?.origin
+        pathPrefix = parsed?.pathPrefix ?? ""
+        fixedHeaders = [
+            "host": parsed?.origin.hostHeader ?? "", "content-type": "application/json",
+            "accept": "application/json, text/event-stream", authHeader.name: authHeader.value,
+        ]
+    }
+
+    /// The head of a JSON `POST` to `path` (such as `/chat/completions`) on this channel, for a body of `length` bytes.
+    public func postHead(_ path: String, contentLength length: Int) -> HTTPRequestHead {
+        var headers = fixedHeaders
+        headers.add(name: "content-length", value: String(length))
+        return HTTPRequestHead(version: .http1_1, method: .POST, uri: pathPrefix + path, headers: headers)
     }
 
     /// The URL of an endpoint such as `/chat/completions` on this channel.

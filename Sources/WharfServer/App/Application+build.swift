@@ -71,10 +71,10 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
     AccountPagesController(web: web).addRoutes(to: pages)
     ConsolePagesController(web: web).addRoutes(to: pages.group("console", context: SignedInContext.self))
     AdminPagesController(web: web).addRoutes(to: pages.group("admin", context: StaffContext.self))
-    RelayController(
-        snapshots: snapshots, book: book, upstream: upstream, writer: writer, config: config, clock: clock,
-        logger: logger
-    ).addRoutes(to: router)
+    let engine = RelayEngine(
+        snapshots: snapshots, book: book, pool: upstream.pool, health: health, writer: writer, config: config,
+        clock: clock)
+    RelayController(snapshots: snapshots, config: config, clock: clock).addRoutes(to: router)
 
     var background: [any Service] = [writer, watcher]
     if let mail = try MailDispatcher.make(config: config, store: runtime.store, logger: logger) {
@@ -84,6 +84,9 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         snapshots: snapshots, book: book, writer: writer, watcher: watcher, upstream: upstream)
     let app = Application(
         router: router,
+        // Relayed `/v1` requests are answered in the connection's pipeline (see `RelayFrontHandler`), the rest by
+        // the router.
+        server: .http1(configuration: .init(additionalChannelHandlers: [RelayFrontHandler(engine: engine)])),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "wharf"),
         services: background,
         // The process-wide NIO group, sized at start (see `threads`), shared with the upstream HTTP client.

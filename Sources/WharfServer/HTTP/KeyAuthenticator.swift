@@ -23,9 +23,14 @@ public struct KeyAuthenticator: Sendable {
     static func effectiveAddress(_ request: Request, _ context: WharfRequestContext, trustedProxies: [IPRange])
         -> String?
     {
-        guard !trustedProxies.isEmpty else { return context.peerAddress }
+        effectiveAddress(request.headers, peer: context.peerAddress, trustedProxies: trustedProxies)
+    }
+
+    /// The same, from the request's headers and the peer's address.
+    static func effectiveAddress(_ headers: HTTPFields, peer: String?, trustedProxies: [IPRange]) -> String? {
+        guard !trustedProxies.isEmpty else { return peer }
         return ClientAddress.effective(
-            peer: context.peerAddress, forwardedFor: request.headers[xForwardedFor], trustedProxies: trustedProxies)
+            peer: peer, forwardedFor: headers[xForwardedFor], trustedProxies: trustedProxies)
     }
 
     func clientAddress(_ request: Request, _ context: WharfRequestContext) -> String? {
@@ -36,16 +41,23 @@ public struct KeyAuthenticator: Sendable {
     static let xAPIKey = HTTPField.Name("x-api-key")!  // startup: a constant, valid header name
 
     /// The caller's key, checked against expiry and the client's address (see ``clientAddress(_:_:)``).
-    func authenticate(_ request: Request, address: String?, _ snapshot: RuntimeSnapshot) throws
+    func authenticate(_ request: Request, address: String?, _ snapshot: RuntimeSnapshot) throws(OpenAIError)
+        -> RuntimeSnapshot.Key
+    {
+        try authenticate(request.headers, address: address, snapshot)
+    }
+
+    /// The same, from the request's headers.
+    func authenticate(_ headers: HTTPFields, address: String?, _ snapshot: RuntimeSnapshot) throws(OpenAIError)
         -> RuntimeSnapshot.Key
     {
         var token: Substring?
-        if let auth = request.headers[.authorization] {
+        if let auth = headers[.authorization] {
             let parts = auth.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
                 token = parts[1].drop(while: { $0 == " " })
             }
-        } else if let apiKey = request.headers[Self.xAPIKey] {
+        } else if let apiKey = headers[Self.xAPIKey] {
             token = Substring(apiKey)
         }
         guard let token else {

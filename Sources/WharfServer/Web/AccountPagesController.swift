@@ -222,7 +222,6 @@ struct AccountPagesController: Sendable {
     /// Signs `user` in: a new session, the sign-in recorded and audited, and a new-sign-in email when this device
     /// and network have no live session yet.
     func startSession(_ user: UserRecord, _ request: Request, _ visitor: Visitor) async throws -> Response {
-        let now = web.clock.nowMillis()
         try await web.store.recordLoginSuccess(userID: user.id)
         let device = DeviceSummary.of(request.headers[.userAgent])
         let address = ClientAddress.stored(visitor.clientAddress, mode: web.config.clientIPMode)

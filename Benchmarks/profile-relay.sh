@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Profiles the release `wharf` relaying non-streamed chat completions to the shared nginx mock, in the harness's
+# default layout (wrk on CPU 0; Wharf with one event loop and the mock on CPU 1), and prints where the CPU goes.
+# Bounded: one load of PROFILE_SECONDS (default 12 s). All traffic stays on 127.0.0.1.
+#
+#   swift build -c release --product wharf && bash Benchmarks/profile-relay.sh
+#   PROFILE_STREAM=1 bash Benchmarks/profile-relay.sh      # streamed requests instead
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+BIN="$ROOT/.build/release/wharf"
+SECS=${PROFILE_SECONDS:-12}
+[ -x "$BIN" ] || { echo "build first: swift build -c release --product wharf" >&2; exit 1; }
+command -v perf >/dev/null || { echo "perf is not installed (apt-get install linux-perf)" >&2; exit 1; }
+WORK=$(mktemp -d /tmp/wharf-prof.XXXXXX)
+cp -r "$ROOT/../shared/bench" "$WORK/bench" && chmod -R u+w "$WORK/bench"
+BENCH="$WORK/bench"
+export WHARF_DATA_DIR="$WORK/data"
+"$BIN" migrate >/dev/null
+"$BIN" user create --email prof@example.com --password 'profile password' >/dev/null
+"$BIN" credit grant --user prof@example.com --amount 1000000 >/dev/null
+KEY=$("$BIN" key create --user prof@example.com --name prof)
+"$BIN" channel add --name mock --provider openai --base-url http://127.0.0.1:18080/v1 --api-key mock \
+    --models gpt-4o-mini >/dev/null
+"$BIN" price set --model gpt-4o-mini --input 0.15 --output 0.60 >/dev/null
+
+MOD=$(nginx -V 2>&1 | sed -n 's/.*--modules-path=\([^ ]*\).*/\1/p')
+mkdir -p "$WORK/mock/tmp"
+taskset -c 1 nginx -p "$WORK/mock/" -c "$BENCH/mock/nginx.conf" \
+    -g "daemon off; worker_processes 1; load_module $MOD/ngx_http_echo_module.so;" >"$WORK/mock.log" 2>&1 &
+MOCK=$!
+WHARF_THREADS=1 WHARF_LOG_LEVEL=warning taskset -c 1 "$BIN" serve --port 18083 >"$WORK/wharf.log" 2>&1 &
+SERVER=$!
+cleanup() { kill "$SERVER" 2>/dev/null || true; kill -QUIT "$MOCK" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:18083/healthz && break; sleep 0.2; done
+
+BODY="$BENCH/body/chat.json"; [ -n "${PROFILE_STREAM:-}" ] && BODY="$BENCH/body/chat-stream.json"
+sed -i "s|BENCH_MODEL|gpt-4o-mini|" "$BODY"
+BENCH_BODY_FILE="$BODY" BENCH_KEY="$KEY" timeout 10 taskset -c 0 wrk -t1 -c64 -d2s -s "$BENCH/lua/post.lua" \
+    http://127.0.0.1:18083 >/dev/null
+cpu() { awk '{print $14+$15}' "/proc/$SERVER/stat"; }
+before=$(cpu)
+BENCH_BODY_FILE="$BODY" BENCH_KEY="$KEY" timeout $((SECS + 10)) taskset -c 0 wrk -t1 -c64 -d"${SECS}s" \
+    -s "$BENCH/lua/post.lua" http://127.0.0.1:18083 >"$WORK/wrk.txt" 2>&1 &
+WRK=$!
+sleep 1
+timeout $((SECS + 10)) perf record -F 1999 -g -p "$SERVER" -o "$WORK/perf.data" -- sleep $((SECS - 2)) \
+    >/dev/null 2>&1 || true
+wait "$WRK" || true
+after=$(cpu)
+grep -E "Requests/sec|BENCH_RESULT|Non-2xx" "$WORK/wrk.txt"
+req=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
+tck=$(getconf CLK_TCK)
+echo "server CPU per request: $(( (after - before) * 1000000 / tck / (req > 0 ? req : 1) )) µs (over $req requests)"
+perf report -i "$WORK/perf.data" --no-children --percent-limit 0.7 --stdio -g none 2>/dev/null \
+    | grep -v '^#' | grep -v '^$' | head -60
+echo "perf data: $WORK/perf.data"

@@ -1,0 +1,205 @@
+import HTTPTypes
+import Logging
+import NIOCore
+import WharfCore
+import WharfStorage
+import WharfUpstream
+
+/// What the gateway needs to relay a request, shared by every connection: in-memory snapshots of keys, channels and
+/// prices, the balance book, rate limits, the upstream pool and the usage writer. Its methods are synchronous and
+/// touch no database: admission and billing run on the event loop of the client's connection.
+///
+/// Billing policy: the hold is the cost of the estimated prompt plus `max_tokens` (or the configured default);
+/// the charge is the provider's reported usage, capped at the hold. A stream cut by upstream or the client is billed
+/// for the prompt plus the output actually delivered (estimated when upstream sent no usage); a request that
+/// delivered no output (upstream failure, or nothing sent before a disconnect) costs nothing.
+public struct RelayEngine: Sendable {
+    let snapshots: SnapshotStore
+    let book: BalanceBook
+    let pool: UpstreamConnectionPool
+    let health: ChannelHealthBoard
+    let writer: UsageWriter
+    let limiter: RateLimiter
+    let auth: KeyAuthenticator
+    let config: WharfConfig
+    let clock: WharfClock
+
+    /// Creates the engine.
+    public init(
+        snapshots: SnapshotStore, book: BalanceBook, pool: UpstreamConnectionPool, health: ChannelHealthBoard,
+        writer: UsageWriter, config: WharfConfig, clock: WharfClock
+    ) {
+        self.snapshots = snapshots
+        self.book = book
+        self.pool = pool
+        self.health = health
+        self.writer = writer
+        self.limiter = RateLimiter(defaultPerMinute: config.keyRequestsPerMinute)
+        self.auth = KeyAuthenticator(config: config, clock: clock)
+        self.config = config
+        self.clock = clock
+    }
+
+    /// An endpoint of the gateway that is relayed upstream.
+    enum Endpoint: String, Sendable {
+        case chat = "chat/completions"
+        case completions
+        case embeddings
+        case responses
+
+        /// The path on the upstream, after its base URL.
+        var path: String { "/" + rawValue }
+        /// The channel capability the endpoint needs.
+        var capability: String {
+            switch self {
+            case .chat: "chat"
+            case .completions: "completions"
+            case .embeddings: "embeddings"
+            case .responses: "responses"
+            }
+        }
+
+        /// The endpoint a `POST` to `path` (query string ignored) is for, if it is relayed.
+        init?(requestPath path: String) {
+            var p = Substring(path)
+            if let q = p.firstIndex(of: "?") { p = p[..<q] }
+            while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+            switch p {
+            case "/v1/chat/completions": self = .chat
+            case "/v1/completions": self = .completions
+            case "/v1/embeddings": self = .embeddings
+            case "/v1/responses": self = .responses
+            default: return nil
+            }
+        }
+    }
+
+    /// The caller, known from the request head alone.
+    struct Caller {
+        let key: RuntimeSnapshot.Key
+        let address: String?
+        let snapshot: RuntimeSnapshot
+    }
+
+    /// Checks the key, its address allowlist, its rate limit and the declared body size, before any body is read.
+    func admit(_ head: HTTPRequest, peer: String?) throws(OpenAIError) -> Caller {
+        let snapshot = snapshots.snapshot
+        let address = KeyAuthenticator.effectiveAddress(
+            head.headerFields, peer: peer, trustedProxies: config.trustedProxies)
+        let key = try auth.authenticate(head.headerFields, address: address, snapshot)
+        let admitted = limiter.admit(
+            keyID: key.id, perMinute: key.policy.requestsPerMinute, now: clock.monotonicMillis())
+        guard admitted.allowed else {
+            throw OpenAIError(
+                .tooManyRequests,
+                "Rate limit reached for this API key; retry in \(admitted.retryAfterSeconds) s.",
+                type: "requests", code: "rate_limit_exceeded")
+        }
+        if let length = head.headerFields[.contentLength].flatMap(Int.init), length > config.maxBodyBytes {
+            throw tooLarge()
+        }
+        return Caller(key: key, address: address, snapshot: snapshot)
+    }
+
+    /// Everything decided before the first upstream attempt.
+    struct Plan {
+        let endpoint: Endpoint
+        let caller: Caller
+        let body: RelayRequestBody
+        let price: ModelPrice
+        let promptEstimate: Int64
+        let reservation: Reservation
+        /// Channels in the order to try them.
+        let targets: [UpstreamTarget]
+        /// The gateway asked upstream for usage the client did not ask for: hide the usage chunk.
+        let stripUsage: Bool
+        let askForUsage: Bool
+        let started: Int64
+    }
+
+    /// Parses the body, checks the model against the key, picks the channels and holds the maximum cost.
+    func plan(_ endpoint: Endpoint, caller: Caller, body bytes: ByteBuffer, started: Int64) throws(OpenAIError)
+        -> Plan
+    {
+        guard bytes.readableBytes > 0 else {
+            throw OpenAIError.invalidRequest("The request body is empty; send a JSON object.")
+        }
+        let body: RelayRequestBody
+        do {
+            body = try RelayRequestBody(bytes: Array(bytes.readableBytesView))
+        } catch .missingModel {
+            throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model")
+        } catch {
+            throw OpenAIError.invalidRequest("We could not parse the JSON body of your request: \(error.description).")
+        }
+        let model = body.model
+        let key = caller.key
+        guard key.policy.allows(model: model) else {
+            throw OpenAIError(
+                .forbidden, "This API key is not allowed to use the model '\(model)'.", type: "permission_error",
+                code: "model_not_allowed", param: "model")
+        }
+        let targets = (caller.snapshot.routes[model] ?? []).filter {
+            $0.channel.capabilities.contains(endpoint.capability)
+        }
+        guard !targets.isEmpty, let price = caller.snapshot.prices[model] else { throw .modelNotFound(model) }
+        let promptTokens = TokenEstimator.promptTokensForHold(bytes: body.promptBytes)
+        let maxOutput = endpoint == .embeddings ? 0 : (body.maxOutputTokens ?? config.defaultMaxOutputTokens)
+        let holdAmount = price.cost(of: TokenUsage(promptTokens: promptTokens, completionTokens: maxOutput))
+        guard
+            let reservation = book.reserve(
+                userID: key.userID, keyID: key.id, amount: holdAmount, keyLimit: key.policy.spendLimit)
+        else { throw .insufficientQuota }
+        var rng = SystemRandomNumberGenerator()
+        let ordered = RoutePlanner.order(
+            targets, priority: { $0.channel.priority }, weight: { $0.channel.weight }, using: &rng)
+        let askForUsage = body.stream && (endpoint == .chat || endpoint == .completions)
+        return Plan(
+            endpoint: endpoint, caller: caller, body: body, price: price, promptEstimate: promptTokens,
+            reservation: reservation, targets: ordered, stripUsage: askForUsage && !body.clientRequestedUsage,
+            askForUsage: askForUsage, started: started)
+    }
+
+    func tooLarge() -> OpenAIError {
+        OpenAIError(
+            .contentTooLarge, "The request body exceeds the limit of \(config.maxBodyBytes) bytes.",
+            type: "invalid_request_error", code: "request_too_large")
+    }
+
+    /// Maps an upstream failure to what the client sees: no upstream URL, key, price or body.
+    static func clientError(for error: UpstreamError) -> OpenAIError {
+        switch error {
+        case .rejected(let reduced):
+            let status = HTTPResponse.Status(code: reduced.status)
+            var message = "The upstream provider rejected the request (status \(reduced.status)"
+            if let type = reduced.type { message += ", type \(type)" }
+            if let code = reduced.code { message += ", code \(code)" }
+            message += ")."
+            return OpenAIError(status, message, type: reduced.type ?? "invalid_request_error", code: reduced.code)
+        case .noneAvailable:
+            return OpenAIError(
+                .serviceUnavailable, "No upstream is available for this model right now; retry later.",
+                type: "server_error", code: "upstream_unavailable")
+        case .allFailed:
+            return OpenAIError(
+                .badGateway, "The upstream providers failed to answer this request; you were not charged.",
+                type: "server_error", code: "upstream_error")
+        }
+    }
+
+    /// Queues the usage record (and its charge) for the batched writer.
+    func record(
+        _ plan: Plan, channelID: String?, usage: TokenUsage, cost: Money, firstByte: Int64?, status: String
+    ) {
+        let key = plan.caller.key
+        let id = WharfID.make("req")
+        let usageRecord = UsageRecord(
+            id: id, createdAt: clock.nowMillis(), userID: key.userID, keyID: key.id, model: plan.body.model,
+            channelID: channelID, endpoint: plan.endpoint.rawValue, usage: usage, cost: cost,
+            latencyMillis: clock.monotonicMillis() - plan.started,
+            timeToFirstTokenMillis: firstByte.map { $0 - plan.started }, status: status, stream: plan.body.stream,
+            clientIP: ClientAddress.stored(plan.caller.address, mode: config.clientIPMode))
+        let charge = cost.micros > 0 ? Charge(userID: key.userID, keyID: key.id, amount: cost, reference: id) : nil
+        writer.enqueue(usageRecord, charge: charge)
+    }
+}

@@ -1,0 +1,388 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import WharfCore
+import WharfUpstream
+
+/// One relayed request, from its head to the settled charge. Lives on the event loop of the client's connection,
+/// which is also the loop of its upstream connection: every step is a callback on that loop, with no task, lock or
+/// database query.
+///
+/// Failover: before the first byte reaches the client, a connect error, timeout, 401, 403, 408, 429 or 5xx moves the
+/// request to the next channel (up to `max_attempts`); another 4xx is the client's error. After the first byte,
+/// never. A keep-alive connection that the upstream had closed while idle is retried once on a fresh connection.
+final class RelayExchange: UpstreamResponseDelegate {
+    /// Where the exchange stands.
+    enum Phase {
+        /// Reading the client's body.
+        case receiving
+        /// The answer (an error) is already sent; the rest of the client's body is read and dropped.
+        case discarding
+        /// Waiting for a connection or for the head of an upstream response.
+        case awaitingHead
+        /// A 2xx non-streamed answer: its body is collected to read the usage.
+        case buffering
+        /// A 2xx stream: relayed chunk by chunk.
+        case streaming
+        /// A non-2xx answer: its body is read (to reduce it, or to keep the connection) before the next step.
+        case collectingError(status: Int)
+        /// Over.
+        case done
+    }
+
+    /// Largest non-streamed upstream response accepted.
+    static let maxResponseBytes = 256 * 1024 * 1024
+    /// Largest upstream error body read.
+    static let maxErrorBytes = 64 * 1024
+
+    private let engine: RelayEngine
+    private unowned let front: RelayFrontHandler
+    private let pool: UpstreamLoopPool
+    private let endpoint: RelayEngine.Endpoint
+    private var phase = Phase.receiving
+    private var caller: RelayEngine.Caller?
+    private var requestBody = ByteBuffer()
+    private var plan: RelayEngine.Plan?
+    private var nextTarget = 0
+    private var attempts = 0
+    private var lastStatus: Int?
+    private var target: UpstreamTarget?
+    private var connection: UpstreamConnection?
+    private var attemptStarted: Int64 = 0
+    private var retriedStale = false
+    private var answerHead: HTTPResponseHead?
+    private var answerBody = ByteBuffer()
+    private var meter = SSEStreamMeter(stripUsageChunk: false)
+    private var firstByte: Int64?
+    private var clientBlocked = false
+    private var requestComplete = false
+
+    init(engine: RelayEngine, front: RelayFrontHandler, pool: UpstreamLoopPool, endpoint: RelayEngine.Endpoint) {
+        self.engine = engine
+        self.front = front
+        self.pool = pool
+        self.endpoint = endpoint
+    }
+
+    var isOver: Bool {
+        if case .done = phase { return true }
+        return false
+    }
+
+    // MARK: - The client's request
+
+    /// The request head arrived: the key, its limits and the declared size are checked before the body is read.
+    func start(_ head: HTTPRequest, peer: String?) {
+        do {
+            caller = try engine.admit(head, peer: peer)
+        } catch {
+            refuse(error)
+        }
+    }
+
+    /// A piece of the client's body.
+    func receive(_ buffer: ByteBuffer) {
+        guard case .receiving = phase else { return }
+        guard requestBody.readableBytes + buffer.readableBytes <= engine.config.maxBodyBytes else {
+            refuse(engine.tooLarge())
+            return
+        }
+        if requestBody.readableBytes == 0 {
+            requestBody = buffer
+        } else {
+            var piece = buffer
+            requestBody.writeBuffer(&piece)
+        }
+    }
+
+    /// The client's body is complete: plan, hold, and try the first channel.
+    func requestEnded() {
+        requestComplete = true
+        if case .discarding = phase { phase = .done }
+        guard case .receiving = phase, let caller else { return }
+        let started = engine.clock.monotonicMillis()
+        do {
+            plan = try engine.plan(endpoint, caller: caller, body: requestBody, started: started)
+        } catch {
+            refuse(error)
+            return
+        }
+        requestBody = ByteBuffer()
+        if let plan { meter = SSEStreamMeter(stripUsageChunk: plan.stripUsage) }
+        phase = .awaitingHead
+        tryNextChannel()
+    }
+
+    /// The client went away (closed, reset or half-closed its connection).
+    func clientGone() {
+        switch phase {
+        case .streaming:
+            connection?.abort()
+            connection = nil
+            finishStream(status: "client_disconnected")
+        case .awaitingHead, .buffering, .collectingError:
+            connection?.abort()
+            connection = nil
+            phase = .done
+            if let plan {
+                plan.reservation.release()
+                engine.record(
+                    plan, channelID: target?.channel.id, usage: .zero, cost: .zero, firstByte: nil,
+                    status: "client_disconnected")
+            }
+        case .receiving, .discarding, .done:
+            phase = .done
+        }
+    }
+
+    /// The client's socket can take more (or no more) bytes: reading from upstream follows.
+    func clientWritabilityChanged(writable: Bool) {
+        guard case .streaming = phase else { return }
+        if writable && clientBlocked {
+            clientBlocked = false
+            connection?.setReading(true)
+        }
+    }
+
+    // MARK: - Upstream attempts
+
+    private func tryNextChannel() {
+        guard let plan else { return }
+        while nextTarget < plan.targets.count && attempts < engine.config.maxAttempts {
+            let target = plan.targets[nextTarget]
+            nextTarget += 1
+            let now = engine.clock.monotonicMillis()
+            guard engine.health.admit(target.channel.id, now: now) else { continue }
+            attempts += 1
+            self.target = target
+            attemptStarted = now
+            retriedStale = false
+            guard let origin = target.origin else {
+                engine.health.record(target.channel.id, success: false, latencyMillis: 0, now: now)
+                continue
+            }
+            pool.acquire(origin) { [self] result in connected(result) }
+            return
+        }
+        let error: UpstreamError = attempts == 0 ? .noneAvailable : .allFailed(attempts: attempts, lastStatus: lastStatus)
+        fail(RelayEngine.clientError(for: error), status: "upstream_error")
+    }
+
+    private func connected(_ result: Result<UpstreamConnection, UpstreamConnectionError>) {
+        guard case .awaitingHead = phase, let plan, let target else {
+            if case .success(let connection) = result { connection.abort() }
+            return
+        }
+        switch result {
+        case .failure:
+            attemptFailed()
+        case .success(let connection):
+            self.connection = connection
+            let body = ByteBuffer(
+                bytes: plan.body.forwardedBytes(
+                    upstreamModel: target.channel.upstreamModel(for: plan.body.model), askForUsage: plan.askForUsage))
+            connection.send(
+                head: target.postHead(endpoint.path, contentLength: body.readableBytes), body: body, delegate: self,
+                readTimeout: .milliseconds(engine.config.upstreamReadTimeoutMillis))
+        }
+    }
+
+    /// The current channel failed before answering: count it against the channel and try the next one.
+    private func attemptFailed() {
+        guard let target else { return }
+        let now = engine.clock.monotonicMillis()
+        engine.health.record(target.channel.id, success: false, latencyMillis: now - attemptStarted, now: now)
+        tryNextChannel()
+    }
+
+    func upstreamDidReceiveHead(_ head: HTTPResponseHead) {
+        guard case .awaitingHead = phase, let plan, let target else { return }
+        let code = Int(head.status.code)
+        answerHead = head
+        guard (200..<300).contains(code) else {
+            answerBody.clear()
+            phase = .collectingError(status: code)
+            return
+        }
+        let now = engine.clock.monotonicMillis()
+        engine.health.record(target.channel.id, success: true, latencyMillis: now - attemptStarted, now: now)
+        guard plan.body.stream else {
+            answerBody.clear()
+            phase = .buffering
+            return
+        }
+        phase = .streaming
+        var fields = HTTPFields()
+        fields[.contentType] = head.headers.first(name: "content-type") ?? "text/event-stream"
+        fields[.cacheControl] = "no-cache"
+        front.writeHead(HTTPResponse(status: .init(code: code), headerFields: fields), flush: true)
+    }
+
+    func upstreamDidReceiveBody(_ buffer: ByteBuffer) {
+        switch phase {
+        case .streaming:
+            let out: ByteBuffer
+            if meter.stripUsageChunk {
+                let kept = meter.consume(Array(buffer.readableBytesView))
+                guard !kept.isEmpty else { return }
+                out = ByteBuffer(bytes: kept)
+            } else {
+                _ = meter.consume(Array(buffer.readableBytesView))
+                guard buffer.readableBytes > 0 else { return }
+                out = buffer
+            }
+            if firstByte == nil { firstByte = engine.clock.monotonicMillis() }
+            front.writeBody(out, flush: true)
+            if !front.isWritable && !clientBlocked {
+                clientBlocked = true
+                connection?.setReading(false)
+            }
+        case .buffering:
+            guard answerBody.readableBytes + buffer.readableBytes <= Self.maxResponseBytes else {
+                connection?.abort()
+                connection = nil
+                fail(RelayEngine.clientError(for: .allFailed(attempts: attempts, lastStatus: 200)), status: "upstream_cut")
+                return
+            }
+            appendAnswer(buffer)
+        case .collectingError:
+            if answerBody.readableBytes < Self.maxErrorBytes { appendAnswer(buffer) }
+        default:
+            return
+        }
+    }
+
+    private func appendAnswer(_ buffer: ByteBuffer) {
+        if answerBody.readableBytes == 0 {
+            answerBody = buffer
+        } else {
+            var piece = buffer
+            answerBody.writeBuffer(&piece)
+        }
+    }
+
+    func upstreamDidFinish() {
+        connection = nil
+        switch phase {
+        case .streaming:
+            finishStream(status: "ok")
+        case .buffering:
+            completeBuffered()
+        case .collectingError(let code):
+            finishError(code)
+        default:
+            return
+        }
+    }
+
+    func upstreamDidFail(_ error: UpstreamConnectionError) {
+        let reused = (connection?.requestsSent ?? 0) > 1
+        connection = nil
+        switch phase {
+        case .awaitingHead where answerHead == nil && error == .closed && reused && !retriedStale:
+            // An idle keep-alive connection the upstream had already closed: not the channel's failure.
+            retriedStale = true
+            if let origin = target?.origin { pool.connect(origin) { [self] result in connected(result) } }
+        case .awaitingHead, .collectingError:
+            answerHead = nil
+            attemptFailed()
+        case .streaming:
+            finishStream(status: "upstream_cut")
+        case .buffering:
+            fail(RelayEngine.clientError(for: .allFailed(attempts: attempts, lastStatus: nil)), status: "upstream_cut")
+        default:
+            return
+        }
+    }
+
+    // MARK: - Endings
+
+    /// A non-2xx answer was read: fail over on 401, 403, 408, 429 and 5xx; otherwise the client sees its reduced form.
+    private func finishError(_ code: Int) {
+        guard let target else { return }
+        let retryable = code >= 500 || code == 429 || code == 408 || code == 401 || code == 403
+        let now = engine.clock.monotonicMillis()
+        engine.health.record(target.channel.id, success: !retryable, latencyMillis: now - attemptStarted, now: now)
+        lastStatus = code
+        answerHead = nil
+        if retryable {
+            phase = .awaitingHead
+            tryNextChannel()
+        } else {
+            let reduced = ReducedUpstreamError(status: code, body: Array(answerBody.readableBytesView))
+            fail(RelayEngine.clientError(for: .rejected(reduced)), status: "upstream_error")
+        }
+    }
+
+    /// A 2xx non-streamed answer is complete: bill it from its usage and send it unchanged.
+    private func completeBuffered() {
+        guard let plan, let target, let head = answerHead else { return }
+        let bytes = Array(answerBody.readableBytesView)
+        // A 200 whose body is not a JSON object is an upstream failure, not an answer to charge for.
+        guard (try? JSONObjectScanner(bytes)) != nil else {
+            let now = engine.clock.monotonicMillis()
+            engine.health.record(target.channel.id, success: false, latencyMillis: now - attemptStarted, now: now)
+            fail(
+                RelayEngine.clientError(for: .allFailed(attempts: attempts, lastStatus: 200)),
+                status: "upstream_malformed")
+            return
+        }
+        let usage =
+            UsageExtractor.usage(inBody: bytes)
+            ?? TokenUsage(
+                promptTokens: plan.promptEstimate,
+                completionTokens: TokenEstimator.deliveredTokens(bytes: SSEStreamMeter.textBytes(in: bytes)))
+        let charged = plan.reservation.settle(cost: plan.price.cost(of: usage))
+        phase = .done
+        engine.record(
+            plan, channelID: target.channel.id, usage: usage, cost: charged,
+            firstByte: engine.clock.monotonicMillis(), status: "ok")
+        var fields = HTTPFields()
+        fields[.contentType] = head.headers.first(name: "content-type") ?? "application/json"
+        fields[.contentLength] = String(answerBody.readableBytes)
+        front.writeHead(HTTPResponse(status: .init(code: Int(head.status.code)), headerFields: fields), flush: false)
+        front.writeBody(answerBody, flush: false)
+        answerBody = ByteBuffer()
+        front.writeEnd()
+    }
+
+    /// The stream ended, however it ended: bill the prompt and what was delivered, then close the response.
+    private func finishStream(status initial: String) {
+        guard let plan else { return }
+        phase = .done
+        var status = initial
+        if status != "client_disconnected" {
+            let tail = meter.finish()
+            if !tail.isEmpty { front.writeBody(ByteBuffer(bytes: tail), flush: false) }
+            if status == "ok" && !meter.sawDone && meter.usage == nil { status = "upstream_cut" }
+        }
+        let delivered = meter.forwardedBytes > 0 || firstByte != nil
+        let usage = meter.billableUsage(estimatedPromptTokens: plan.promptEstimate)
+        let charged =
+            delivered && (meter.usage != nil || meter.deliveredTextBytes > 0)
+            ? plan.reservation.settle(cost: plan.price.cost(of: usage)) : plan.reservation.settle(cost: .zero)
+        engine.record(
+            plan, channelID: target?.channel.id, usage: charged.micros > 0 ? usage : .zero, cost: charged,
+            firstByte: firstByte, status: status)
+        if status != "client_disconnected" { front.writeEnd() }
+    }
+
+    /// Ends the request with an error before anything was sent: nothing is charged.
+    private func fail(_ error: OpenAIError, status: String) {
+        if let plan {
+            plan.reservation.release()
+            engine.record(
+                plan, channelID: status == "upstream_error" ? nil : target?.channel.id, usage: .zero, cost: .zero,
+                firstByte: nil, status: status)
+        }
+        phase = .done
+        front.writeError(error)
+    }
+
+    /// Answers with an error before any upstream was tried; the rest of the client's body is dropped.
+    private func refuse(_ error: OpenAIError) {
+        phase = requestComplete ? .done : .discarding
+        requestBody = ByteBuffer()
+        front.writeError(error)
+    }
+}

@@ -1,0 +1,206 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+import WharfUpstream
+
+/// Sits in each client connection's pipeline, after HTTP parsing and before Hummingbird: `POST`s to the relayed
+/// `/v1` endpoints are answered here by a ``RelayExchange`` on the connection's event loop; every other request
+/// passes on to Hummingbird's router unchanged.
+///
+/// Requests on one connection are answered in order: while one is being answered (by either side), the parts of a
+/// pipelined next request wait here, and reading from the socket pauses until they are dispatched.
+final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// Who answers the request in progress.
+    private enum Responder {
+        case none
+        case hummingbird
+        case relay(RelayExchange)
+    }
+
+    private let engine: RelayEngine
+    private var context: ChannelHandlerContext?
+    private var pool: UpstreamLoopPool?
+    /// Receives the parts of the request being read.
+    private var reader = Responder.none
+    /// Is answering; a next request waits until it is done.
+    private var answering = Responder.none
+    private var waiting = CircularBuffer<HTTPRequestPart>()
+    private var readHeld = false
+    private var closeAfterAnswer = false
+    private var heldQuiesce: Any?
+
+    init(engine: RelayEngine) {
+        self.engine = engine
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        pool = engine.pool.pool(for: context.eventLoop)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: - Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if waiting.isEmpty {
+            dispatch(part, context: context)
+        } else {
+            waiting.append(part)
+        }
+    }
+
+    private func dispatch(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case .head(let head):
+            guard case .none = answering else {
+                waiting.append(part)
+                return
+            }
+            closeAfterAnswer = head.headerFields[.connection]?.lowercased() == "close"
+            if head.method == .post, let endpoint = RelayEngine.Endpoint(requestPath: head.path ?? ""), let pool {
+                let exchange = RelayExchange(engine: engine, front: self, pool: pool, endpoint: endpoint)
+                reader = .relay(exchange)
+                answering = .relay(exchange)
+                exchange.start(head, peer: context.channel.remoteAddress?.ipAddress)
+            } else {
+                reader = .hummingbird
+                answering = .hummingbird
+                context.fireChannelRead(wrapInboundOut(part))
+            }
+        case .body(let buffer):
+            switch reader {
+            case .relay(let exchange): exchange.receive(buffer)
+            case .hummingbird: context.fireChannelRead(wrapInboundOut(part))
+            case .none: break
+            }
+        case .end:
+            let current = reader
+            reader = .none
+            switch current {
+            case .relay(let exchange): exchange.requestEnded()
+            case .hummingbird: context.fireChannelRead(wrapInboundOut(part))
+            case .none: break
+            }
+        }
+    }
+
+    /// The answer in progress is complete: dispatch what waited, and resume reading.
+    private func answerDone() {
+        answering = .none
+        guard let context else { return }
+        if closeAfterAnswer {
+            context.close(promise: nil)
+            return
+        }
+        if let event = heldQuiesce {
+            heldQuiesce = nil
+            context.fireUserInboundEventTriggered(event)
+        }
+        while case .none = answering, let part = waiting.popFirst() {
+            dispatch(part, context: context)
+        }
+        if readHeld && waiting.isEmpty {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        clientGone()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed, case .relay = answering {
+            // The client closed its side while its request is being answered: it is gone.
+            clientGone()
+            context.close(promise: nil)
+            return
+        }
+        if event is ChannelShouldQuiesceEvent, case .relay = answering {
+            // Shutting down: Hummingbird closes idle connections; this one becomes idle when the answer is done.
+            heldQuiesce = event
+            closeAfterAnswer = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .relay(let exchange) = answering {
+            exchange.clientWritabilityChanged(writable: context.channel.isWritable)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func clientGone() {
+        if case .relay(let exchange) = answering { exchange.clientGone() }
+        if case .relay(let exchange) = reader { exchange.clientGone() }
+        answering = .none
+        reader = .none
+        waiting.removeAll()
+    }
+
+    // MARK: - Outbound
+
+    func read(context: ChannelHandlerContext) {
+        if waiting.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: promise)
+        if case .end = unwrapOutboundIn(data), case .hummingbird = answering {
+            // Leave Hummingbird's write before dispatching a waiting request.
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.execute { handler.value.answerDone() }
+        }
+    }
+
+    // MARK: - Writing for the exchange
+
+    /// Whether the client's socket takes more bytes without buffering.
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func writeHead(_ head: HTTPResponse, flush: Bool) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if flush { context.flush() }
+    }
+
+    func writeBody(_ buffer: ByteBuffer, flush: Bool) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(.body(buffer)), promise: nil)
+        if flush { context.flush() }
+    }
+
+    /// Ends the answer in progress.
+    func writeEnd() {
+        guard let context else { return }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        answerDone()
+    }
+
+    /// Answers with an error in OpenAI's shape and ends the answer.
+    func writeError(_ error: OpenAIError) {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        let body = ByteBuffer(string: error.body)
+        fields[.contentLength] = String(body.readableBytes)
+        writeHead(HTTPResponse(status: error.status, headerFields: fields), flush: false)
+        writeBody(body, flush: false)
+        writeEnd()
+    }
+}

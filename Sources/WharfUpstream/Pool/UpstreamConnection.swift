@@ -1,0 +1,142 @@
+import NIOCore
+import NIOHTTP1
+
+/// Why an exchange with an upstream ended without a complete response.
+public enum UpstreamConnectionError: Error, Equatable, Sendable {
+    /// No connection could be made (refused, unreachable, TLS handshake, connect timeout, bad base URL).
+    case connectFailed
+    /// The connection closed or broke before the response ended.
+    case closed
+    /// No byte arrived for longer than the read timeout.
+    case readTimeout
+}
+
+/// Receives one upstream response, part by part, on the connection's event loop.
+public protocol UpstreamResponseDelegate: AnyObject {
+    /// The status line and headers arrived.
+    func upstreamDidReceiveHead(_ head: HTTPResponseHead)
+    /// A piece of the body arrived (in order; as the network delivered it).
+    func upstreamDidReceiveBody(_ buffer: ByteBuffer)
+    /// The response ended; the connection is already back in its pool (or closed).
+    func upstreamDidFinish()
+    /// The response will not complete; the connection is already closed.
+    func upstreamDidFail(_ error: UpstreamConnectionError)
+}
+
+/// One keep-alive HTTP/1.1 connection to an upstream, serving one request at a time. Lives on its channel's event
+/// loop: every method must be called there, and the delegate is called there.
+public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPClientResponsePart
+    public typealias OutboundOut = HTTPClientRequestPart
+
+    let origin: UpstreamOrigin
+    unowned let pool: UpstreamLoopPool
+    private var context: ChannelHandlerContext?
+    private var delegate: UpstreamResponseDelegate?
+    private var keepAlive = true
+    private var lastRead = NIODeadline.now()
+    private var readTimeout = TimeAmount.seconds(120)
+    private var timeoutCheck: Scheduled<Void>?
+    /// How many requests this connection has carried (a reused one may have been closed by the server meanwhile).
+    public private(set) var requestsSent = 0
+    /// When it went back to the pool.
+    var idleSince = NIODeadline.now()
+
+    init(origin: UpstreamOrigin, pool: UpstreamLoopPool) {
+        self.origin = origin
+        self.pool = pool
+    }
+
+    var isActive: Bool { context?.channel.isActive ?? false }
+
+    /// Sends a request; the answer goes to `delegate`. `readTimeout` bounds every silence while waiting for bytes.
+    public func send(
+        head: HTTPRequestHead, body: ByteBuffer, delegate: UpstreamResponseDelegate, readTimeout: TimeAmount
+    ) {
+        guard let context, context.channel.isActive else {
+            delegate.upstreamDidFail(.closed)
+            return
+        }
+        self.delegate = delegate
+        self.readTimeout = readTimeout
+        requestsSent += 1
+        keepAlive = true
+        lastRead = .now()
+        armTimeout(context, after: readTimeout)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Abandons the exchange in progress and closes the connection; the delegate hears nothing more.
+    public func abort() {
+        delegate = nil
+        context?.close(promise: nil)
+    }
+
+    /// Stops or resumes reading from the upstream (back-pressure from a slow client).
+    public func setReading(_ on: Bool) {
+        try? context?.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: on)
+        if on { context?.read() }
+    }
+
+    /// Closes an idle connection.
+    func close() { context?.close(promise: nil) }
+
+    public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    public func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastRead = .now()
+        guard let delegate else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            keepAlive = head.isKeepAlive
+            delegate.upstreamDidReceiveHead(head)
+        case .body(let buffer):
+            delegate.upstreamDidReceiveBody(buffer)
+        case .end:
+            self.delegate = nil
+            timeoutCheck?.cancel()
+            timeoutCheck = nil
+            if keepAlive { pool.release(self) } else { context.close(promise: nil) }
+            delegate.upstreamDidFinish()
+        }
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        timeoutCheck?.cancel()
+        timeoutCheck = nil
+        pool.forget(self)
+        fail(.closed)
+        context.fireChannelInactive()
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(.closed)
+        context.close(promise: nil)
+    }
+
+    private func fail(_ error: UpstreamConnectionError) {
+        guard let delegate else { return }
+        self.delegate = nil
+        delegate.upstreamDidFail(error)
+    }
+
+    /// One timer per exchange that re-arms itself for the time left, instead of a new timer per read.
+    private func armTimeout(_ context: ChannelHandlerContext, after delay: TimeAmount) {
+        timeoutCheck?.cancel()
+        timeoutCheck = context.eventLoop.scheduleTask(in: delay) { [weak self] in
+            guard let self, self.delegate != nil, let context = self.context else { return }
+            let silent = NIODeadline.now() - self.lastRead
+            if silent >= self.readTimeout {
+                self.timeoutCheck = nil
+                self.fail(.readTimeout)
+                context.close(promise: nil)
+            } else {
+                self.armTimeout(context, after: self.readTimeout - silent)
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// Keep-alive connections to upstreams, kept per event loop so a relayed request and its upstream connection share
+/// one thread: no locks, no hops on the request path. TLS verifies certificates against the system's roots and the
+/// host name; connections idle for longer than the idle timeout are closed.
+public final class UpstreamConnectionPool: Sendable {
+    let connectTimeout: TimeAmount
+    let idleTimeout: TimeAmount
+    let tls: NIOSSLContext?
+    private let loops = NIOLockedValueBox<[ObjectIdentifier: UpstreamLoopPool]>([:])
+
+    /// Creates a pool. `tlsContext` replaces the default client TLS settings (tests use it for a private root).
+    public init(connectTimeout: TimeAmount, idleTimeout: TimeAmount = .seconds(60), tlsContext: NIOSSLContext? = nil)
+    {
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+        self.tls = tlsContext ?? (try? NIOSSLContext(configuration: .makeClientConfiguration()))
+    }
+
+    /// The pool of `eventLoop`; look it up once per inbound connection and keep it.
+    public func pool(for eventLoop: any EventLoop) -> UpstreamLoopPool {
+        let id = ObjectIdentifier(eventLoop)
+        return loops.withLockedValue { loops in
+            if let pool = loops[id] { return pool }
+            let pool = UpstreamLoopPool(eventLoop: eventLoop, owner: self)
+            loops[id] = pool
+            return pool
+        }
+    }
+
+    /// Closes every idle connection.
+    public func shutdown() async {
+        let pools = loops.withLockedValue { Array($0.values) }
+        for pool in pools {
+            try? await pool.eventLoop.submit { pool.closeAll() }.get()
+        }
+    }
+}
+
+/// The connections of one event loop. Used only on that loop.
+public final class UpstreamLoopPool: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    unowned let owner: UpstreamConnectionPool
+    private var idle: [UpstreamOrigin: [UpstreamConnection]] = [:]
+    private var reaper: RepeatedTask?
+    private var closing = false
+    /// Idle connections kept per origin; more are closed when released.
+    static let maxIdlePerOrigin = 512
+
+    init(eventLoop: any EventLoop, owner: UpstreamConnectionPool) {
+        self.eventLoop = eventLoop
+        self.owner = owner
+    }
+
+    /// Hands over a connection to `origin`: an idle one, or a new one. `done` runs on this loop.
+    public func acquire(
+        _ origin: UpstreamOrigin, done: @escaping (Result<UpstreamConnection, UpstreamConnectionError>) -> Void
+    ) {
+        eventLoop.preconditionInEventLoop()
+        let now = NIODeadline.now()
+        while let connection = idle[origin]?.popLast() {
+            if connection.isActive && now - connection.idleSince < owner.idleTimeout {
+                done(.success(connection))
+                return
+            }
+            connection.close()
+        }
+        connect(origin, done: done)
+    }
+
+    /// Opens a new connection to `origin`, even when idle ones exist (a reused one the server had closed).
+    public func connect(
+        _ origin: UpstreamOrigin, done: @escaping (Result<UpstreamConnection, UpstreamConnectionError>) -> Void
+    ) {
+        let tls = origin.tls ? owner.tls : nil
+        if origin.tls && tls == nil {
+            done(.failure(.connectFailed))
+            return
+        }
+        let serverName = origin.hostIsAddress ? nil : origin.host
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(owner.connectTimeout)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [unowned self] channel in
+                do {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls { try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
+                    try sync.addHTTPClientHandlers()
+                    try sync.addHandler(UpstreamConnection(origin: origin, pool: self))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        bootstrap.connect(host: origin.host, port: origin.port).hop(to: eventLoop).whenComplete { result in
+            switch result {
+            case .success(let channel):
+                if let connection = try? channel.pipeline.syncOperations.handler(type: UpstreamConnection.self) {
+                    done(.success(connection))
+                } else {
+                    channel.close(promise: nil)
+                    done(.failure(.connectFailed))
+                }
+            case .failure:
+                done(.failure(.connectFailed))
+            }
+        }
+        startReaper()
+    }
+
+    /// Takes back a connection whose response ended cleanly.
+    func release(_ connection: UpstreamConnection) {
+        guard !closing, connection.isActive, idle[connection.origin, default: []].count < Self.maxIdlePerOrigin else {
+            connection.close()
+            return
+        }
+        connection.idleSince = .now()
+        idle[connection.origin, default: []].append(connection)
+    }
+
+    /// Drops a closed connection from the idle list.
+    func forget(_ connection: UpstreamConnection) {
+        guard var list = idle[connection.origin], let i = list.firstIndex(where: { $0 === connection }) else { return }
+        list.remove(at: i)
+        idle[connection.origin] = list
+    }
+
+    func closeAll() {
+        closing = true
+        reaper?.cancel()
+        let all = idle.values.flatMap { $0 }
+        idle = [:]
+        for connection in all { connection.close() }
+    }
+
+    private func startReaper() {
+        guard reaper == nil else { return }
+        let every = owner.idleTimeout
+        reaper = eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] _ in
+            guard let self else { return }
+            let now = NIODeadline.now()
+            for (origin, list) in self.idle {
+                let (stale, fresh) = (
+                    list.filter { now - $0.idleSince >= self.owner.idleTimeout },
+                    list.filter { now - $0.idleSince < self.owner.idleTimeout }
+                )
+                self.idle[origin] = fresh
+                for connection in stale { connection.close() }
+            }
+        }
+    }
+}
