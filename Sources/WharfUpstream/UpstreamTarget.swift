@@ -11,7 +11,8 @@ public struct UpstreamTarget: Sendable {
     let base: String
     /// The authentication header name and value for this provider.
     let authHeader: (name: String, value: String)
-    /// Scheme, host and port of the base URL; `nil` when the URL cannot be used (requests to it fail over).
+    /// Scheme, host and port of the base URL; `nil` when the URL or the key cannot be used in a request (requests to
+    /// it then fail over).
     public let origin: UpstreamOrigin?
     /// The base URL's path, such as `/v1`, without a trailing slash.
     let pathPrefix: String
@@ -31,7 +32,9 @@ public struct UpstreamTarget: Sendable {
         case .openai, .openaiCompatible: authHeader = ("authorization", "Bearer \(apiKey)")
         }
         let parsed = UpstreamOrigin.parse(baseURL: b)
-        origin = parsed?.origin
+        // A key with a line break or NUL could smuggle headers: such a channel is never sent to.
+        let headerSafe = !apiKey.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
+        origin = headerSafe ? parsed?.origin : nil
         pathPrefix = parsed?.pathPrefix ?? ""
         fixedHeaders = [
             "host": parsed?.origin.hostHeader ?? "", "content-type": "application/json",

@@ -54,7 +54,8 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a textual IPv4 or IPv6 address into 4 or 16 bytes.
     public static func parseAddress(_ text: String) -> [UInt8]? {
-        if text.contains(":") { return parseIPv6(text) }
+        // Byte tests: `String.contains(String)` goes through Foundation and costs microseconds per call.
+        if text.utf8.contains(UInt8(ascii: ":")) { return parseIPv6(text) }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var out: [UInt8] = []
@@ -78,7 +79,7 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
             var out: [UInt16] = []
             let items = s.split(separator: ":", omittingEmptySubsequences: false)
             for (i, item) in items.enumerated() {
-                if i == items.count - 1, item.contains("."), let v4 = parseAddress(String(item)) {
+                if i == items.count - 1, item.utf8.contains(UInt8(ascii: ".")), let v4 = parseAddress(String(item)) {
                     out.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
                     out.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
                 } else {

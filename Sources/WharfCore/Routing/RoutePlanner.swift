@@ -5,6 +5,8 @@ public enum RoutePlanner {
     public static func order<C>(
         _ candidates: [C], priority: (C) -> Int, weight: (C) -> Int, using rng: inout some RandomNumberGenerator
     ) -> [C] {
+        // One channel (the common case) has one order; no grouping, sorting or random number needed.
+        if candidates.count == 1 { return candidates }
         let tiers = Dictionary(grouping: candidates, by: priority).sorted { $0.key > $1.key }
         var result: [C] = []
         result.reserveCapacity(candidates.count)

@@ -7,7 +7,8 @@ public enum UsageExtractor {
         return usage(in: bytes, scanner: scanner)
     }
 
-    static func usage(in bytes: [UInt8], scanner: JSONObjectScanner) -> TokenUsage? {
+    /// The same, for a body already scanned.
+    public static func usage(in bytes: [UInt8], scanner: JSONObjectScanner) -> TokenUsage? {
         if let r = scanner.range(of: "usage"), bytes[r.lowerBound] == UInt8(ascii: "{") {
             return decode(Array(bytes[r]))
         }

@@ -86,7 +86,7 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         router: router,
         // Relayed `/v1` requests are answered in the connection's pipeline (see `RelayFrontHandler`), the rest by
         // the router.
-        server: .http1(configuration: .init(additionalChannelHandlers: [RelayFrontHandler(engine: engine)])),
+        server: WharfHTTP1Channel.builder(engine: engine),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "wharf"),
         services: background,
         // The process-wide NIO group, sized at start (see `threads`), shared with the upstream HTTP client.

@@ -23,14 +23,16 @@ public struct KeyAuthenticator: Sendable {
     static func effectiveAddress(_ request: Request, _ context: WharfRequestContext, trustedProxies: [IPRange])
         -> String?
     {
-        effectiveAddress(request.headers, peer: context.peerAddress, trustedProxies: trustedProxies)
+        effectiveAddress(
+            peer: context.peerAddress, forwardedFor: request.headers[xForwardedFor], trustedProxies: trustedProxies)
     }
 
-    /// The same, from the request's headers and the peer's address.
-    static func effectiveAddress(_ headers: HTTPFields, peer: String?, trustedProxies: [IPRange]) -> String? {
+    /// The same, from the peer's address and the request's `X-Forwarded-For` header.
+    static func effectiveAddress(peer: String?, forwardedFor: @autoclosure () -> String?, trustedProxies: [IPRange])
+        -> String?
+    {
         guard !trustedProxies.isEmpty else { return peer }
-        return ClientAddress.effective(
-            peer: peer, forwardedFor: headers[xForwardedFor], trustedProxies: trustedProxies)
+        return ClientAddress.effective(peer: peer, forwardedFor: forwardedFor(), trustedProxies: trustedProxies)
     }
 
     func clientAddress(_ request: Request, _ context: WharfRequestContext) -> String? {
@@ -44,20 +46,19 @@ public struct KeyAuthenticator: Sendable {
     func authenticate(_ request: Request, address: String?, _ snapshot: RuntimeSnapshot) throws(OpenAIError)
         -> RuntimeSnapshot.Key
     {
-        try authenticate(request.headers, address: address, snapshot)
+        try authenticate(
+            authorization: request.headers[.authorization], apiKey: request.headers[Self.xAPIKey], address: address,
+            snapshot)
     }
 
-    /// The same, from the request's headers.
-    func authenticate(_ headers: HTTPFields, address: String?, _ snapshot: RuntimeSnapshot) throws(OpenAIError)
-        -> RuntimeSnapshot.Key
+    /// The same, from the `Authorization` and `X-Api-Key` header values.
+    func authenticate(authorization: String?, apiKey: String?, address: String?, _ snapshot: RuntimeSnapshot)
+        throws(OpenAIError) -> RuntimeSnapshot.Key
     {
         var token: Substring?
-        if let auth = headers[.authorization] {
-            let parts = auth.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                token = parts[1].drop(while: { $0 == " " })
-            }
-        } else if let apiKey = headers[Self.xAPIKey] {
+        if let authorization {
+            token = Self.bearerToken(authorization)
+        } else if let apiKey {
             token = Substring(apiKey)
         }
         guard let token else {
@@ -76,6 +77,20 @@ public struct KeyAuthenticator: Sendable {
                 code: "ip_not_allowed")
         }
         return key
+    }
+
+    /// The token of `Bearer <token>` (scheme in any case, spaces after it skipped), compared byte by byte.
+    static func bearerToken(_ value: String) -> Substring? {
+        let utf8 = value.utf8
+        guard utf8.count > 7 else { return nil }
+        var i = utf8.startIndex
+        for expected in "bearer".utf8 {
+            guard utf8[i] | 0x20 == expected else { return nil }
+            i = utf8.index(after: i)
+        }
+        guard utf8[i] == UInt8(ascii: " ") else { return nil }
+        while i < utf8.endIndex && utf8[i] == UInt8(ascii: " ") { i = utf8.index(after: i) }
+        return value[i...]
     }
 
 }

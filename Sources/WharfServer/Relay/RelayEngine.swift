@@ -1,6 +1,7 @@
 import HTTPTypes
 import Logging
 import NIOCore
+import NIOHTTP1
 import WharfCore
 import WharfStorage
 import WharfUpstream
@@ -78,15 +79,32 @@ public struct RelayEngine: Sendable {
     struct Caller {
         let key: RuntimeSnapshot.Key
         let address: String?
+        /// The address as usage records keep it (see `client_ip`).
+        let storedAddress: String?
         let snapshot: RuntimeSnapshot
     }
 
+    /// Remembers the last address turned into its stored form: the requests of a connection share one address.
+    struct StoredAddressMemo {
+        private var last: (address: String?, stored: String?)?
+
+        mutating func stored(_ address: String?, mode: String) -> String? {
+            if let last, last.address == address { return last.stored }
+            let stored = ClientAddress.stored(address, mode: mode)
+            last = (address, stored)
+            return stored
+        }
+    }
+
     /// Checks the key, its address allowlist, its rate limit and the declared body size, before any body is read.
-    func admit(_ head: HTTPRequest, peer: String?) throws(OpenAIError) -> Caller {
+    func admit(_ head: HTTPRequestHead, peer: String?, memo: inout StoredAddressMemo) throws(OpenAIError) -> Caller {
         let snapshot = snapshots.snapshot
+        let headers = head.headers
         let address = KeyAuthenticator.effectiveAddress(
-            head.headerFields, peer: peer, trustedProxies: config.trustedProxies)
-        let key = try auth.authenticate(head.headerFields, address: address, snapshot)
+            peer: peer, forwardedFor: headers.first(name: "x-forwarded-for"), trustedProxies: config.trustedProxies)
+        let key = try auth.authenticate(
+            authorization: headers.first(name: "authorization"), apiKey: headers.first(name: "x-api-key"),
+            address: address, snapshot)
         let admitted = limiter.admit(
             keyID: key.id, perMinute: key.policy.requestsPerMinute, now: clock.monotonicMillis())
         guard admitted.allowed else {
@@ -95,10 +113,12 @@ public struct RelayEngine: Sendable {
                 "Rate limit reached for this API key; retry in \(admitted.retryAfterSeconds) s.",
                 type: "requests", code: "rate_limit_exceeded")
         }
-        if let length = head.headerFields[.contentLength].flatMap(Int.init), length > config.maxBodyBytes {
+        if let length = headers.first(name: "content-length").flatMap(Int.init), length > config.maxBodyBytes {
             throw tooLarge()
         }
-        return Caller(key: key, address: address, snapshot: snapshot)
+        return Caller(
+            key: key, address: address, storedAddress: memo.stored(address, mode: config.clientIPMode),
+            snapshot: snapshot)
     }
 
     /// Everything decided before the first upstream attempt.
@@ -198,7 +218,7 @@ public struct RelayEngine: Sendable {
             channelID: channelID, endpoint: plan.endpoint.rawValue, usage: usage, cost: cost,
             latencyMillis: clock.monotonicMillis() - plan.started,
             timeToFirstTokenMillis: firstByte.map { $0 - plan.started }, status: status, stream: plan.body.stream,
-            clientIP: ClientAddress.stored(plan.caller.address, mode: config.clientIPMode))
+            clientIP: plan.caller.storedAddress)
         let charge = cost.micros > 0 ? Charge(userID: key.userID, keyID: key.id, amount: cost, reference: id) : nil
         writer.enqueue(usageRecord, charge: charge)
     }

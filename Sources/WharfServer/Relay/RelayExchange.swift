@@ -72,9 +72,9 @@ final class RelayExchange: UpstreamResponseDelegate {
     // MARK: - The client's request
 
     /// The request head arrived: the key, its limits and the declared size are checked before the body is read.
-    func start(_ head: HTTPRequest, peer: String?) {
+    func start(_ head: HTTPRequestHead, peer: String?, memo: inout RelayEngine.StoredAddressMemo) {
         do {
-            caller = try engine.admit(head, peer: peer)
+            caller = try engine.admit(head, peer: peer, memo: &memo)
         } catch {
             refuse(error)
         }
@@ -212,10 +212,10 @@ final class RelayExchange: UpstreamResponseDelegate {
             return
         }
         phase = .streaming
-        var fields = HTTPFields()
-        fields[.contentType] = head.headers.first(name: "content-type") ?? "text/event-stream"
-        fields[.cacheControl] = "no-cache"
-        front.writeHead(HTTPResponse(status: .init(code: code), headerFields: fields), flush: true)
+        let headers: HTTPHeaders = [
+            "content-type": head.headers.first(name: "content-type") ?? "text/event-stream", "cache-control": "no-cache",
+        ]
+        front.writeHead(head.status, headers, flush: true)
     }
 
     func upstreamDidReceiveBody(_ buffer: ByteBuffer) {
@@ -319,7 +319,7 @@ final class RelayExchange: UpstreamResponseDelegate {
         guard let plan, let target, let head = answerHead else { return }
         let bytes = Array(answerBody.readableBytesView)
         // A 200 whose body is not a JSON object is an upstream failure, not an answer to charge for.
-        guard (try? JSONObjectScanner(bytes)) != nil else {
+        guard let scanner = try? JSONObjectScanner(bytes) else {
             let now = engine.clock.monotonicMillis()
             engine.health.record(target.channel.id, success: false, latencyMillis: now - attemptStarted, now: now)
             fail(
@@ -328,7 +328,7 @@ final class RelayExchange: UpstreamResponseDelegate {
             return
         }
         let usage =
-            UsageExtractor.usage(inBody: bytes)
+            UsageExtractor.usage(in: bytes, scanner: scanner)
             ?? TokenUsage(
                 promptTokens: plan.promptEstimate,
                 completionTokens: TokenEstimator.deliveredTokens(bytes: SSEStreamMeter.textBytes(in: bytes)))
@@ -337,10 +337,11 @@ final class RelayExchange: UpstreamResponseDelegate {
         engine.record(
             plan, channelID: target.channel.id, usage: usage, cost: charged,
             firstByte: engine.clock.monotonicMillis(), status: "ok")
-        var fields = HTTPFields()
-        fields[.contentType] = head.headers.first(name: "content-type") ?? "application/json"
-        fields[.contentLength] = String(answerBody.readableBytes)
-        front.writeHead(HTTPResponse(status: .init(code: Int(head.status.code)), headerFields: fields), flush: false)
+        let headers: HTTPHeaders = [
+            "content-type": head.headers.first(name: "content-type") ?? "application/json",
+            "content-length": String(answerBody.readableBytes),
+        ]
+        front.writeHead(head.status, headers, flush: false)
         front.writeBody(answerBody, flush: false)
         answerBody = ByteBuffer()
         front.writeEnd()

@@ -1,19 +1,18 @@
-import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 import WharfUpstream
 
-/// Sits in each client connection's pipeline, after HTTP parsing and before Hummingbird: `POST`s to the relayed
+/// Sits in each client connection's pipeline, right after HTTP parsing (see ``WharfHTTP1Channel``): `POST`s to the relayed
 /// `/v1` endpoints are answered here by a ``RelayExchange`` on the connection's event loop; every other request
 /// passes on to Hummingbird's router unchanged.
 ///
 /// Requests on one connection are answered in order: while one is being answered (by either side), the parts of a
 /// pipelined next request wait here, and reading from the socket pauses until they are dispatched.
 final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     /// Who answers the request in progress.
     private enum Responder {
@@ -29,10 +28,15 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var reader = Responder.none
     /// Is answering; a next request waits until it is done.
     private var answering = Responder.none
-    private var waiting = CircularBuffer<HTTPRequestPart>()
+    private var waiting = CircularBuffer<HTTPServerRequestPart>()
+    /// The HTTP version of the request being answered here.
+    private var version = HTTPVersion.http1_1
     private var readHeld = false
     private var closeAfterAnswer = false
     private var heldQuiesce: Any?
+    /// The peer's address, read once per connection.
+    private var peer: String??
+    private var addressMemo = RelayEngine.StoredAddressMemo()
 
     init(engine: RelayEngine) {
         self.engine = engine
@@ -58,19 +62,21 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func dispatch(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
             guard case .none = answering else {
                 waiting.append(part)
                 return
             }
-            closeAfterAnswer = head.headerFields[.connection]?.lowercased() == "close"
-            if head.method == .post, let endpoint = RelayEngine.Endpoint(requestPath: head.path ?? ""), let pool {
+            closeAfterAnswer = !head.isKeepAlive
+            if head.method == .POST, let endpoint = RelayEngine.Endpoint(requestPath: head.uri), let pool {
+                version = head.version
                 let exchange = RelayExchange(engine: engine, front: self, pool: pool, endpoint: endpoint)
                 reader = .relay(exchange)
                 answering = .relay(exchange)
-                exchange.start(head, peer: context.channel.remoteAddress?.ipAddress)
+                if peer == nil { peer = .some(context.channel.remoteAddress?.ipAddress) }
+                exchange.start(head, peer: peer ?? nil, memo: &addressMemo)
             } else {
                 reader = .hummingbird
                 answering = .hummingbird
@@ -174,15 +180,15 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether the client's socket takes more bytes without buffering.
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
-    func writeHead(_ head: HTTPResponse, flush: Bool) {
+    func writeHead(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, flush: Bool) {
         guard let context else { return }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         if flush { context.flush() }
     }
 
     func writeBody(_ buffer: ByteBuffer, flush: Bool) {
         guard let context else { return }
-        context.write(wrapOutboundOut(.body(buffer)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         if flush { context.flush() }
     }
 
@@ -195,11 +201,9 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Answers with an error in OpenAI's shape and ends the answer.
     func writeError(_ error: OpenAIError) {
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json"
         let body = ByteBuffer(string: error.body)
-        fields[.contentLength] = String(body.readableBytes)
-        writeHead(HTTPResponse(status: error.status, headerFields: fields), flush: false)
+        let headers: HTTPHeaders = ["content-type": "application/json", "content-length": String(body.readableBytes)]
+        writeHead(HTTPResponseStatus(statusCode: error.status.code), headers, flush: false)
         writeBody(body, flush: false)
         writeEnd()
     }

@@ -90,7 +90,8 @@ public final class UpstreamLoopPool: @unchecked Sendable {
                 do {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
-                    try sync.addHTTPClientHandlers()
+                    // Header values are checked once, when a target is prepared (see `UpstreamTarget`).
+                    try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try sync.addHandler(UpstreamConnection(origin: origin, pool: self))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {

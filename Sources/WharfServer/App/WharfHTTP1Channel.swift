@@ -1,0 +1,46 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Hummingbird's HTTP/1.1 child channel with the relay's front handler placed right after HTTP parsing: relayed
+/// `/v1` requests are answered there on NIO's own types, and only the other requests are converted to HTTP types
+/// and reach the router. Otherwise the same pipeline as `HTTP1Channel` (limits, connection state, half-closure).
+struct WharfHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    let responder: HTTPChannelHandler.Responder
+    let engine: RelayEngine
+
+    /// A server builder for `Application(server:)`.
+    static func builder(engine: RelayEngine) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in WharfHTTP1Channel(responder: responder, engine: engine) }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = 80 * 1024
+            limits.maxHeaderListSize = 80 * 1024
+            limits.maxHeaderFieldCount = 1000
+            let sync = channel.pipeline.syncOperations
+            try sync.configureHTTPServerPipeline(
+                withPipeliningAssistance: false,  // requests are answered in order by RelayFrontHandler
+                withErrorHandling: false,
+                withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(),
+                withDecoderLimitConfiguration: limits)
+            try sync.addHandler(RelayFrontHandler(engine: engine))
+            try sync.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try sync.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+            return try NIOAsyncChannel(
+                wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    func handle(value asyncChannel: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+    }
+}
