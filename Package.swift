@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "WharfUpstream", "WharfCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -52,6 +52,7 @@ struct RelayHarness {
         channels: [ChannelSpec] = [ChannelSpec(name: "stub", models: defaultModels)],
         balance: Money = Money(micros: 5_000_000),
         tune: @Sendable (inout WharfConfig) -> Void = { _ in },
+        apiKey: @Sendable (String) -> String = { "upstream-key-\($0)" },
         _ body: @Sendable (RelayHarness) async throws -> Void
     ) async throws {
         let log = StubUpstream.Log()
@@ -87,16 +88,23 @@ struct RelayHarness {
                         id: WharfID.make("chn"), name: spec.name, provider: .openaiCompatible,
                         baseURL: spec.baseURL ?? "http://127.0.0.1:\(stubPort)/v1", models: spec.models,
                         modelMapping: spec.mapping, priority: spec.priority, capabilities: spec.capabilities),
-                    apiKey: "upstream-key-\(spec.name)")
+                    apiKey: apiKey(spec.name))
                 for model in spec.models { try await store.setPrice(model: model, price: price) }
             }
             let (app, services) = try await buildApplication(runtime: runtime)
-            try await app.test(.live) { client in
-                let harness = RelayHarness(
-                    runtime: runtime, services: services, stubLog: log, stubPort: stubPort,
-                    port: try #require(client.port),
-                    user: user, key: secret.value)
-                try await body(harness)
+            do {
+                try await app.test(.live) { client in
+                    let harness = RelayHarness(
+                        runtime: runtime, services: services, stubLog: log, stubPort: stubPort,
+                        port: try #require(client.port),
+                        user: user, key: secret.value)
+                    try await body(harness)
+                }
+            } catch {
+                // Shut down even when a scenario failed, so the failure is reported instead of a crash.
+                await services.upstream.shutdown()
+                await runtime.close()
+                throw error
             }
             await services.upstream.shutdown()
             await runtime.close()

@@ -164,7 +164,8 @@ final class RelayExchange: UpstreamResponseDelegate {
             pool.acquire(origin) { [self] result in connected(result) }
             return
         }
-        let error: UpstreamError = attempts == 0 ? .noneAvailable : .allFailed(attempts: attempts, lastStatus: lastStatus)
+        let error: UpstreamError =
+            attempts == 0 ? .noneAvailable : .allFailed(attempts: attempts, lastStatus: lastStatus)
         fail(RelayEngine.clientError(for: error), status: "upstream_error")
     }
 
@@ -213,7 +214,8 @@ final class RelayExchange: UpstreamResponseDelegate {
         }
         phase = .streaming
         let headers: HTTPHeaders = [
-            "content-type": head.headers.first(name: "content-type") ?? "text/event-stream", "cache-control": "no-cache",
+            "content-type": head.headers.first(name: "content-type") ?? "text/event-stream",
+            "cache-control": "no-cache",
         ]
         front.writeHead(head.status, headers, flush: true)
     }
@@ -241,7 +243,9 @@ final class RelayExchange: UpstreamResponseDelegate {
             guard answerBody.readableBytes + buffer.readableBytes <= Self.maxResponseBytes else {
                 connection?.abort()
                 connection = nil
-                fail(RelayEngine.clientError(for: .allFailed(attempts: attempts, lastStatus: 200)), status: "upstream_cut")
+                fail(
+                    RelayEngine.clientError(for: .allFailed(attempts: attempts, lastStatus: 200)),
+                    status: "upstream_cut")
                 return
             }
             appendAnswer(buffer)

@@ -32,6 +32,9 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The HTTP version of the request being answered here.
     private var version = HTTPVersion.http1_1
     private var readHeld = false
+    private var draining = false
+    /// Parts went to Hummingbird since the last read-complete event.
+    private var passedSinceReadComplete = false
     private var closeAfterAnswer = false
     private var heldQuiesce: Any?
     /// The peer's address, read once per connection.
@@ -62,10 +65,29 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Hands over what waited: the rest of the current request at once, a next request once the answer is done.
+    private func dispatchWaiting(context: ChannelHandlerContext) {
+        // An answer can end inside a dispatch (an error answered at once): the outer loop then carries on, so the
+        // stack does not grow with the number of pipelined requests.
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while let part = waiting.first {
+            if case .head = part, !answeringNone { return }
+            waiting.removeFirst()
+            dispatch(part, context: context)
+        }
+    }
+
+    private var answeringNone: Bool {
+        if case .none = answering { return true }
+        return false
+    }
+
     private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
-            guard case .none = answering else {
+            guard answeringNone else {
                 waiting.append(part)
                 return
             }
@@ -76,16 +98,19 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 reader = .relay(exchange)
                 answering = .relay(exchange)
                 if peer == nil { peer = .some(context.channel.remoteAddress?.ipAddress) }
-                exchange.start(head, peer: peer ?? nil, memo: &addressMemo)
+                // A copy: the exchange may answer at once and the next request start before this call returns.
+                var memo = addressMemo
+                exchange.start(head, peer: peer ?? nil, memo: &memo)
+                addressMemo = memo
             } else {
                 reader = .hummingbird
                 answering = .hummingbird
-                context.fireChannelRead(wrapInboundOut(part))
+                pass(part, context: context)
             }
         case .body(let buffer):
             switch reader {
             case .relay(let exchange): exchange.receive(buffer)
-            case .hummingbird: context.fireChannelRead(wrapInboundOut(part))
+            case .hummingbird: pass(part, context: context)
             case .none: break
             }
         case .end:
@@ -93,10 +118,20 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             reader = .none
             switch current {
             case .relay(let exchange): exchange.requestEnded()
-            case .hummingbird: context.fireChannelRead(wrapInboundOut(part))
+            case .hummingbird: pass(part, context: context)
             case .none: break
             }
         }
+    }
+
+    private func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        passedSinceReadComplete = true
+        context.fireChannelRead(wrapInboundOut(part))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        passedSinceReadComplete = false
+        context.fireChannelReadComplete()
     }
 
     /// The answer in progress is complete: dispatch what waited, and resume reading.
@@ -111,8 +146,11 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             heldQuiesce = nil
             context.fireUserInboundEventTriggered(event)
         }
-        while case .none = answering, let part = waiting.popFirst() {
-            dispatch(part, context: context)
+        dispatchWaiting(context: context)
+        if passedSinceReadComplete {
+            // Parts handed to Hummingbird outside a read cycle: its channel delivers them on read-complete.
+            passedSinceReadComplete = false
+            context.fireChannelReadComplete()
         }
         if readHeld && waiting.isEmpty {
             readHeld = false
@@ -139,6 +177,25 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError {
+            switch (reader, answering) {
+            case (.none, .relay):
+                // Bytes after a complete relayed request did not parse: answer it, then close.
+                closeAfterAnswer = true
+                return
+            case (.relay(let exchange), _):
+                // The relayed request itself is malformed; Hummingbird answers 400 and closes.
+                exchange.clientGone()
+                reader = .none
+                answering = .none
+            default:
+                break
+            }
+        }
+        context.fireErrorCaught(error)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -182,7 +239,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func writeHead(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, flush: Bool) {
         guard let context else { return }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         if flush { context.flush() }
     }
 

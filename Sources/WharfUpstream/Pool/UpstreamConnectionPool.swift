@@ -15,8 +15,7 @@ public final class UpstreamConnectionPool: Sendable {
     private let loops = NIOLockedValueBox<[ObjectIdentifier: UpstreamLoopPool]>([:])
 
     /// Creates a pool. `tlsContext` replaces the default client TLS settings (tests use it for a private root).
-    public init(connectTimeout: TimeAmount, idleTimeout: TimeAmount = .seconds(60), tlsContext: NIOSSLContext? = nil)
-    {
+    public init(connectTimeout: TimeAmount, idleTimeout: TimeAmount = .seconds(60), tlsContext: NIOSSLContext? = nil) {
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.tls = tlsContext ?? (try? NIOSSLContext(configuration: .makeClientConfiguration()))

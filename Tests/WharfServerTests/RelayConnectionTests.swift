@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import WharfCore
+import WharfServer
+
+/// How the gateway uses connections: requests pipelined on one client connection are answered in order whichever
+/// part of the server answers them, upstream connections are reused, and a reused connection the upstream had
+/// closed is retried without counting against the channel.
+@Suite("Relay: client and upstream connections")
+struct RelayConnectionTests {
+    @Test("Pipelined requests on one connection are answered in order, pages and relayed requests alike")
+    func pipelinedRequestsInOrder() async throws {
+        try await RelayHarness.with { h in
+            let body = RelayHarness.chat()
+            let chat =
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.key)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let health = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            let bad =
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-nope\r\n"
+                + "Content-Length: 2\r\n\r\n{}"
+            let last = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            let answer = try await RawHTTP.exchange(port: h.port, health + chat + bad + chat + last)
+            let statuses = answer.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+            #expect(statuses == ["200", "200", "401", "200", "200"])
+            let completion = try #require(answer.range(of: "chat.completion"))
+            let invalid = try #require(answer.range(of: "invalid_api_key"))
+            let firstOK = try #require(answer.range(of: "\r\n\r\nok"))
+            #expect(firstOK.lowerBound < completion.lowerBound)
+            #expect(completion.lowerBound < invalid.lowerBound)
+            #expect(answer.hasSuffix("ok"))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - 2 * stubCost))
+        }
+    }
+
+    @Test("A request with Connection: close gets its answer, then the connection closes")
+    func connectionCloseHonoured() async throws {
+        try await RelayHarness.with { h in
+            let body = RelayHarness.chat()
+            let chat =
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.key)\r\n"
+                + "Connection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            // The exchange returns when the server closes (or after 10 s, which would be a failure).
+            let started = ContinuousClock.now
+            let answer = try await RawHTTP.exchange(port: h.port, chat)
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(answer.components(separatedBy: "HTTP/1.1 ").count == 2)
+            #expect(answer.contains("chat.completion"))
+        }
+    }
+
+    @Test("Upstream connections are kept alive; one the upstream closed while idle is retried once, not failed over")
+    func staleKeepAliveRetried() async throws {
+        let upstream = try await OneAnswerPerConnectionUpstream.start()
+        let channels = [
+            RelayHarness.ChannelSpec(
+                name: "flaky-keepalive", models: ["gpt-4o-mini"], priority: 10,
+                baseURL: "http://127.0.0.1:\(upstream.port)/v1"),
+            RelayHarness.ChannelSpec(name: "other", models: ["gpt-4o-mini"], priority: 0),
+        ]
+        try await RelayHarness.with(channels: channels) { h in
+            for _ in 0..<3 {
+                let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
+                #expect(answer.status == 200)
+                #expect(answer.body.contains(#""content":"Hi""#))
+            }
+            // Every request was answered by the first channel: each reuse found the connection closed and went to a
+            // fresh one to the same upstream, never to the other channel.
+            #expect(upstream.counters.answered.withLockedValue { $0 } == 3)
+            #expect(h.stubLog.all.isEmpty)
+            #expect(upstream.counters.connections.withLockedValue { $0 } == 3)
+        }
+        await upstream.stop()
+    }
+
+    @Test("A channel whose key holds a line break is never sent to: requests fail over")
+    func headerUnsafeKeyNeverSent() async throws {
+        try await RelayHarness.with(
+            channels: [
+                RelayHarness.ChannelSpec(name: "unsafe", models: ["gpt-4o-mini"], priority: 10),
+                RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
+            ],
+            apiKey: { name in name == "unsafe" ? "sk-upstream\r\nX-Injected: 1" : "upstream-key-\(name)" }
+        ) { h in
+            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
+            #expect(answer.status == 200)
+            let sent = h.stubLog.all
+            #expect(sent.count == 1)
+            #expect(sent.first?.authorization == "Bearer upstream-key-good")
+        }
+    }
+}
