@@ -75,13 +75,14 @@ struct RelayConnectionTests {
 
     @Test("A channel whose key holds a line break is never sent to: requests fail over")
     func headerUnsafeKeyNeverSent() async throws {
-        try await RelayHarness.with(
-            channels: [
-                RelayHarness.ChannelSpec(name: "unsafe", models: ["gpt-4o-mini"], priority: 10),
-                RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
-            ],
-            apiKey: { name in name == "unsafe" ? "sk-upstream\r\nX-Injected: 1" : "upstream-key-\(name)" }
-        ) { h in
+        let channels = [
+            RelayHarness.ChannelSpec(name: "unsafe", models: ["gpt-4o-mini"], priority: 10),
+            RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
+        ]
+        let keys: @Sendable (String) -> String = { name in
+            name == "unsafe" ? "sk-upstream\r\nX-Injected: 1" : "upstream-key-\(name)"
+        }
+        try await RelayHarness.with(channels: channels, apiKey: keys) { h in
             let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
             #expect(answer.status == 200)
             let sent = h.stubLog.all
