@@ -36,7 +36,8 @@ final class RelayExchange: UpstreamResponseDelegate {
     static let maxErrorBytes = 64 * 1024
 
     private let engine: RelayEngine
-    private unowned let front: RelayFrontHandler
+    /// Weak: the client's connection may be gone while a callback (a connect) is still on its way.
+    private weak var front: RelayFrontHandler?
     private let pool: UpstreamLoopPool
     private let endpoint: RelayEngine.Endpoint
     private var phase = Phase.receiving
@@ -217,7 +218,7 @@ final class RelayExchange: UpstreamResponseDelegate {
             "content-type": head.headers.first(name: "content-type") ?? "text/event-stream",
             "cache-control": "no-cache",
         ]
-        front.writeHead(head.status, headers, flush: true)
+        front?.writeHead(head.status, headers, flush: true)
     }
 
     func upstreamDidReceiveBody(_ buffer: ByteBuffer) {
@@ -234,8 +235,8 @@ final class RelayExchange: UpstreamResponseDelegate {
                 out = buffer
             }
             if firstByte == nil { firstByte = engine.clock.monotonicMillis() }
-            front.writeBody(out, flush: true)
-            if !front.isWritable && !clientBlocked {
+            front?.writeBody(out, flush: true)
+            if front?.isWritable == false && !clientBlocked {
                 clientBlocked = true
                 connection?.setReading(false)
             }
@@ -280,7 +281,7 @@ final class RelayExchange: UpstreamResponseDelegate {
     }
 
     func upstreamDidFail(_ error: UpstreamConnectionError) {
-        let reused = (connection?.requestsSent ?? 0) > 1
+        let reused = connection?.isReused ?? false
         connection = nil
         switch phase {
         case .awaitingHead where answerHead == nil && error == .closed && reused && !retriedStale:
@@ -345,10 +346,10 @@ final class RelayExchange: UpstreamResponseDelegate {
             "content-type": head.headers.first(name: "content-type") ?? "application/json",
             "content-length": String(answerBody.readableBytes),
         ]
-        front.writeHead(head.status, headers, flush: false)
-        front.writeBody(answerBody, flush: false)
+        front?.writeHead(head.status, headers, flush: false)
+        front?.writeBody(answerBody, flush: false)
         answerBody = ByteBuffer()
-        front.writeEnd()
+        front?.writeEnd()
     }
 
     /// The stream ended, however it ended: bill the prompt and what was delivered, then close the response.
@@ -358,7 +359,7 @@ final class RelayExchange: UpstreamResponseDelegate {
         var status = initial
         if status != "client_disconnected" {
             let tail = meter.finish()
-            if !tail.isEmpty { front.writeBody(ByteBuffer(bytes: tail), flush: false) }
+            if !tail.isEmpty { front?.writeBody(ByteBuffer(bytes: tail), flush: false) }
             if status == "ok" && !meter.sawDone && meter.usage == nil { status = "upstream_cut" }
         }
         let delivered = meter.forwardedBytes > 0 || firstByte != nil
@@ -369,7 +370,7 @@ final class RelayExchange: UpstreamResponseDelegate {
         engine.record(
             plan, channelID: target?.channel.id, usage: charged.micros > 0 ? usage : .zero, cost: charged,
             firstByte: firstByte, status: status)
-        if status != "client_disconnected" { front.writeEnd() }
+        if status != "client_disconnected" { front?.writeEnd() }
     }
 
     /// Ends the request with an error before anything was sent: nothing is charged.
@@ -381,13 +382,13 @@ final class RelayExchange: UpstreamResponseDelegate {
                 firstByte: nil, status: status)
         }
         phase = .done
-        front.writeError(error)
+        front?.writeError(error)
     }
 
     /// Answers with an error before any upstream was tried; the rest of the client's body is dropped.
     private func refuse(_ error: OpenAIError) {
         phase = requestComplete ? .done : .discarding
         requestBody = ByteBuffer()
-        front.writeError(error)
+        front?.writeError(error)
     }
 }

@@ -37,8 +37,11 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     private var lastRead = NIODeadline.now()
     private var readTimeout = TimeAmount.seconds(120)
     private var timeoutCheck: Scheduled<Void>?
-    /// How many requests this connection has carried (a reused one may have been closed by the server meanwhile).
+    /// How many requests this connection has carried.
     public private(set) var requestsSent = 0
+    /// Whether the request in progress went out on a connection that had carried one before (the server may have
+    /// closed it while it was idle, so a failure before any answer is not the upstream's fault).
+    public private(set) var isReused = false
     /// When it went back to the pool.
     var idleSince = NIODeadline.now()
 
@@ -53,13 +56,14 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     public func send(
         head: HTTPRequestHead, body: ByteBuffer, delegate: UpstreamResponseDelegate, readTimeout: TimeAmount
     ) {
+        isReused = requestsSent > 0
+        requestsSent += 1
         guard let context, context.channel.isActive else {
             delegate.upstreamDidFail(.closed)
             return
         }
         self.delegate = delegate
         self.readTimeout = readTimeout
-        requestsSent += 1
         keepAlive = true
         lastRead = .now()
         armTimeout(context, after: readTimeout)
