@@ -107,15 +107,27 @@ let package = Package(
         .testTarget(
             name: "WharfUpstreamTests",
             dependencies: [
-                "WharfUpstream", "WharfCore",
+                "WharfUpstream", "WharfCore", "WharfTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        .target(
+            name: "WharfTestSupport",
+            dependencies: [
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/WharfTestSupport"
         ),
         .testTarget(
             name: "WharfMailTests",
             dependencies: [
                 "WharfMail",
+                "WharfTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

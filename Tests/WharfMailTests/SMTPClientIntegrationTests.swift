@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import WharfTestSupport
 
 @testable import WharfMail
 

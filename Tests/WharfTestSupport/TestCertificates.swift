@@ -4,14 +4,15 @@ import NIOSSL
 import X509
 
 /// A throwaway CA and a server certificate it signed for `localhost` and `127.0.0.1`, made fresh per test run.
-struct TestCertificates: Sendable {
+/// Shared by the mail and upstream tests.
+public struct TestCertificates: Sendable {
     /// The CA certificate as PEM, for `SMTPSettings.caCertificatePEMPath`.
-    let caPEM: String
+    public let caPEM: String
     /// A server TLS context presenting the leaf certificate.
-    let serverContext: NIOSSLContext
+    public let serverContext: NIOSSLContext
 
     /// Generates the CA and the leaf with P-256 keys.
-    static func make() throws -> TestCertificates {
+    public static func make() throws -> TestCertificates {
         let now = Date()
         let caKey = P256.Signing.PrivateKey()
         let caName = try DistinguishedName { CommonName("Wharf Test CA") }
@@ -59,8 +60,15 @@ struct TestCertificates: Sendable {
         )
     }
 
+    /// A client TLS context that trusts only the throwaway CA.
+    public func clientContext() throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
+        return try NIOSSLContext(configuration: configuration)
+    }
+
     /// Writes the CA PEM to a new temporary file and returns its path.
-    func writeCAFile() throws -> String {
+    public func writeCAFile() throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent(
             "wharf-test-ca-\(UUID().uuidString).pem")
         try caPEM.write(to: url, atomically: true, encoding: .utf8)
