@@ -77,14 +77,30 @@ struct StubUpstream {
             case "reject-400": return error(.badRequest, "invalid_request_error")
             case "timeout":
                 try await Task.sleep(for: .seconds(3))
+            case "error-cut":
+                // A 503 whose body breaks off: the connection drops while the error is being read.
+                let body = ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: #"{"error":{"message":"over"#))
+                    try await Task.sleep(for: .milliseconds(50))
+                    throw CancellationError()
+                }
+                return Response(
+                    status: .serviceUnavailable, headers: [.contentType: "application/json"], body: body)
             case "malformed":
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(string: "<html>oops")))
             default: break
             }
-            if stream {
-                let events = streamEvents(model: model, includeUsage: includeUsage)
+            // "json-for-stream" ignores `stream: true`, as some OpenAI-compatible servers do.
+            if stream && model != "json-for-stream" {
+                var planned = streamEvents(model: model, includeUsage: includeUsage)
+                if model == "big" {
+                    // About 16 MB of content: more than the sockets between client and gateway can hold.
+                    let piece = chunk(model, #"{"content":""# + String(repeating: "x", count: 4000) + #""}"#)
+                    planned.insert(contentsOf: Array(repeating: piece, count: 4000), at: 1)
+                }
+                let events = planned
                 let body = ResponseBody { writer in
                     do {
                         for (i, event) in events.enumerated() {

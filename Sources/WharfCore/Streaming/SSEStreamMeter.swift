@@ -27,6 +27,11 @@ public struct SSEStreamMeter: Sendable {
     private var pending: [UInt8] = []
 
     /// Creates a meter.
+    /// Bytes of `pending` already searched for an event end.
+    private var scanned = 0
+    /// Largest event held for inspection when the client gets the bytes unchanged anyway.
+    static let maxEventBytes = 4 << 20
+
     public init(stripUsageChunk: Bool) {
         self.stripUsageChunk = stripUsageChunk
     }
@@ -36,7 +41,8 @@ public struct SSEStreamMeter: Sendable {
         pending.append(contentsOf: chunk)
         var out: [UInt8] = []
         var eventStart = 0
-        var i = 0
+        // Bytes before `scanned` held no event end; look again only at the last two (a "\n\r\n" may straddle).
+        var i = max(0, scanned - 2)
         let n = pending.count
         while i < n {
             // An event ends at a blank line: "\n\n" or "\r\n\r\n".
@@ -58,6 +64,12 @@ public struct SSEStreamMeter: Sendable {
             i += 1
         }
         pending.removeFirst(eventStart)
+        scanned = pending.count
+        // An "event" without end that outgrows any real one is not inspected further (its bytes still go out).
+        if pending.count > Self.maxEventBytes && !stripUsageChunk {
+            pending.removeAll()
+            scanned = 0
+        }
         // Without stripping, every byte goes out as it arrives; `pending` only serves inspection.
         if !stripUsageChunk { out = chunk }
         forwardedBytes += out.count

@@ -208,7 +208,9 @@ final class RelayExchange: UpstreamResponseDelegate {
         }
         let now = engine.clock.monotonicMillis()
         engine.health.record(target.channel.id, success: true, latencyMillis: now - attemptStarted, now: now)
-        guard plan.body.stream else {
+        // A stream only when upstream streams: a JSON answer to `stream: true` is relayed and billed whole.
+        let contentType = head.headers.first(name: "content-type") ?? ""
+        guard plan.body.stream, contentType.lowercased().hasPrefix("text/event-stream") else {
             answerBody.clear()
             phase = .buffering
             return
@@ -244,9 +246,9 @@ final class RelayExchange: UpstreamResponseDelegate {
             guard answerBody.readableBytes + buffer.readableBytes <= Self.maxResponseBytes else {
                 connection?.abort()
                 connection = nil
-                fail(
-                    RelayEngine.clientError(for: .allFailed(attempts: attempts, lastStatus: 200)),
-                    status: "upstream_cut")
+                answerHead = nil
+                phase = .awaitingHead
+                attemptFailed()
                 return
             }
             appendAnswer(buffer)
@@ -288,13 +290,13 @@ final class RelayExchange: UpstreamResponseDelegate {
             // An idle keep-alive connection the upstream had already closed: not the channel's failure.
             retriedStale = true
             if let origin = target?.origin { pool.connect(origin) { [self] result in connected(result) } }
-        case .awaitingHead, .collectingError:
+        case .awaitingHead, .collectingError, .buffering:
+            // Nothing reached the client yet: the next channel may still answer.
             answerHead = nil
+            phase = .awaitingHead
             attemptFailed()
         case .streaming:
             finishStream(status: "upstream_cut")
-        case .buffering:
-            fail(RelayEngine.clientError(for: .allFailed(attempts: attempts, lastStatus: nil)), status: "upstream_cut")
         default:
             return
         }
@@ -305,7 +307,8 @@ final class RelayExchange: UpstreamResponseDelegate {
     /// A non-2xx answer was read: fail over on 401, 403, 408, 429 and 5xx; otherwise the client sees its reduced form.
     private func finishError(_ code: Int) {
         guard let target else { return }
-        let retryable = code >= 500 || code == 429 || code == 408 || code == 401 || code == 403
+        // Informational and redirect statuses are not answers a client can use: the channel failed.
+        let retryable = code >= 500 || code < 400 || code == 429 || code == 408 || code == 401 || code == 403
         let now = engine.clock.monotonicMillis()
         engine.health.record(target.channel.id, success: !retryable, latencyMillis: now - attemptStarted, now: now)
         lastStatus = code
@@ -388,6 +391,8 @@ final class RelayExchange: UpstreamResponseDelegate {
     /// Answers with an error before any upstream was tried; the rest of the client's body is dropped.
     private func refuse(_ error: OpenAIError) {
         phase = requestComplete ? .done : .discarding
+        // Reading an oversized body to its end only to drop it is what the limit is there to avoid.
+        if !requestComplete && error.code == "request_too_large" { front?.closeWhenAnswered() }
         requestBody = ByteBuffer()
         front?.writeError(error)
     }

@@ -36,7 +36,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parts went to Hummingbird since the last read-complete event.
     private var passedSinceReadComplete = false
     private var closeAfterAnswer = false
-    private var heldQuiesce: Any?
+    /// The connection closes once the last answer is on the wire; nothing more is dispatched.
+    private var closing = false
     /// The peer's address, read once per connection.
     private var peer: String??
     private var addressMemo = RelayEngine.StoredAddressMemo()
@@ -91,9 +92,11 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 waiting.append(part)
                 return
             }
-            closeAfterAnswer = !head.isKeepAlive
             if head.method == .POST, let endpoint = RelayEngine.Endpoint(requestPath: head.uri), let pool {
                 version = head.version
+                // HTTP/1.0 has no chunked encoding: a streamed answer ends when the connection does.
+                closeAfterAnswer =
+                    !head.isKeepAlive || head.version.major < 1 || (head.version.major == 1 && head.version.minor == 0)
                 let exchange = RelayExchange(engine: engine, front: self, pool: pool, endpoint: endpoint)
                 reader = .relay(exchange)
                 answering = .relay(exchange)
@@ -103,6 +106,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 exchange.start(head, peer: peer ?? nil, memo: &memo)
                 addressMemo = memo
             } else {
+                // Hummingbird closes the connection itself when its answer asks for it.
+                closeAfterAnswer = false
                 reader = .hummingbird
                 answering = .hummingbird
                 pass(part, context: context)
@@ -137,15 +142,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The answer in progress is complete: dispatch what waited, and resume reading.
     private func answerDone() {
         answering = .none
-        guard let context else { return }
-        if closeAfterAnswer {
-            context.close(promise: nil)
-            return
-        }
-        if let event = heldQuiesce {
-            heldQuiesce = nil
-            context.fireUserInboundEventTriggered(event)
-        }
+        guard let context, !closing else { return }
         dispatchWaiting(context: context)
         if passedSinceReadComplete {
             // Parts handed to Hummingbird outside a read cycle: its channel delivers them on read-complete.
@@ -171,8 +168,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         if event is ChannelShouldQuiesceEvent, case .relay = answering {
-            // Shutting down: Hummingbird closes idle connections; this one becomes idle when the answer is done.
-            heldQuiesce = event
+            // Shutting down: Hummingbird closes idle connections; this one closes once its answer is sent.
             closeAfterAnswer = true
             return
         }
@@ -239,6 +235,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func writeHead(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, flush: Bool) {
         guard let context else { return }
+        var headers = headers
+        if closeAfterAnswer { headers.add(name: "connection", value: "close") }
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         if flush { context.flush() }
@@ -253,8 +251,24 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Ends the answer in progress.
     func writeEnd() {
         guard let context else { return }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        answerDone()
+        guard closeAfterAnswer else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            answerDone()
+            return
+        }
+        // Close once the answer is written: closing at once would drop bytes the socket has not taken yet.
+        closing = true
+        answering = .none
+        waiting.removeAll()
+        let channel = context.channel
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+    }
+
+    /// The answer about to be written is the connection's last (a refused oversized body is not read to its end).
+    func closeWhenAnswered() {
+        closeAfterAnswer = true
     }
 
     /// Answers with an error in OpenAI's shape and ends the answer.

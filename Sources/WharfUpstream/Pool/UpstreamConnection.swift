@@ -37,6 +37,8 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     private var lastRead = NIODeadline.now()
     private var readTimeout = TimeAmount.seconds(120)
     private var timeoutCheck: Scheduled<Void>?
+    /// Reading stopped for a slow client: silence then is not the upstream's.
+    private var readingPaused = false
     /// How many requests this connection has carried.
     public private(set) var requestsSent = 0
     /// Whether the request in progress went out on a connection that had carried one before (the server may have
@@ -64,6 +66,7 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
         }
         self.delegate = delegate
         self.readTimeout = readTimeout
+        if readingPaused { setReading(true) }
         keepAlive = true
         lastRead = .now()
         armTimeout(context, after: readTimeout)
@@ -80,8 +83,12 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
 
     /// Stops or resumes reading from the upstream (back-pressure from a slow client).
     public func setReading(_ on: Bool) {
+        readingPaused = !on
         try? context?.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: on)
-        if on { context?.read() }
+        if on {
+            lastRead = .now()
+            context?.read()
+        }
     }
 
     /// Closes an idle connection.
@@ -134,7 +141,9 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
         timeoutCheck = context.eventLoop.scheduleTask(in: delay) { [weak self] in
             guard let self, self.delegate != nil, let context = self.context else { return }
             let silent = NIODeadline.now() - self.lastRead
-            if silent >= self.readTimeout {
+            if self.readingPaused {
+                self.armTimeout(context, after: self.readTimeout)
+            } else if silent >= self.readTimeout {
                 self.timeoutCheck = nil
                 self.fail(.readTimeout)
                 context.close(promise: nil)

@@ -1,0 +1,87 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+import WharfCore
+import WharfServer
+
+/// Upstream answers that are not what the request led to expect, and clients slower than their upstream.
+@Suite("Relay: surprising upstreams and slow clients")
+struct RelayUpstreamSurprisesTests {
+    static let extraModels = RelayHarness.defaultModels + ["big", "json-for-stream"]
+
+    @Test("An error answer that breaks off while being read fails over like any error, and the client pays once")
+    func brokenErrorBodyFailsOver() async throws {
+        let channels = [
+            RelayHarness.ChannelSpec(
+                name: "breaking", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "error-cut"]),
+            RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
+        ]
+        try await RelayHarness.with(channels: channels) { h in
+            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
+            #expect(answer.status == 200)
+            #expect(answer.body.contains("Hello from stub"))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
+        }
+    }
+
+    @Test("A JSON answer to a streamed request is relayed whole and billed from its usage")
+    func jsonAnswerToStreamBilled() async throws {
+        try await RelayHarness.with(channels: [.init(name: "stub", models: Self.extraModels)]) { h in
+            let answer = try await h.request(
+                "/v1/chat/completions", body: RelayHarness.chat(model: "json-for-stream", stream: true))
+            #expect(answer.status == 200)
+            #expect(answer.body.hasPrefix(#"{"id":"chatcmpl-1","object":"chat.completion""#))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
+            let record = try #require(try await h.store.usageRecords(userID: h.user.id).first)
+            #expect(record.status == "ok")
+        }
+    }
+
+    @Test("A client that stops reading longer than the upstream read timeout still gets the whole stream")
+    func slowClientIsNotAnUpstreamCut() async throws {
+        // The harness's upstream read timeout is 1 s; this client pauses 2 s with 16 MB still to come.
+        try await RelayHarness.with(channels: [.init(name: "stub", models: Self.extraModels)]) { h in
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let response = try await client.execute(h.streamRequest(model: "big"), timeout: .seconds(60))
+            var bytes = 0
+            var tail = ""
+            var paused = false
+            for try await chunk in response.body {
+                bytes += chunk.readableBytes
+                tail = String((tail + String(buffer: chunk)).suffix(64))
+                if !paused {
+                    paused = true
+                    try await Task.sleep(for: .seconds(2))
+                }
+            }
+            try await client.shutdown()
+            #expect(bytes > 16_000_000)
+            #expect(tail.hasSuffix("data: [DONE]\n\n"))
+            let records = try await h.eventually(5) { try await h.store.usageRecords(userID: h.user.id).count == 1 }
+            #expect(records)
+            #expect(try await h.store.usageRecords(userID: h.user.id).first?.status == "ok")
+            // The upstream connection went back to the pool reading again: the next requests on it are answered.
+            for _ in 0..<3 {
+                #expect(try await h.request("/v1/chat/completions", body: RelayHarness.chat()).status == 200)
+            }
+        }
+    }
+
+    @Test("A streamed answer to an HTTP/1.0 client ends by closing the connection")
+    func http10StreamCloses() async throws {
+        try await RelayHarness.with { h in
+            let body = RelayHarness.chat(stream: true)
+            let request =
+                "POST /v1/chat/completions HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
+                + "Authorization: Bearer \(h.key)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let started = ContinuousClock.now
+            let answer = try await RawHTTP.exchange(port: h.port, request)
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(answer.hasPrefix("HTTP/1.0 200 OK"))
+            #expect(answer.lowercased().contains("connection: close"))
+            #expect(!answer.lowercased().contains("transfer-encoding: chunked"))
+            #expect(answer.hasSuffix("data: [DONE]\n\n"))
+        }
+    }
+}
