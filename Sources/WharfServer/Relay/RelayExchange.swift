@@ -220,7 +220,9 @@ final class RelayExchange: UpstreamResponseDelegate {
             "content-type": head.headers.first(name: "content-type") ?? "text/event-stream",
             "cache-control": "no-cache",
         ]
-        front?.writeHead(head.status, headers, flush: true)
+        // Usually the first events arrive in the same read as the head: they go out together, in one write.
+        front?.writeHead(head.status, headers, flush: false)
+        front?.flushSoon()
     }
 
     func upstreamDidReceiveBody(_ buffer: ByteBuffer) {

@@ -242,6 +242,13 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if flush { context.flush() }
     }
 
+    /// Flushes after the work already queued on the event loop (such as the rest of a read from upstream).
+    func flushSoon() {
+        guard let context else { return }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.execute { bound.value.flush() }
+    }
+
     func writeBody(_ buffer: ByteBuffer, flush: Bool) {
         guard let context else { return }
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
