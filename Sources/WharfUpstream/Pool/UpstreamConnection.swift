@@ -30,7 +30,9 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     public typealias OutboundOut = HTTPClientRequestPart
 
     let origin: UpstreamOrigin
-    unowned let pool: UpstreamLoopPool
+    /// Strong: a connection may close (and report it) after the pool that made it was let go; the cycle with the
+    /// pool's idle list ends when the connection closes.
+    let pool: UpstreamLoopPool
     private var context: ChannelHandlerContext?
     private var delegate: UpstreamResponseDelegate?
     private var keepAlive = true

@@ -26,7 +26,8 @@ public final class UpstreamConnectionPool: Sendable {
         let id = ObjectIdentifier(eventLoop)
         return loops.withLockedValue { loops in
             if let pool = loops[id] { return pool }
-            let pool = UpstreamLoopPool(eventLoop: eventLoop, owner: self)
+            let pool = UpstreamLoopPool(
+                eventLoop: eventLoop, connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls)
             loops[id] = pool
             return pool
         }
@@ -44,17 +45,23 @@ public final class UpstreamConnectionPool: Sendable {
 /// The connections of one event loop. Used only on that loop.
 public final class UpstreamLoopPool: @unchecked Sendable {
     let eventLoop: any EventLoop
-    unowned let owner: UpstreamConnectionPool
+    let connectTimeout: TimeAmount
+    let idleTimeout: TimeAmount
+    let tls: NIOSSLContext?
     private var idle: [UpstreamOrigin: [UpstreamConnection]] = [:]
     private var reaper: RepeatedTask?
     private var closing = false
     /// Idle connections kept per origin; more are closed when released.
     static let maxIdlePerOrigin = 512
 
-    init(eventLoop: any EventLoop, owner: UpstreamConnectionPool) {
+    init(eventLoop: any EventLoop, connectTimeout: TimeAmount, idleTimeout: TimeAmount, tls: NIOSSLContext?) {
         self.eventLoop = eventLoop
-        self.owner = owner
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+        self.tls = tls
     }
+
+    deinit { reaper?.cancel() }
 
     /// Hands over a connection to `origin`: an idle one, or a new one. `done` runs on this loop.
     public func acquire(
@@ -63,7 +70,7 @@ public final class UpstreamLoopPool: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         let now = NIODeadline.now()
         while let connection = idle[origin]?.popLast() {
-            if connection.isActive && now - connection.idleSince < owner.idleTimeout {
+            if connection.isActive && now - connection.idleSince < idleTimeout {
                 done(.success(connection))
                 return
             }
@@ -76,16 +83,16 @@ public final class UpstreamLoopPool: @unchecked Sendable {
     public func connect(
         _ origin: UpstreamOrigin, done: @escaping (Result<UpstreamConnection, UpstreamConnectionError>) -> Void
     ) {
-        let tls = origin.tls ? owner.tls : nil
+        let tls = origin.tls ? self.tls : nil
         if origin.tls && tls == nil {
             done(.failure(.connectFailed))
             return
         }
         let serverName = origin.hostIsAddress ? nil : origin.host
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(owner.connectTimeout)
+            .connectTimeout(connectTimeout)
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-            .channelInitializer { [unowned self] channel in
+            .channelInitializer { [self] channel in
                 do {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
@@ -140,14 +147,14 @@ public final class UpstreamLoopPool: @unchecked Sendable {
 
     private func startReaper() {
         guard reaper == nil else { return }
-        let every = owner.idleTimeout
+        let every = idleTimeout
         reaper = eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] _ in
             guard let self else { return }
             let now = NIODeadline.now()
             for (origin, list) in self.idle {
                 let (stale, fresh) = (
-                    list.filter { now - $0.idleSince >= self.owner.idleTimeout },
-                    list.filter { now - $0.idleSince < self.owner.idleTimeout }
+                    list.filter { now - $0.idleSince >= self.idleTimeout },
+                    list.filter { now - $0.idleSince < self.idleTimeout }
                 )
                 self.idle[origin] = fresh
                 for connection in stale { connection.close() }
