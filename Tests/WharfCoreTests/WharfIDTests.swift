@@ -17,4 +17,17 @@ struct WharfIDTests {
         let ids = (0..<1_000).map { _ in WharfID.make("req") }
         #expect(Set(ids).count == ids.count)
     }
+
+    @Test("Time-ordered identifiers sort by their time, then differ by their random part")
+    func timeOrdered() {
+        let early = WharfID.timeOrdered("req", nowMillis: 1_700_000_000_000)
+        let later = WharfID.timeOrdered("req", nowMillis: 1_700_000_000_001)
+        let muchLater = WharfID.timeOrdered("req", nowMillis: 1_800_000_000_000)
+        #expect(early.count == 4 + 21)
+        #expect(early < later && later < muchLater)
+        #expect(early.dropFirst(4).allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) })
+        let same = (0..<1_000).map { _ in WharfID.timeOrdered("led", nowMillis: 42) }
+        #expect(Set(same).count == same.count)
+        #expect(same.allSatisfy { $0.hasPrefix("led_000000016") })
+    }
 }

@@ -212,9 +212,10 @@ public struct RelayEngine: Sendable {
         _ plan: Plan, channelID: String?, usage: TokenUsage, cost: Money, firstByte: Int64?, status: String
     ) {
         let key = plan.caller.key
-        let id = WharfID.make("req")
+        let now = clock.nowMillis()
+        let id = WharfID.timeOrdered("req", nowMillis: now)
         let usageRecord = UsageRecord(
-            id: id, createdAt: clock.nowMillis(), userID: key.userID, keyID: key.id, model: plan.body.model,
+            id: id, createdAt: now, userID: key.userID, keyID: key.id, model: plan.body.model,
             channelID: channelID, endpoint: plan.endpoint.rawValue, usage: usage, cost: cost,
             latencyMillis: clock.monotonicMillis() - plan.started,
             timeToFirstTokenMillis: firstByte.map { $0 - plan.started }, status: status, stream: plan.body.stream,
