@@ -169,7 +169,8 @@ extension WharfStore {
             for c in chunk {
                 insert = insert.values(
                     [
-                        WharfID.timeOrdered("led", nowMillis: at), c.userID, LedgerEntryKind.settle.rawValue, -c.amount.micros, c.reference,
+                        WharfID.timeOrdered("led", nowMillis: at), c.userID, LedgerEntryKind.settle.rawValue,
+                        -c.amount.micros, c.reference,
                         String?.none, at,
                     ] as [any Encodable & Sendable])
             }
