@@ -102,7 +102,7 @@ public final class UpstreamClient: Sendable {
                         now: clock.monotonicMillis())
                     return Answer(target: target, response: response, attempts: attempts, startedAt: start)
                 }
-                let retryable = code >= 500 || code == 429 || code == 408 || code == 401 || code == 403
+                let retryable = UpstreamError.failsOver(status: code)
                 let errorBody = (try? await response.body.collect(upTo: 64 * 1024)).map { Array($0.readableBytesView) }
                 health.record(
                     target.channel.id, success: !retryable, latencyMillis: clock.monotonicMillis() - start,

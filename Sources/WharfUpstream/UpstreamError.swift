@@ -6,6 +6,13 @@ public enum UpstreamError: Error, Equatable, Sendable {
     case noneAvailable
     /// The upstream refused the request itself (a 4xx other than 401/403/408/429), reduced to status/type/code.
     case rejected(ReducedUpstreamError)
+
+    /// Whether a non-2xx `status` is the channel's failure (the next channel is tried): 5xx, 429, 408, and 401/403
+    /// (the channel's key is wrong or blocked). Informational and redirect statuses are no answer a client can use.
+    /// Any other 4xx is the client's own error and ends the request.
+    public static func failsOver(status: Int) -> Bool {
+        status >= 500 || status < 400 || status == 429 || status == 408 || status == 401 || status == 403
+    }
 }
 
 /// An upstream error body reduced to what may be shown and logged: status, type and code. Never the message, which

@@ -11,6 +11,26 @@ let startBalance: Int64 = 5_000_000
 
 @Suite("Relay: answers and billing")
 struct RelayBillingTests {
+    @Test("The body goes upstream byte for byte, unknown fields kept; a mapped model changes only the name")
+    func bodyForwardedUnchanged() async throws {
+        let channels = [
+            RelayHarness.ChannelSpec(name: "plain", models: ["gpt-4o-mini"], priority: 10),
+            RelayHarness.ChannelSpec(name: "mapped", models: ["alias"], mapping: ["alias": "gpt-4o-mini"]),
+        ]
+        try await RelayHarness.with(channels: channels) { h in
+            let extra = #", "x_vendor":{"keep":[1, 2.50, "\u00e9"]} , "temperature":0.70"#
+            let plain = RelayHarness.chat(extra: extra)
+            let first = try await h.request("/v1/chat/completions", body: plain)
+            #expect(first.status == 200)
+            let mapped = RelayHarness.chat(model: "alias", extra: extra)
+            let second = try await h.request("/v1/chat/completions", body: mapped)
+            #expect(second.status == 200)
+            let sent = h.stubLog.all.map(\.body)
+            #expect(
+                sent == [plain, mapped.replacingOccurrences(of: #""model":"alias""#, with: #""model":"gpt-4o-mini""#)])
+        }
+    }
+
     @Test("A non-streamed chat is relayed unchanged and billed exactly for the reported usage")
     func nonStreamedChatBilledExactly() async throws {
         try await RelayHarness.with { h in

@@ -44,3 +44,16 @@ struct ReducedUpstreamErrorTests {
         #expect(reduced.code == "1302")
     }
 }
+
+@Suite("Which upstream statuses fail over")
+struct FailoverStatusTests {
+    @Test(
+        "5xx, 429, 408, 401, 403 and non-answers fail over; other 4xx are the client's error",
+        arguments: [
+            (500, true), (502, true), (503, true), (429, true), (408, true), (401, true), (403, true), (302, true),
+            (304, true), (100, true), (400, false), (404, false), (413, false), (422, false),
+        ])
+    func failsOver(status: Int, expected: Bool) {
+        #expect(UpstreamError.failsOver(status: status) == expected)
+    }
+}

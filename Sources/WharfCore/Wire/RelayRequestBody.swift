@@ -68,10 +68,16 @@ public struct RelayRequestBody: Sendable {
             .reduce(0, +)
     }
 
+    /// Whether ``forwardedBytes(upstreamModel:askForUsage:)`` would change anything.
+    public func needsRewrite(upstreamModel: String, askForUsage: Bool) -> Bool {
+        upstreamModel != model || (askForUsage && !clientRequestedUsage)
+    }
+
     /// The body to send upstream: `model` set to `upstreamModel` and, when `askForUsage` is true and the client
     /// did not ask already, `stream_options.include_usage` set to true. Returns the original bytes when nothing
     /// changes.
     public func forwardedBytes(upstreamModel: String, askForUsage: Bool) -> [UInt8] {
+        guard needsRewrite(upstreamModel: upstreamModel, askForUsage: askForUsage) else { return bytes }
         var edits: [(range: Range<Int>, replacement: [UInt8])] = []
         if upstreamModel != model, let r = scanner.range(of: "model") {
             edits.append((r, JSONText.quoted(upstreamModel)))

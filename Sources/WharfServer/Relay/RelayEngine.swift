@@ -126,15 +126,19 @@ public struct RelayEngine: Sendable {
         let endpoint: Endpoint
         let caller: Caller
         let body: RelayRequestBody
+        /// The body as received, sent on unchanged when no edit is needed.
+        let received: ByteBuffer
         let price: ModelPrice
         let promptEstimate: Int64
         let reservation: Reservation
         /// Channels in the order to try them.
         let targets: [UpstreamTarget]
-        /// The gateway asked upstream for usage the client did not ask for: hide the usage chunk.
-        let stripUsage: Bool
+        /// A streamed chat or completion: upstream is asked for usage (`stream_options.include_usage`).
         let askForUsage: Bool
         let started: Int64
+
+        /// The gateway asked upstream for usage the client did not ask for: hide the usage chunk.
+        var stripUsage: Bool { askForUsage && !body.clientRequestedUsage }
     }
 
     /// Parses the body, checks the model against the key, picks the channels and holds the maximum cost.
@@ -175,9 +179,9 @@ public struct RelayEngine: Sendable {
             targets, priority: { $0.channel.priority }, weight: { $0.channel.weight }, using: &rng)
         let askForUsage = body.stream && (endpoint == .chat || endpoint == .completions)
         return Plan(
-            endpoint: endpoint, caller: caller, body: body, price: price, promptEstimate: promptTokens,
-            reservation: reservation, targets: ordered, stripUsage: askForUsage && !body.clientRequestedUsage,
-            askForUsage: askForUsage, started: started)
+            endpoint: endpoint, caller: caller, body: body, received: bytes, price: price,
+            promptEstimate: promptTokens, reservation: reservation, targets: ordered, askForUsage: askForUsage,
+            started: started)
     }
 
     func tooLarge() -> OpenAIError {

@@ -88,12 +88,7 @@ final class RelayExchange: UpstreamResponseDelegate {
             refuse(engine.tooLarge())
             return
         }
-        if requestBody.readableBytes == 0 {
-            requestBody = buffer
-        } else {
-            var piece = buffer
-            requestBody.writeBuffer(&piece)
-        }
+        Self.append(buffer, to: &requestBody)
     }
 
     /// The client's body is complete: plan, hold, and try the first channel.
@@ -180,9 +175,13 @@ final class RelayExchange: UpstreamResponseDelegate {
             attemptFailed()
         case .success(let connection):
             self.connection = connection
-            let body = ByteBuffer(
-                bytes: plan.body.forwardedBytes(
-                    upstreamModel: target.channel.upstreamModel(for: plan.body.model), askForUsage: plan.askForUsage))
+            // The client's bytes go out as they came unless the model name or the usage option must change.
+            let upstreamModel = target.channel.upstreamModel(for: plan.body.model)
+            let body =
+                plan.body.needsRewrite(upstreamModel: upstreamModel, askForUsage: plan.askForUsage)
+                ? ByteBuffer(
+                    bytes: plan.body.forwardedBytes(upstreamModel: upstreamModel, askForUsage: plan.askForUsage))
+                : plan.received
             connection.send(
                 head: target.postHead(endpoint.path, contentLength: body.readableBytes), body: body, delegate: self,
                 readTimeout: .milliseconds(engine.config.upstreamReadTimeoutMillis))
@@ -253,20 +252,21 @@ final class RelayExchange: UpstreamResponseDelegate {
                 attemptFailed()
                 return
             }
-            appendAnswer(buffer)
+            Self.append(buffer, to: &answerBody)
         case .collectingError:
-            if answerBody.readableBytes < Self.maxErrorBytes { appendAnswer(buffer) }
+            if answerBody.readableBytes < Self.maxErrorBytes { Self.append(buffer, to: &answerBody) }
         default:
             return
         }
     }
 
-    private func appendAnswer(_ buffer: ByteBuffer) {
-        if answerBody.readableBytes == 0 {
-            answerBody = buffer
+    /// Adds a received piece to `body`; the first piece is kept as it is, without a copy.
+    private static func append(_ buffer: ByteBuffer, to body: inout ByteBuffer) {
+        if body.readableBytes == 0 {
+            body = buffer
         } else {
             var piece = buffer
-            answerBody.writeBuffer(&piece)
+            body.writeBuffer(&piece)
         }
     }
 
@@ -309,8 +309,7 @@ final class RelayExchange: UpstreamResponseDelegate {
     /// A non-2xx answer was read: fail over on 401, 403, 408, 429 and 5xx; otherwise the client sees its reduced form.
     private func finishError(_ code: Int) {
         guard let target else { return }
-        // Informational and redirect statuses are not answers a client can use: the channel failed.
-        let retryable = code >= 500 || code < 400 || code == 429 || code == 408 || code == 401 || code == 403
+        let retryable = UpstreamError.failsOver(status: code)
         let now = engine.clock.monotonicMillis()
         engine.health.record(target.channel.id, success: !retryable, latencyMillis: now - attemptStarted, now: now)
         lastStatus = code
