@@ -16,13 +16,8 @@ WORK=$(mktemp -d /tmp/wharf-prof.XXXXXX)
 cp -r "$ROOT/../shared/bench" "$WORK/bench" && chmod -R u+w "$WORK/bench"
 BENCH="$WORK/bench"
 export WHARF_DATA_DIR="$WORK/data"
-"$BIN" migrate >/dev/null
-"$BIN" user create --email prof@example.com --password 'profile password' >/dev/null
-"$BIN" credit grant --user prof@example.com --amount 1000000 >/dev/null
-KEY=$("$BIN" key create --user prof@example.com --name prof)
-"$BIN" channel add --name mock --provider openai --base-url http://127.0.0.1:18080/v1 --api-key mock \
-    --models gpt-4o-mini >/dev/null
-"$BIN" price set --model gpt-4o-mini --input 0.15 --output 0.60 >/dev/null
+source "$ROOT/Benchmarks/bench-data.sh"
+KEY=$(bench_data "$BIN" "$WHARF_DATA_DIR")
 
 MOD=$(nginx -V 2>&1 | sed -n 's/.*--modules-path=\([^ ]*\).*/\1/p')
 mkdir -p "$WORK/mock/tmp"

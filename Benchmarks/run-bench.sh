@@ -14,15 +14,8 @@ WORK=$(mktemp -d /tmp/wharf-bench.XXXXXX)
 cp -r "$ROOT/../shared/bench" "$WORK/bench"   # the shared copy is read-only; results land in the work copy
 chmod -R u+w "$WORK/bench"
 DATA="$WORK/data"
-export WHARF_DATA_DIR="$DATA"
-"$BIN" migrate >/dev/null
-"$BIN" user create --email bench@example.com --password 'benchmark password' >/dev/null
-"$BIN" credit grant --user bench@example.com --amount 1000000 >/dev/null
-KEY=$("$BIN" key create --user bench@example.com --name bench)
-"$BIN" channel add --name mock --provider openai --base-url http://127.0.0.1:18080/v1 --api-key mock \
-    --models gpt-4o-mini >/dev/null
-"$BIN" price set --model gpt-4o-mini --input 0.15 --output 0.60 >/dev/null
-unset WHARF_DATA_DIR
+source "$ROOT/Benchmarks/bench-data.sh"
+KEY=$(bench_data "$BIN" "$DATA")
 
 cd "$WORK/bench"
 BENCH_TARGETS="${BENCH_TARGETS:-A B D}" \

@@ -11,14 +11,9 @@ struct RelayConnectionTests {
     @Test("Pipelined requests on one connection are answered in order, pages and relayed requests alike")
     func pipelinedRequestsInOrder() async throws {
         try await RelayHarness.with { h in
-            let body = RelayHarness.chat()
-            let chat =
-                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.key)\r\n"
-                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let chat = RawHTTP.chatPost(RelayHarness.chat(), key: h.key)
             let health = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-            let bad =
-                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-nope\r\n"
-                + "Content-Length: 2\r\n\r\n{}"
+            let bad = RawHTTP.chatPost("{}", key: "sk-nope")
             let last = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
             let answer = try await RawHTTP.exchange(port: h.port, health + chat + bad + chat + last)
             let statuses = answer.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
@@ -36,10 +31,7 @@ struct RelayConnectionTests {
     @Test("A request with Connection: close gets its answer, then the connection closes")
     func connectionCloseHonoured() async throws {
         try await RelayHarness.with { h in
-            let body = RelayHarness.chat()
-            let chat =
-                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.key)\r\n"
-                + "Connection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let chat = RawHTTP.chatPost(RelayHarness.chat(), key: h.key, headers: ["Connection: close"])
             // The exchange returns when the server closes (or after 10 s, which would be a failure).
             let started = ContinuousClock.now
             let answer = try await RawHTTP.exchange(port: h.port, chat)

@@ -71,10 +71,8 @@ struct RelayUpstreamSurprisesTests {
     @Test("A streamed answer to an HTTP/1.0 client ends by closing the connection")
     func http10StreamCloses() async throws {
         try await RelayHarness.with { h in
-            let body = RelayHarness.chat(stream: true)
-            let request =
-                "POST /v1/chat/completions HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
-                + "Authorization: Bearer \(h.key)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let request = RawHTTP.chatPost(
+                RelayHarness.chat(stream: true), key: h.key, version: "HTTP/1.0", headers: ["Connection: keep-alive"])
             let started = ContinuousClock.now
             let answer = try await RawHTTP.exchange(port: h.port, request)
             #expect(ContinuousClock.now - started < .seconds(5))

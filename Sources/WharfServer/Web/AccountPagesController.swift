@@ -127,14 +127,16 @@ struct AccountPagesController: Sendable {
             subjectKey: "mail_verify_subject", bodyKey: "mail_verify_body")
     }
 
+    /// The page for a link that is malformed, unknown, expired or already used.
+    func invalidLink(_ visitor: Visitor) -> Response {
+        web.renderer.message(
+            headingKey: "title_error", textKey: "err_token_invalid", visitor: visitor, status: .badRequest)
+    }
+
     func verify(_ request: Request, _ visitor: Visitor) async throws -> Response {
         let token = request.uri.queryParameters.get("token") ?? ""
-        guard SessionTokens.isWellFormed(token),
-            let userID = try await web.store.consumeOneTimeToken(
-                hash: SessionTokens.storedID(token), purpose: .verifyEmail)
-        else {
-            return web.renderer.message(
-                headingKey: "title_error", textKey: "err_token_invalid", visitor: visitor, status: .badRequest)
+        guard let userID = try await web.consumeOneTimeLink(token, purpose: .verifyEmail) else {
+            return invalidLink(visitor)
         }
         try await web.store.markEmailVerified(userID: userID)
         try await web.store.audit(actorID: userID, action: "account.email_verified", target: userID)
@@ -204,9 +206,7 @@ struct AccountPagesController: Sendable {
             response.headers.append(HTTPField(name: .setCookie, value: web.expiredCookie(Self.challengeCookie)))
             return response
         }
-        guard SessionTokens.isWellFormed(token),
-            let userID = try await web.store.consumeOneTimeToken(
-                hash: SessionTokens.storedID(token), purpose: .signInChallenge),
+        guard let userID = try await web.consumeOneTimeLink(token, purpose: .signInChallenge),
             let user = try await web.store.user(id: userID), user.status == .active
         else { return failed("err_token_invalid") }
         guard try await web.checkSecondFactor(user, code: code) else {
@@ -311,12 +311,8 @@ struct AccountPagesController: Sendable {
 
     func confirmEmailChange(_ request: Request, _ visitor: Visitor) async throws -> Response {
         let token = request.uri.queryParameters.get("token").map { String($0) } ?? ""
-        guard SessionTokens.isWellFormed(token),
-            let userID = try await web.store.consumeOneTimeToken(
-                hash: SessionTokens.storedID(token), purpose: .changeEmail)
-        else {
-            return web.renderer.message(
-                headingKey: "title_error", textKey: "err_token_invalid", visitor: visitor, status: .badRequest)
+        guard let userID = try await web.consumeOneTimeLink(token, purpose: .changeEmail) else {
+            return invalidLink(visitor)
         }
         guard let before = try await web.store.user(id: userID) else { throw WebFailure.notFound }
         do {
@@ -368,12 +364,8 @@ struct AccountPagesController: Sendable {
                 "reset", titleKey: "reset_title", visitor: visitor,
                 model: ["token": token, "error": visitor.text("err_password_weak")], status: .badRequest)
         }
-        guard SessionTokens.isWellFormed(token),
-            let userID = try await web.store.consumeOneTimeToken(
-                hash: SessionTokens.storedID(token), purpose: .resetPassword)
-        else {
-            return web.renderer.message(
-                headingKey: "title_error", textKey: "err_token_invalid", visitor: visitor, status: .badRequest)
+        guard let userID = try await web.consumeOneTimeLink(token, purpose: .resetPassword) else {
+            return invalidLink(visitor)
         }
         try await web.store.setPasswordHash(
             userID: userID, hash: try await AccountService.hash(password, cost: web.config.passwordHashCost))

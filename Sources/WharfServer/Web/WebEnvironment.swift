@@ -99,6 +99,13 @@ struct WebEnvironment: Sendable {
             values: ["link": link("\(path)?token=\(token)")])
     }
 
+    /// Uses the one-time token `token` (from a mailed link or the sign-in challenge cookie) for `purpose`: its
+    /// account, or nil when the token is malformed, unknown, expired or used.
+    func consumeOneTimeLink(_ token: String, purpose: OneTimePurpose) async throws -> String? {
+        guard SessionTokens.isWellFormed(token) else { return nil }
+        return try await store.consumeOneTimeToken(hash: SessionTokens.storedID(token), purpose: purpose)
+    }
+
     /// Queues an email to any address (a contact-form sender) with a ready subject and text.
     func queueMail(toAddress: String, userID: String?, kind: String, subject: String, text: String) async throws {
         let mail = QueuedMail(subject: subject, text: text)
