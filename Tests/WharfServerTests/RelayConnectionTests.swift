@@ -41,6 +41,25 @@ struct RelayConnectionTests {
         }
     }
 
+    @Test("A chunked body over the limit gets 413 and the connection closes without reading the rest")
+    func oversizedChunkedBodyRefused() async throws {
+        let tune: @Sendable (inout WharfConfig) -> Void = { $0.maxBodyBytes = 1024 }
+        try await RelayHarness.with(tune: tune) { h in
+            let chunk = String(repeating: "x", count: 2048)
+            // The last chunk and terminator are never sent: the server must not wait for them.
+            let request =
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(h.key)\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n800\r\n\(chunk)\r\n"
+            let started = ContinuousClock.now
+            let answer = try await RawHTTP.exchange(port: h.port, request)
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(answer.hasPrefix("HTTP/1.1 413"))
+            #expect(answer.lowercased().contains("connection: close"))
+            #expect(answer.contains("request_too_large"))
+            #expect(h.stubLog.all.isEmpty)
+        }
+    }
+
     @Test("Upstream connections are kept alive; one the upstream closed while idle is retried once, not failed over")
     func staleKeepAliveRetried() async throws {
         let upstream = try await OneAnswerPerConnectionUpstream.start()

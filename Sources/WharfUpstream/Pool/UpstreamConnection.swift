@@ -42,7 +42,7 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     /// Reading stopped for a slow client: silence then is not the upstream's.
     private var readingPaused = false
     /// How many requests this connection has carried.
-    public private(set) var requestsSent = 0
+    private var requestsSent = 0
     /// Whether the request in progress went out on a connection that had carried one before (the server may have
     /// closed it while it was idle, so a failure before any answer is not the upstream's fault).
     public private(set) var isReused = false

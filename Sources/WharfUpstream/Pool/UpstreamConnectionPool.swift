@@ -70,7 +70,7 @@ public final class UpstreamLoopPool: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         let now = NIODeadline.now()
         while let connection = idle[origin]?.popLast() {
-            if connection.isActive && now - connection.idleSince < idleTimeout {
+            if connection.isActive && isFresh(connection, now: now) {
                 done(.success(connection))
                 return
             }
@@ -152,13 +152,14 @@ public final class UpstreamLoopPool: @unchecked Sendable {
             guard let self else { return }
             let now = NIODeadline.now()
             for (origin, list) in self.idle {
-                let (stale, fresh) = (
-                    list.filter { now - $0.idleSince >= self.idleTimeout },
-                    list.filter { now - $0.idleSince < self.idleTimeout }
-                )
-                self.idle[origin] = fresh
-                for connection in stale { connection.close() }
+                self.idle[origin] = list.filter { self.isFresh($0, now: now) }
+                for connection in list where !self.isFresh(connection, now: now) { connection.close() }
             }
         }
+    }
+
+    /// Idle for less than the idle timeout.
+    private func isFresh(_ connection: UpstreamConnection, now: NIODeadline) -> Bool {
+        now - connection.idleSince < idleTimeout
     }
 }
