@@ -28,7 +28,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import UPSTREAM_KEY, WHARF_BIN, Wharf, _child_env, _stop, _wait_ready, free_port
+from conftest import UPSTREAM_KEY, WHARF_BIN, Wharf, _child_env, _start_serve, _stop, free_port
 from stub_upstream import StubServer
 
 CHROMIUM = os.environ.get("WHARF_E2E_CHROMIUM", "/usr/bin/chromium")
@@ -275,22 +275,7 @@ def start_console_server(root: Path, stub: StubServer, env: dict[str, str] | Non
     )  # fmt: skip
     instance.cli("price", "set", "--model", MODEL, "--input", "1.00", "--output", "2.00")
     instance.port = port or free_port()
-    serve_env = dict(instance.env)
-    serve_env.update(env or {})
-    with open(instance.log_path, "wb") as log:
-        instance.process = subprocess.Popen(
-            [WHARF_BIN, "serve", "--port", str(instance.port), "--host", "127.0.0.1"],
-            env=serve_env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=root,
-        )
-    try:
-        _wait_ready(instance)
-    except BaseException:
-        _stop(instance.process)
-        raise
+    _start_serve(instance, cwd=root, env=env)
     return instance
 
 

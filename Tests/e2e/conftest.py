@@ -151,6 +151,27 @@ def _wait_ready(wharf: Wharf) -> None:
     )
 
 
+def _start_serve(instance: Wharf, cwd: Path, env: dict[str, str] | None = None) -> None:
+    """Starts `wharf serve` on `instance.port` (loopback) with its environment plus `env`, logging to its log
+    file, and waits until it answers; stops it again if it never does."""
+    serve_env = dict(instance.env)
+    serve_env.update(env or {})
+    with open(instance.log_path, "wb") as log:
+        instance.process = subprocess.Popen(
+            [WHARF_BIN, "serve", "--port", str(instance.port), "--host", "127.0.0.1"],
+            env=serve_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+        )
+    try:
+        _wait_ready(instance)
+    except BaseException:
+        _stop(instance.process)
+        raise
+
+
 def _stop(process: subprocess.Popen[bytes]) -> int | None:
     """SIGTERM the server by its pid, wait, and SIGKILL it only if it does not stop in time."""
     if process.poll() is not None:
@@ -214,17 +235,8 @@ def wharf(stub: StubServer, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         instance.cli("price", "set", "--model", model, "--input", "1.00", "--output", "2.00")
 
     instance.port = free_port()
-    with open(instance.log_path, "wb") as log:
-        instance.process = subprocess.Popen(
-            [WHARF_BIN, "serve", "--port", str(instance.port), "--host", "127.0.0.1"],
-            env=instance.env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=root,
-        )
+    _start_serve(instance, cwd=root)
     try:
-        _wait_ready(instance)
         yield instance
     finally:
         code = _stop(instance.process)
