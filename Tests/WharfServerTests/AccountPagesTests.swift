@@ -74,9 +74,8 @@ struct AccountPagesTests {
     @Test("A reset link sets a new password once, signs out other sessions, and the old password stops working")
     func passwordReset() async throws {
         try await RelayHarness.with(tune: Self.requireVerification) { h in
-            _ = try await h.store.createUser(
-                email: EmailAddress("ivan@example.com")!, username: "ivan",
-                passwordHash: try await AccountService.hash("the old password", cost: 4), role: .user)
+            try await h.makeAccount(
+                email: "ivan@example.com", username: "ivan", role: .user, password: "the old password")
             let other = WebBrowser(port: h.port)
             try await other.signIn(email: "ivan@example.com", password: "the old password")
             let browser = WebBrowser(port: h.port)
@@ -159,9 +158,7 @@ struct AccountPagesTests {
             #expect(huge.status == 413)
             #expect(try await h.store.user(email: "eve@example.com") == nil)
 
-            _ = try await h.store.createUser(
-                email: EmailAddress("admin@example.com")!, username: "admin",
-                passwordHash: try await AccountService.hash("a long password 1", cost: 4), role: .admin)
+            try await h.makeAccount(email: "admin@example.com", username: "admin", role: .admin)
             let admin = WebBrowser(port: h.port)
             try await admin.signIn(email: "admin@example.com")
             let inbox = try await admin.get("/admin/support")

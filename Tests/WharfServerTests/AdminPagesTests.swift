@@ -7,9 +7,7 @@ import WharfStorage
 @Suite("Admin pages")
 struct AdminPagesTests {
     static func admin(_ h: RelayHarness) async throws -> WebBrowser {
-        _ = try await h.store.createUser(
-            email: EmailAddress("ops@example.com")!, username: "ops",
-            passwordHash: try await AccountService.hash("a long password 1", cost: 4), role: .admin)
+        try await h.makeAccount(email: "ops@example.com", username: "ops", role: .admin)
         let browser = WebBrowser(port: h.port)
         try await browser.signIn(email: "ops@example.com")
         return browser
@@ -82,9 +80,7 @@ struct AdminPagesTests {
                 "/contact",
                 [("email", "asker@example.com"), ("subject", "Invoice"), ("message", "Where is it?\nThanks")])
             let message = try #require(try await h.store.supportMessages().first)
-            _ = try await h.store.createUser(
-                email: EmailAddress("help@example.com")!, username: "help",
-                passwordHash: try await AccountService.hash("a long password 1", cost: 4), role: .support)
+            try await h.makeAccount(email: "help@example.com", username: "help", role: .support)
             let staff = WebBrowser(port: h.port)
             try await staff.signIn(email: "help@example.com")
             try await staff.get("/admin/support")

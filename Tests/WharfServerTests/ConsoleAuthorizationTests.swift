@@ -78,9 +78,7 @@ struct ConsoleAuthorizationTests {
                 let browser = WebBrowser(port: h.port)
                 if let role = Role(rawValue: who.rawValue) {
                     let email = "\(who.rawValue)@example.com"
-                    _ = try await h.store.createUser(
-                        email: EmailAddress(email)!, username: who.rawValue,
-                        passwordHash: try await AccountService.hash("a long password 1", cost: 4), role: role)
+                    try await h.makeAccount(email: email, username: who.rawValue, role: role)
                     try await browser.signIn(email: email)
                 }
                 try await browser.get("/")
@@ -110,9 +108,7 @@ struct ConsoleAuthorizationTests {
     func adminAllowlist() async throws {
         let tune: @Sendable (inout WharfConfig) -> Void = { $0.adminAllowlist = [IPRange("10.0.0.0/8")!] }
         try await RelayHarness.with(tune: tune) { h in
-            _ = try await h.store.createUser(
-                email: EmailAddress("root@example.com")!, username: "root",
-                passwordHash: try await AccountService.hash("a long password 1", cost: 4), role: .root)
+            try await h.makeAccount(email: "root@example.com", username: "root", role: .root)
             let browser = WebBrowser(port: h.port)
             try await browser.signIn(email: "root@example.com")
             let page = try await browser.get("/admin/users")
@@ -128,9 +124,7 @@ struct ConsoleAuthorizationTests {
     @Test("Admin changes are written to the audit log by account id, and the chain verifies")
     func adminChangesAreAudited() async throws {
         try await RelayHarness.with { h in
-            _ = try await h.store.createUser(
-                email: EmailAddress("boss@example.com")!, username: "boss",
-                passwordHash: try await AccountService.hash("a long password 1", cost: 4), role: .admin)
+            try await h.makeAccount(email: "boss@example.com", username: "boss", role: .admin)
             let browser = WebBrowser(port: h.port)
             try await browser.signIn(email: "boss@example.com")
             try await browser.get("/admin/users/\(h.user.id)")

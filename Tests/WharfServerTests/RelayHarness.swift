@@ -154,6 +154,16 @@ struct RelayHarness {
         #"{"model":"\#(model)","messages":[{"role":"user","content":"\#(prompt)"}],"stream":\#(stream)\#(extra)}"#
     }
 
+    /// Creates an account that can sign in with `password` (hashed at the tests' low cost).
+    @discardableResult
+    func makeAccount(email: String, username: String, role: Role, password: String = "a long password 1")
+        async throws -> UserRecord
+    {
+        try await store.createUser(
+            email: EmailAddress(email)!, username: username,
+            passwordHash: try await AccountService.hash(password, cost: 4), role: role)
+    }
+
     /// Writes queued usage and returns the stored balance.
     func flushedBalance() async throws -> Money {
         await services.writer.flush()

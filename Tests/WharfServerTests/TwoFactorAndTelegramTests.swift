@@ -199,9 +199,7 @@ struct TwoFactorAndTelegramTests {
     @Test("An email change takes effect only when the link sent to the new address is opened")
     func emailChange() async throws {
         try await RelayHarness.with(tune: AccountPagesTests.requireVerification) { h in
-            _ = try await h.store.createUser(
-                email: EmailAddress("uma@example.com")!, username: "uma",
-                passwordHash: try await AccountService.hash("a long password 1", cost: 4), role: .user)
+            try await h.makeAccount(email: "uma@example.com", username: "uma", role: .user)
             let browser = WebBrowser(port: h.port)
             try await browser.signIn(email: "uma@example.com")
             try await browser.get("/console/settings")
