@@ -164,19 +164,18 @@ extension WharfStore {
             ).run()
         }
         for chunk in positive.chunked(100) {
-            var insert = db.insert(into: "ledger_entries").columns(
-                "id", "user_id", "kind", "amount", "reference", "reason", "created_at")
-            for c in chunk {
-                insert = insert.values(
+            try await settleInsert.run(
+                chunk.map { c in
                     [
                         WharfID.timeOrdered("led", nowMillis: at), c.userID, LedgerEntryKind.settle.rawValue,
-                        -c.amount.micros, c.reference,
-                        String?.none, at,
-                    ] as [any Encodable & Sendable])
-            }
-            try await insert.run()
+                        -c.amount.micros, c.reference, String?.none, at,
+                    ]
+                }, on: db)
         }
     }
+
+    static let settleInsert = BatchInsert(
+        into: "ledger_entries", columns: ["id", "user_id", "kind", "amount", "reference", "reason", "created_at"])
 
     /// Checks `balance == sum(entries)` for every wallet; returns the wallets where it fails.
     public func verifyLedger() async throws -> [LedgerMismatch] {

@@ -51,24 +51,25 @@ extension WharfStore {
         let at = now
         try await database.transaction { db in
             for chunk in records.chunked(50) {
-                var insert = db.insert(into: "usage_records").columns(
-                    "id", "created_at", "user_id", "key_id", "model", "channel_id", "endpoint", "prompt_tokens",
-                    "completion_tokens", "cached_tokens", "cost", "latency_ms", "ttft_ms", "status", "stream",
-                    "client_ip")
-                for r in chunk {
-                    insert = insert.values(
+                try await Self.usageInsert.run(
+                    chunk.map { r in
                         [
                             r.id, r.createdAt, r.userID, r.keyID, r.model, r.channelID, r.endpoint,
-                            r.usage.promptTokens,
-                            r.usage.completionTokens, r.usage.cachedTokens, r.cost.micros, r.latencyMillis,
-                            r.timeToFirstTokenMillis, r.status, Int64(r.stream ? 1 : 0), r.clientIP,
-                        ] as [any Encodable & Sendable])
-                }
-                try await insert.run()
+                            r.usage.promptTokens, r.usage.completionTokens, r.usage.cachedTokens, r.cost.micros,
+                            r.latencyMillis, r.timeToFirstTokenMillis, r.status, Int64(r.stream ? 1 : 0), r.clientIP,
+                        ]
+                    }, on: db)
             }
             try await Self.postCharges(charges, db: db, at: at)
         }
     }
+
+    static let usageInsert = BatchInsert(
+        into: "usage_records",
+        columns: [
+            "id", "created_at", "user_id", "key_id", "model", "channel_id", "endpoint", "prompt_tokens",
+            "completion_tokens", "cached_tokens", "cost", "latency_ms", "ttft_ms", "status", "stream", "client_ip",
+        ])
 
     /// Usage records of a user, newest first.
     public func usageRecords(userID: String, limit: Int = 100) async throws -> [UsageRecord] {
