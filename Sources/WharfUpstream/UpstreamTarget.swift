@@ -2,7 +2,7 @@ import NIOHTTP1
 import WharfCore
 
 /// A channel ready to receive requests: its record, its opened upstream key, and precomputed request parts.
-public struct UpstreamTarget: Sendable {
+public final class UpstreamTarget: Sendable {
     /// The channel record.
     public let channel: Channel
     /// The upstream key, in memory only.

@@ -40,3 +40,52 @@ enum RawHTTP {
         return try await done.futureResult.get()
     }
 }
+
+extension RawHTTP {
+    /// One kept-alive client connection: each `send` writes a framed request and returns its answer (head and a
+    /// `Content-Length` body).
+    struct Session {
+        var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        var pending = ByteBuffer()
+
+        mutating func send(_ request: String) async throws -> String {
+            try await outbound.write(ByteBuffer(string: request))
+            while true {
+                if let answer = Self.takeAnswer(from: &pending) { return answer }
+                guard var more = try await inbound.next() else { throw ClosedEarly() }
+                pending.writeBuffer(&more)
+            }
+        }
+
+        struct ClosedEarly: Error {}
+
+        /// The first whole answer in `buffer`, removed from it.
+        static func takeAnswer(from buffer: inout ByteBuffer) -> String? {
+            let text = String(buffer: buffer)
+            guard let headEnd = text.range(of: "\r\n\r\n") else { return nil }
+            let lengthLine = text[..<headEnd.lowerBound].lowercased().split(separator: "\r\n")
+                .first { $0.hasPrefix("content-length:") }
+            guard let lengthLine, let length = Int(lengthLine.dropFirst(15).trimmingCharacters(in: .whitespaces))
+            else { return nil }
+            let headBytes = text.utf8.distance(
+                from: text.utf8.startIndex, to: headEnd.upperBound.samePosition(in: text.utf8)!)
+            guard buffer.readableBytes >= headBytes + length else { return nil }
+            return buffer.readString(length: headBytes + length)
+        }
+    }
+
+    /// Runs `body` with one connection to the server, closed afterwards.
+    static func withConnection<T: Sendable>(port: Int, _ body: (inout Session) async throws -> T) async throws -> T {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var session = Session(inbound: inbound.makeAsyncIterator(), outbound: outbound)
+            return try await body(&session)
+        }
+    }
+}

@@ -28,6 +28,40 @@ struct RelayConnectionTests {
         }
     }
 
+    @Test("A key revoked while its client keeps the connection open is refused on that connection's next request")
+    func revokedKeyOnOpenConnection() async throws {
+        try await RelayHarness.with { h in
+            let key = try #require(try await h.store.keys(userID: h.user.id).first)
+            try await RawHTTP.withConnection(port: h.port) { connection in
+                let before = try await connection.send(RawHTTP.chatPost(RelayHarness.chat(), key: h.key))
+                #expect(before.hasPrefix("HTTP/1.1 200"))
+                try await h.store.revokeKey(id: key.id)
+                try await h.services.watcher.reload()
+                let after = try await connection.send(RawHTTP.chatPost(RelayHarness.chat(), key: h.key))
+                #expect(after.hasPrefix("HTTP/1.1 401"))
+                #expect(after.contains("invalid_api_key"))
+            }
+        }
+    }
+
+    @Test("Requests on one connection that carry different keys are each billed to their own key")
+    func keysChangeWithinConnection() async throws {
+        try await RelayHarness.with { h in
+            let first = try #require(try await h.store.keys(userID: h.user.id).first)
+            let (second, secret) = try await h.store.createKey(userID: h.user.id, name: "second")
+            try await h.services.watcher.reload()
+            try await RawHTTP.withConnection(port: h.port) { connection in
+                for key in [h.key, secret.value, h.key, "sk-not-a-key", secret.value] {
+                    _ = try await connection.send(RawHTTP.chatPost(RelayHarness.chat(), key: key))
+                }
+            }
+            await h.services.writer.flush()
+            // Rows of one millisecond have no order among them: compare how many each key has.
+            let keys = try await h.store.usageRecords(userID: h.user.id).map(\.keyID)
+            #expect(keys.sorted() == [first.id, first.id, second.id, second.id].sorted())
+        }
+    }
+
     @Test("A request with Connection: close gets its answer, then the connection closes")
     func connectionCloseHonoured() async throws {
         try await RelayHarness.with { h in

@@ -43,11 +43,11 @@ public enum WharfID {
     }
 
     /// A new identifier that sorts by creation time: `prefix_` + 9 base-36 digits of `nowMillis` + 12 random
-    /// base-36 characters (about 62 bits, one read of the system CSPRNG). Rows written many per second (usage
-    /// records, ledger entries) keyed by it land at the end of their primary-key index instead of on a random page,
-    /// so a batch dirties a few pages rather than one per row.
+    /// base-36 characters (about 62 bits from the system CSPRNG, through ``BatchedSystemRandom``). Rows written many
+    /// per second (usage records, ledger entries) keyed by it land at the end of their primary-key index instead of
+    /// on a random page, so a batch dirties a few pages rather than one per row.
     public static func timeOrdered(_ prefix: String, nowMillis: Int64) -> String {
-        var rng = SystemRandomNumberGenerator()
+        var rng = BatchedSystemRandom()
         var out = Array(prefix.utf8)
         out.reserveCapacity(out.count + 22)
         out.append(UInt8(ascii: "_"))

@@ -55,6 +55,37 @@ public struct KeyAuthenticator: Sendable {
     func authenticate(authorization: String?, apiKey: String?, address: String?, _ snapshot: RuntimeSnapshot)
         throws(OpenAIError) -> RuntimeSnapshot.Key
     {
+        try check(lookUp(authorization: authorization, apiKey: apiKey, snapshot), address: address)
+    }
+
+    /// The key a connection's last request named, good while the snapshot it was found in is current: the requests
+    /// of one connection nearly always carry the same key, so it is hashed and looked up once.
+    struct KeyMemo {
+        let authorization: String?
+        let apiKey: String?
+        let generation: UInt64
+        let key: RuntimeSnapshot.Key
+    }
+
+    /// The same, reusing the key found for the same header values in the same snapshot. Expiry and the address
+    /// allowlist are checked on every request.
+    func authenticate(
+        authorization: String?, apiKey: String?, address: String?, _ snapshot: RuntimeSnapshot, memo: inout KeyMemo?
+    ) throws(OpenAIError) -> RuntimeSnapshot.Key {
+        if let known = memo, known.generation == snapshot.generation, known.authorization == authorization,
+            known.apiKey == apiKey
+        {
+            return try check(known.key, address: address)
+        }
+        let key = try lookUp(authorization: authorization, apiKey: apiKey, snapshot)
+        memo = KeyMemo(authorization: authorization, apiKey: apiKey, generation: snapshot.generation, key: key)
+        return try check(key, address: address)
+    }
+
+    /// The active key named by the headers (`Authorization: Bearer`, else `X-Api-Key`).
+    private func lookUp(authorization: String?, apiKey: String?, _ snapshot: RuntimeSnapshot) throws(OpenAIError)
+        -> RuntimeSnapshot.Key
+    {
         var token: Substring?
         if let authorization {
             token = Self.bearerToken(authorization)
@@ -68,6 +99,11 @@ public struct KeyAuthenticator: Sendable {
         guard APIKeySecret.looksValid(token), let key = snapshot.keys[KeyHasher.hash(token)] else {
             throw OpenAIError.invalidKey()
         }
+        return key
+    }
+
+    /// The key's expiry and address allowlist.
+    private func check(_ key: RuntimeSnapshot.Key, address: String?) throws(OpenAIError) -> RuntimeSnapshot.Key {
         if key.policy.isExpired(nowMillis: clock.nowMillis()) {
             throw OpenAIError.invalidKey("This API key has expired.")
         }

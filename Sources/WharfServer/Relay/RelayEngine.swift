@@ -14,7 +14,7 @@ import WharfUpstream
 /// the charge is the provider's reported usage, capped at the hold. A stream cut by upstream or the client is billed
 /// for the prompt plus the output actually delivered (estimated when upstream sent no usage); a request that
 /// delivered no output (upstream failure, or nothing sent before a disconnect) costs nothing.
-public struct RelayEngine: Sendable {
+public final class RelayEngine: Sendable {
     let snapshots: SnapshotStore
     let book: BalanceBook
     let pool: UpstreamConnectionPool
@@ -60,17 +60,30 @@ public struct RelayEngine: Sendable {
             }
         }
 
-        /// The endpoint a `POST` to `path` (query string ignored) is for, if it is relayed.
+        /// The endpoint a `POST` to `path` (query string and trailing slashes ignored) is for, if it is relayed.
+        /// Compares bytes: it runs for every request.
         init?(requestPath path: String) {
-            var p = Substring(path)
-            if let q = p.firstIndex(of: "?") { p = p[..<q] }
-            while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
-            switch p {
-            case "/v1/chat/completions": self = .chat
-            case "/v1/completions": self = .completions
-            case "/v1/embeddings": self = .embeddings
-            case "/v1/responses": self = .responses
-            default: return nil
+            var path = path
+            let found = path.withUTF8 { bytes -> Endpoint? in
+                var end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+                while end > 1 && bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
+                let trimmed = UnsafeBufferPointer(rebasing: bytes[..<end])
+                for endpoint in Self.all where trimmed.elementsEqual(endpoint.requestPath.utf8) { return endpoint }
+                return nil
+            }
+            guard let found else { return nil }
+            self = found
+        }
+
+        static let all: [Endpoint] = [.chat, .completions, .embeddings, .responses]
+
+        /// The gateway's own path of the endpoint.
+        var requestPath: String {
+            switch self {
+            case .chat: "/v1/chat/completions"
+            case .completions: "/v1/completions"
+            case .embeddings: "/v1/embeddings"
+            case .responses: "/v1/responses"
             }
         }
     }
@@ -84,27 +97,29 @@ public struct RelayEngine: Sendable {
         let snapshot: RuntimeSnapshot
     }
 
-    /// Remembers the last address turned into its stored form: the requests of a connection share one address.
-    struct StoredAddressMemo {
-        private var last: (address: String?, stored: String?)?
+    /// What a connection's requests share, remembered from one request to the next: the client address in its stored
+    /// form, and the key its credential named.
+    struct ConnectionMemo {
+        private var address: (address: String?, stored: String?)?
+        var key: KeyAuthenticator.KeyMemo?
 
         mutating func stored(_ address: String?, mode: String) -> String? {
-            if let last, last.address == address { return last.stored }
+            if let last = self.address, last.address == address { return last.stored }
             let stored = ClientAddress.stored(address, mode: mode)
-            last = (address, stored)
+            self.address = (address, stored)
             return stored
         }
     }
 
     /// Checks the key, its address allowlist, its rate limit and the declared body size, before any body is read.
-    func admit(_ head: HTTPRequestHead, peer: String?, memo: inout StoredAddressMemo) throws(OpenAIError) -> Caller {
+    func admit(_ head: HTTPRequestHead, peer: String?, memo: inout ConnectionMemo) throws(OpenAIError) -> Caller {
         let snapshot = snapshots.snapshot
         let headers = head.headers
         let address = KeyAuthenticator.effectiveAddress(
             peer: peer, forwardedFor: headers.first(name: "x-forwarded-for"), trustedProxies: config.trustedProxies)
         let key = try auth.authenticate(
             authorization: headers.first(name: "authorization"), apiKey: headers.first(name: "x-api-key"),
-            address: address, snapshot)
+            address: address, snapshot, memo: &memo.key)
         let admitted = limiter.admit(
             keyID: key.id, perMinute: key.policy.requestsPerMinute, now: clock.monotonicMillis())
         guard admitted.allowed else {
@@ -121,8 +136,9 @@ public struct RelayEngine: Sendable {
             snapshot: snapshot)
     }
 
-    /// Everything decided before the first upstream attempt.
-    struct Plan {
+    /// Everything decided before the first upstream attempt. A class: the exchange reads it at every step, and a
+    /// copy of the struct retained each of its parts.
+    final class Plan {
         let endpoint: Endpoint
         let caller: Caller
         let body: RelayRequestBody
@@ -139,6 +155,23 @@ public struct RelayEngine: Sendable {
 
         /// The gateway asked upstream for usage the client did not ask for: hide the usage chunk.
         var stripUsage: Bool { askForUsage && !body.clientRequestedUsage }
+
+        init(
+            endpoint: Endpoint, caller: Caller, body: RelayRequestBody, received: ByteBuffer, price: ModelPrice,
+            promptEstimate: Int64, reservation: Reservation, targets: [UpstreamTarget], askForUsage: Bool,
+            started: Int64
+        ) {
+            self.endpoint = endpoint
+            self.caller = caller
+            self.body = body
+            self.received = received
+            self.price = price
+            self.promptEstimate = promptEstimate
+            self.reservation = reservation
+            self.targets = targets
+            self.askForUsage = askForUsage
+            self.started = started
+        }
     }
 
     /// Parses the body, checks the model against the key, picks the channels and holds the maximum cost.
@@ -174,7 +207,7 @@ public struct RelayEngine: Sendable {
             let reservation = book.reserve(
                 userID: key.userID, keyID: key.id, amount: holdAmount, keyLimit: key.policy.spendLimit)
         else { throw .insufficientQuota }
-        var rng = SystemRandomNumberGenerator()
+        var rng = BatchedSystemRandom()
         let ordered = RoutePlanner.order(
             targets, priority: { $0.channel.priority }, weight: { $0.channel.weight }, using: &rng)
         let askForUsage = body.stream && (endpoint == .chat || endpoint == .completions)

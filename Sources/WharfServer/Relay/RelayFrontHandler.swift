@@ -40,7 +40,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var closing = false
     /// The peer's address, read once per connection.
     private var peer: String??
-    private var addressMemo = RelayEngine.StoredAddressMemo()
+    /// Carried from one relayed request of the connection to the next.
+    private var memo = RelayEngine.ConnectionMemo()
 
     init(engine: RelayEngine) {
         self.engine = engine
@@ -102,9 +103,9 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 answering = .relay(exchange)
                 if peer == nil { peer = .some(context.channel.remoteAddress?.ipAddress) }
                 // A copy: the exchange may answer at once and the next request start before this call returns.
-                var memo = addressMemo
+                var memo = self.memo
                 exchange.start(head, peer: peer ?? nil, memo: &memo)
-                addressMemo = memo
+                self.memo = memo
             } else {
                 // Hummingbird closes the connection itself when its answer asks for it.
                 closeAfterAnswer = false

@@ -23,6 +23,9 @@ public struct RuntimeSnapshot: Sendable {
     public var prices: [String: ModelPrice] = [:]
     /// The configuration version the snapshot was built from.
     public var version: Int64 = 0
+    /// Changes each time a ``SnapshotStore`` takes a snapshot, so what was derived from an older one (a connection's
+    /// remembered key) can tell it is stale.
+    public internal(set) var generation: UInt64 = 0
 
     /// An empty snapshot.
     public init() {}
@@ -52,5 +55,11 @@ public final class SnapshotStore: Sendable {
     public var snapshot: RuntimeSnapshot { current.withLock { $0 } }
 
     /// Replaces the snapshot.
-    public func replace(_ snapshot: RuntimeSnapshot) { current.withLock { $0 = snapshot } }
+    public func replace(_ snapshot: RuntimeSnapshot) {
+        current.withLock {
+            let generation = $0.generation &+ 1
+            $0 = snapshot
+            $0.generation = generation
+        }
+    }
 }
