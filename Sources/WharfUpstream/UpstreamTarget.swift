@@ -1,5 +1,6 @@
-import NIOHTTP1
 import WharfCore
+
+import struct NIOCore.ByteBuffer
 
 /// A channel ready to receive requests: its record, its opened upstream key, and precomputed request parts.
 public final class UpstreamTarget: Sendable {
@@ -16,8 +17,9 @@ public final class UpstreamTarget: Sendable {
     public let origin: UpstreamOrigin?
     /// The base URL's path, such as `/v1`, without a trailing slash.
     let pathPrefix: String
-    /// The headers every relayed request to this channel carries (host, content type, accept, authentication).
-    private let fixedHeaders: HTTPHeaders
+    /// The field lines every relayed request to this channel carries (host, content type, accept, authentication),
+    /// encoded once.
+    private let fixedFields: [UInt8]
 
     /// Prepares a channel.
     public init(channel: Channel, apiKey: String) {
@@ -32,21 +34,33 @@ public final class UpstreamTarget: Sendable {
         case .openai, .openaiCompatible: authHeader = ("authorization", "Bearer \(apiKey)")
         }
         let parsed = UpstreamOrigin.parse(baseURL: b)
-        // A key with a line break or NUL could smuggle headers: such a channel is never sent to.
+        // A key with a line break or NUL, or a host or path that is not plain visible ASCII, could smuggle a field
+        // or a request: such a channel is never sent to.
         let headerSafe = !apiKey.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
-        origin = headerSafe ? parsed?.origin : nil
+        let visible = { (text: String) in text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F } }
+        let usable = parsed.map { headerSafe && visible($0.origin.hostHeader) && visible($0.pathPrefix) } ?? false
+        origin = usable ? parsed?.origin : nil
         pathPrefix = parsed?.pathPrefix ?? ""
-        fixedHeaders = [
-            "host": parsed?.origin.hostHeader ?? "", "content-type": "application/json",
-            "accept": "application/json, text/event-stream", authHeader.name: authHeader.value,
-        ]
+        let host = parsed?.origin.hostHeader ?? ""
+        fixedFields = Array(
+            ("host: \(host)\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\n"
+                + "\(authHeader.name): \(authHeader.value)\r\n").utf8)
     }
 
-    /// The head of a JSON `POST` to `path` (such as `/chat/completions`) on this channel, for a body of `length` bytes.
-    public func postHead(_ path: String, contentLength length: Int) -> HTTPRequestHead {
-        var headers = fixedHeaders
-        headers.add(name: "content-length", value: String(length))
-        return HTTPRequestHead(version: .http1_1, method: .POST, uri: pathPrefix + path, headers: headers)
+    /// The head of a JSON `POST` to `path` (such as `/chat/completions`) on this channel, for a body of `length`
+    /// bytes, as it goes on the wire.
+    public func postHead(_ path: String, contentLength length: Int) -> ByteBuffer {
+        var head = ByteBuffer()
+        head.reserveCapacity(fixedFields.count + pathPrefix.utf8.count + path.utf8.count + 48)
+        head.writeStaticString("POST ")
+        head.writeString(pathPrefix)
+        head.writeString(path)
+        head.writeStaticString(" HTTP/1.1\r\n")
+        head.writeBytes(fixedFields)
+        head.writeStaticString("content-length: ")
+        head.writeString(String(length))
+        head.writeStaticString("\r\n\r\n")
+        return head
     }
 
     /// The URL of an endpoint such as `/chat/completions` on this channel.

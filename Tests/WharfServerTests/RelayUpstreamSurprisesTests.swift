@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
 import Testing
 import WharfCore
 import WharfServer
@@ -22,6 +23,39 @@ struct RelayUpstreamSurprisesTests {
             #expect(answer.status == 200)
             #expect(answer.body.contains("Hello from stub"))
             #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
+        }
+    }
+
+    @Test("An upstream that answers with bytes that are not HTTP fails over, and the client pays once")
+    func notHTTPFailsOver() async throws {
+        let garbage = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NotHTTP())
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let channels = [
+            RelayHarness.ChannelSpec(
+                name: "not-http", models: ["gpt-4o-mini"], priority: 10,
+                baseURL: "http://127.0.0.1:\(garbage.localAddress?.port ?? 0)/v1"),
+            RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
+        ]
+        try await RelayHarness.with(channels: channels) { h in
+            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
+            #expect(answer.status == 200)
+            #expect(answer.body.contains("Hello from stub"))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
+        }
+        try await garbage.close()
+    }
+
+    /// Answers whatever it reads with a line that is not an HTTP response.
+    final class NotHTTP: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "SSH-2.0-OpenSSH_9.6\r\n")), promise: nil)
         }
     }
 

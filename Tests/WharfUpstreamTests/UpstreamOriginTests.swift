@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 import WharfCore
 
@@ -41,11 +42,19 @@ struct UpstreamOriginTests {
             models: ["m"])
         let target = UpstreamTarget(channel: channel, apiKey: "sk-up")
         let head = target.postHead("/chat/completions", contentLength: 42)
-        #expect(head.uri == "/compatible/v1/chat/completions")
-        #expect(head.headers["host"] == ["127.0.0.1:9"])
-        #expect(head.headers["authorization"] == ["Bearer sk-up"])
-        #expect(head.headers["content-length"] == ["42"])
-        #expect(head.method == .POST)
+        #expect(
+            String(buffer: head)
+                == "POST /compatible/v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1:9\r\n"
+                + "content-type: application/json\r\naccept: application/json, text/event-stream\r\n"
+                + "authorization: Bearer sk-up\r\ncontent-length: 42\r\n\r\n")
+    }
+
+    @Test(
+        "A host that decodes to a line break or a space makes the channel unusable (a path stays percent-encoded)",
+        arguments: ["http://exa%0d%0ample.com/v1", "http://exa%20mple.com/v1", "http://exa%0ample.com"])
+    func unsafeBaseURL(url: String) {
+        let channel = Channel(id: "chn_1", name: "c", provider: .openai, baseURL: url, models: ["m"])
+        #expect(UpstreamTarget(channel: channel, apiKey: "sk-up").origin == nil)
     }
 
     @Test("A key with a line break makes the channel unusable instead of splitting the request's headers")

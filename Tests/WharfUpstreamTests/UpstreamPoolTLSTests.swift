@@ -39,7 +39,7 @@ struct UpstreamPoolTLSTests {
         var body = ""
         let done: EventLoopPromise<Result<(UInt, String), UpstreamConnectionError>>
         init(done: EventLoopPromise<Result<(UInt, String), UpstreamConnectionError>>) { self.done = done }
-        func upstreamDidReceiveHead(_ head: HTTPResponseHead) { status = head.status.code }
+        func upstreamDidReceiveHead(_ head: UpstreamResponseHead) { status = UInt(head.status) }
         func upstreamDidReceiveBody(_ buffer: ByteBuffer) { body += String(buffer: buffer) }
         func upstreamDidFinish() { done.succeed(.success((status, body))) }
         func upstreamDidFail(_ error: UpstreamConnectionError) { done.succeed(.failure(error)) }

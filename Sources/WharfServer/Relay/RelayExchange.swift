@@ -51,7 +51,7 @@ final class RelayExchange: UpstreamResponseDelegate {
     private var connection: UpstreamConnection?
     private var attemptStarted: Int64 = 0
     private var retriedStale = false
-    private var answerHead: HTTPResponseHead?
+    private var answerHead: UpstreamResponseHead?
     private var answerBody = ByteBuffer()
     private var meter = SSEStreamMeter(stripUsageChunk: false)
     private var firstByte: Int64?
@@ -196,9 +196,9 @@ final class RelayExchange: UpstreamResponseDelegate {
         tryNextChannel()
     }
 
-    func upstreamDidReceiveHead(_ head: HTTPResponseHead) {
+    func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
         guard case .awaitingHead = phase, let plan, let target else { return }
-        let code = Int(head.status.code)
+        let code = head.status
         answerHead = head
         guard (200..<300).contains(code) else {
             answerBody.clear()
@@ -208,19 +208,17 @@ final class RelayExchange: UpstreamResponseDelegate {
         let now = engine.clock.monotonicMillis()
         engine.health.record(target.channel.id, success: true, latencyMillis: now - attemptStarted, now: now)
         // A stream only when upstream streams: a JSON answer to `stream: true` is relayed and billed whole.
-        let contentType = head.headers.first(name: "content-type") ?? ""
-        guard plan.body.stream, contentType.lowercased().hasPrefix("text/event-stream") else {
+        guard plan.body.stream, let contentType = head.contentType,
+            contentType.lowercased().hasPrefix("text/event-stream")
+        else {
             answerBody.clear()
             phase = .buffering
             return
         }
         phase = .streaming
-        let headers: HTTPHeaders = [
-            "content-type": head.headers.first(name: "content-type") ?? "text/event-stream",
-            "cache-control": "no-cache",
-        ]
+        let headers: HTTPHeaders = ["content-type": contentType, "cache-control": "no-cache"]
         // Usually the first events arrive in the same read as the head: they go out together, in one write.
-        front?.writeHead(head.status, headers, flush: false)
+        front?.writeHead(HTTPResponseStatus(statusCode: head.status), headers, flush: false)
         front?.flushSoon()
     }
 
@@ -347,10 +345,10 @@ final class RelayExchange: UpstreamResponseDelegate {
             plan, channelID: target.channel.id, usage: usage, cost: charged,
             firstByte: engine.clock.monotonicMillis(), status: "ok")
         let headers: HTTPHeaders = [
-            "content-type": head.headers.first(name: "content-type") ?? "application/json",
+            "content-type": head.contentType ?? "application/json",
             "content-length": String(answerBody.readableBytes),
         ]
-        front?.writeHead(head.status, headers, flush: false)
+        front?.writeHead(HTTPResponseStatus(statusCode: head.status), headers, flush: false)
         front?.writeBody(answerBody, flush: false)
         answerBody = ByteBuffer()
         front?.writeEnd()

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 /// Why an exchange with an upstream ended without a complete response.
 public enum UpstreamConnectionError: Error, Equatable, Sendable {
@@ -9,12 +8,14 @@ public enum UpstreamConnectionError: Error, Equatable, Sendable {
     case closed
     /// No byte arrived for longer than the read timeout.
     case readTimeout
+    /// The upstream sent something that is not an HTTP/1.1 response to the request (see ``UpstreamResponseParser``).
+    case malformedResponse
 }
 
 /// Receives one upstream response, part by part, on the connection's event loop.
 public protocol UpstreamResponseDelegate: AnyObject {
     /// The status line and headers arrived.
-    func upstreamDidReceiveHead(_ head: HTTPResponseHead)
+    func upstreamDidReceiveHead(_ head: UpstreamResponseHead)
     /// A piece of the body arrived (in order; as the network delivered it).
     func upstreamDidReceiveBody(_ buffer: ByteBuffer)
     /// The response ended; the connection is already back in its pool (or closed).
@@ -25,9 +26,13 @@ public protocol UpstreamResponseDelegate: AnyObject {
 
 /// One keep-alive HTTP/1.1 connection to an upstream, serving one request at a time. Lives on its channel's event
 /// loop: every method must be called there, and the delegate is called there.
+///
+/// Requests go out as bytes prepared by ``UpstreamTarget/postHead(_:contentLength:)``; responses are read by
+/// ``UpstreamResponseParser``, which keeps only the status and content type of a head. Neither side goes through
+/// NIO's HTTP codec: the relay forwards bodies and needs nothing else from the head.
 public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
-    public typealias InboundIn = HTTPClientResponsePart
-    public typealias OutboundOut = HTTPClientRequestPart
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
 
     let origin: UpstreamOrigin
     /// Strong: a connection may close (and report it) after the pool that made it was let go; the cycle with the
@@ -35,9 +40,11 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     let pool: UpstreamLoopPool
     private var context: ChannelHandlerContext?
     private var delegate: UpstreamResponseDelegate?
-    private var keepAlive = true
+    private var parser = UpstreamResponseParser()
     private var lastRead = NIODeadline.now()
     private var readTimeout = TimeAmount.seconds(120)
+    /// The pending silence check. It is not cancelled when a response ends: the next exchange on the connection
+    /// reuses it, and when it fires with no exchange in progress it simply lapses.
     private var timeoutCheck: Scheduled<Void>?
     /// Reading stopped for a slow client: silence then is not the upstream's.
     private var readingPaused = false
@@ -56,10 +63,9 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
 
     var isActive: Bool { context?.channel.isActive ?? false }
 
-    /// Sends a request; the answer goes to `delegate`. `readTimeout` bounds every silence while waiting for bytes.
-    public func send(
-        head: HTTPRequestHead, body: ByteBuffer, delegate: UpstreamResponseDelegate, readTimeout: TimeAmount
-    ) {
+    /// Sends a request: `head` as prepared by ``UpstreamTarget/postHead(_:contentLength:)``, then `body`. The answer
+    /// goes to `delegate`. `readTimeout` bounds every silence while waiting for bytes.
+    public func send(head: ByteBuffer, body: ByteBuffer, delegate: UpstreamResponseDelegate, readTimeout: TimeAmount) {
         isReused = requestsSent > 0
         requestsSent += 1
         guard let context, context.channel.isActive else {
@@ -69,12 +75,15 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
         self.delegate = delegate
         self.readTimeout = readTimeout
         if readingPaused { setReading(true) }
-        keepAlive = true
+        parser.expectResponse()
         lastRead = .now()
-        armTimeout(context, after: readTimeout)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        if timeoutCheck == nil { armTimeout(context, after: readTimeout) }
+        if body.readableBytes > 0 {
+            context.write(wrapOutboundOut(head), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(body), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(head), promise: nil)
+        }
     }
 
     /// Abandons the exchange in progress and closes the connection; the delegate hears nothing more.
@@ -102,31 +111,45 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastRead = .now()
-        guard let delegate else { return }
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            keepAlive = head.isKeepAlive
-            delegate.upstreamDidReceiveHead(head)
-        case .body(let buffer):
-            delegate.upstreamDidReceiveBody(buffer)
-        case .end:
-            self.delegate = nil
-            timeoutCheck?.cancel()
-            timeoutCheck = nil
-            if keepAlive { pool.release(self) } else { context.close(promise: nil) }
-            delegate.upstreamDidFinish()
+        var bytes = unwrapInboundIn(data)
+        let progress: UpstreamResponseParser.Progress
+        do {
+            progress = try parser.feed(&bytes) { event in
+                switch event {
+                case .head(let head): delegate?.upstreamDidReceiveHead(head)
+                case .body(let piece): delegate?.upstreamDidReceiveBody(piece)
+                }
+            }
+        } catch {
+            // Not a response this connection can go on from (or bytes nobody asked for): it is closed.
+            fail(.malformedResponse)
+            context.close(promise: nil)
+            return
         }
+        guard progress == .ended else { return }
+        let finished = delegate
+        delegate = nil
+        // Bytes after the response were not asked for: the connection cannot be trusted with another request.
+        if parser.keepAlive && bytes.readableBytes == 0 { pool.release(self) } else { context.close(promise: nil) }
+        finished?.upstreamDidFinish()
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
         timeoutCheck?.cancel()
         timeoutCheck = nil
         pool.forget(self)
-        fail(.closed)
+        if parser.endsAtClose, let finished = delegate {
+            // A body delimited by the connection's end is complete.
+            delegate = nil
+            finished.upstreamDidFinish()
+        } else {
+            fail(.closed)
+        }
         context.fireChannelInactive()
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Over TLS, a close without close_notify ends here first: a body delimited by the close is then incomplete.
         fail(.closed)
         context.close(promise: nil)
     }
@@ -137,16 +160,16 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
         delegate.upstreamDidFail(error)
     }
 
-    /// One timer per exchange that re-arms itself for the time left, instead of a new timer per read.
+    /// A silence check that re-arms itself for the time left, instead of a new timer per read or per request.
     private func armTimeout(_ context: ChannelHandlerContext, after delay: TimeAmount) {
-        timeoutCheck?.cancel()
         timeoutCheck = context.eventLoop.scheduleTask(in: delay) { [weak self] in
-            guard let self, self.delegate != nil, let context = self.context else { return }
+            guard let self else { return }
+            self.timeoutCheck = nil
+            guard self.delegate != nil, let context = self.context else { return }
             let silent = NIODeadline.now() - self.lastRead
             if self.readingPaused {
                 self.armTimeout(context, after: self.readTimeout)
             } else if silent >= self.readTimeout {
-                self.timeoutCheck = nil
                 self.fail(.readTimeout)
                 context.close(promise: nil)
             } else {

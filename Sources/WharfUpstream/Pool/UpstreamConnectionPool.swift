@@ -1,7 +1,6 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -96,8 +95,6 @@ public final class UpstreamLoopPool: @unchecked Sendable {
                 do {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
-                    // Header values are checked once, when a target is prepared (see `UpstreamTarget`).
-                    try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try sync.addHandler(UpstreamConnection(origin: origin, pool: self))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {

@@ -1,0 +1,361 @@
+import NIOCore
+
+/// What the relay needs from an upstream response's head: its status and its content type. Other header fields are
+/// checked for framing and then dropped without being copied.
+public struct UpstreamResponseHead: Sendable, Equatable {
+    /// The status code (never 1xx: interim responses are skipped).
+    public var status: Int
+    /// The `Content-Type` value, if any.
+    public var contentType: String?
+
+    /// A head.
+    public init(status: Int, contentType: String?) {
+        self.status = status
+        self.contentType = contentType
+    }
+}
+
+/// Parses HTTP/1.1 responses to requests sent on one connection, one at a time (RFC 9112, client side), from bytes
+/// as they arrive. Pure: no I/O, no allocation beyond the content type, body pieces are slices of the input.
+///
+/// Framing: 204 and 304 have no body; `Transfer-Encoding` ending in `chunked` (which then outranks any
+/// `Content-Length`); else `Content-Length`; else the body runs until the connection closes. Interim 1xx responses
+/// are skipped. Refused as malformed: a bad status line, a field line without a colon or with a name that is not a
+/// token, obsolete line folding, control characters in a value, a `Content-Length` that is not one decimal number,
+/// other transfer codings, a head over 64 KiB, a bad chunk size, and bytes when no response is expected.
+struct UpstreamResponseParser {
+    /// Something the response said.
+    enum Event {
+        case head(UpstreamResponseHead)
+        case body(ByteBuffer)
+    }
+
+    /// Where a call to ``feed(_:_:)`` left the response.
+    enum Progress: Equatable {
+        /// More bytes are needed.
+        case needMore
+        /// The response is complete; bytes after it are left in the input.
+        case ended
+    }
+
+    /// Why the bytes are not a response this parser accepts.
+    struct Malformed: Error, Equatable {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    static let maxHeadBytes = 64 * 1024
+    static let maxChunkLineBytes = 4 * 1024
+
+    private enum State {
+        /// No request is outstanding.
+        case idle
+        case statusLine
+        case fields
+        case fixedBody(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers
+        case bodyUntilClose
+    }
+
+    private var state = State.idle
+    /// The start of a line split across reads.
+    private var carry = ByteBuffer()
+    private var head = HeadFields()
+
+    /// What the head's fields said, as far as framing and the relay care.
+    private struct HeadFields {
+        var status = 0
+        var minorVersion = 1
+        var bytes = 0
+        var contentType: String?
+        var contentLength: Int?
+        var transferEncoding = false
+        var chunked = false
+        var connectionClose = false
+        var connectionKeepAlive = false
+    }
+
+    /// Whether the connection may carry another request after the current response (HTTP/1.1 without
+    /// `Connection: close`, a body not delimited by the close, no `Transfer-Encoding` beside `Content-Length`).
+    private(set) var keepAlive = true
+
+    /// A request was sent: its response is expected next.
+    mutating func expectResponse() {
+        state = .statusLine
+        head = HeadFields()
+        keepAlive = true
+    }
+
+    /// Whether the connection closing now ends the response (a body delimited by the close).
+    var endsAtClose: Bool {
+        if case .bodyUntilClose = state { return true }
+        return false
+    }
+
+    /// Whether a response is expected or being read.
+    var isReading: Bool {
+        if case .idle = state { return false }
+        return true
+    }
+
+    /// Consumes bytes of the response, reporting its head and body pieces to `emit`. Stops at the end of the
+    /// response, leaving any further bytes in `input`.
+    mutating func feed(_ input: inout ByteBuffer, _ emit: (Event) -> Void) throws(Malformed) -> Progress {
+        if carry.readableBytes > 0 {
+            var joined = carry
+            carry = ByteBuffer()
+            joined.writeBuffer(&input)
+            input = joined
+        }
+        while true {
+            switch state {
+            case .idle:
+                guard input.readableBytes == 0 else { throw Malformed("bytes while no response is expected") }
+                return .needMore
+            case .statusLine:
+                guard let line = try nextLine(&input, limit: Self.maxHeadBytes - head.bytes, "head over 64 KiB") else {
+                    return .needMore
+                }
+                head.bytes += line.readableBytes + 2
+                // An empty line before the status line is tolerated (RFC 9112, section 2.2).
+                if line.readableBytes == 0 && head.bytes == 2 { continue }
+                try parseStatusLine(line)
+                state = .fields
+            case .fields:
+                guard let line = try nextLine(&input, limit: Self.maxHeadBytes - head.bytes, "head over 64 KiB") else {
+                    return .needMore
+                }
+                head.bytes += line.readableBytes + 2
+                guard head.bytes <= Self.maxHeadBytes else { throw Malformed("head over 64 KiB") }
+                if line.readableBytes > 0 {
+                    try parseField(line)
+                    continue
+                }
+                if head.status < 200 {
+                    // An interim response (100 Continue, 103 Early Hints): the real one follows.
+                    guard head.status != 101 else { throw Malformed("protocol switch without a request for it") }
+                    head = HeadFields()
+                    state = .statusLine
+                    continue
+                }
+                emit(.head(UpstreamResponseHead(status: head.status, contentType: head.contentType)))
+                if head.connectionClose || (head.minorVersion == 0 && !head.connectionKeepAlive) { keepAlive = false }
+                if head.status == 204 || head.status == 304 {
+                    state = .idle
+                    return .ended
+                }
+                if head.transferEncoding {
+                    guard head.chunked else { throw Malformed("a transfer coding other than chunked") }
+                    if head.contentLength != nil { keepAlive = false }
+                    state = .chunkSize
+                } else if let length = head.contentLength {
+                    guard length > 0 else {
+                        state = .idle
+                        return .ended
+                    }
+                    state = .fixedBody(remaining: length)
+                } else {
+                    keepAlive = false
+                    state = .bodyUntilClose
+                }
+            case .fixedBody(let remaining):
+                guard input.readableBytes > 0 else { return .needMore }
+                let n = min(remaining, input.readableBytes)
+                emit(.body(input.readSlice(length: n)!))
+                guard n < remaining else {
+                    state = .idle
+                    return .ended
+                }
+                state = .fixedBody(remaining: remaining - n)
+            case .chunkSize:
+                guard let line = try nextLine(&input, limit: Self.maxChunkLineBytes, "chunk line too long") else {
+                    return .needMore
+                }
+                let size = try Self.chunkSize(line)
+                state = size == 0 ? .trailers : .chunkData(remaining: size)
+            case .chunkData(let remaining):
+                guard input.readableBytes > 0 else { return .needMore }
+                let n = min(remaining, input.readableBytes)
+                emit(.body(input.readSlice(length: n)!))
+                state = n < remaining ? .chunkData(remaining: remaining - n) : .chunkDataEnd
+            case .chunkDataEnd:
+                guard let line = try nextLine(&input, limit: Self.maxChunkLineBytes, "chunk line too long") else {
+                    return .needMore
+                }
+                guard line.readableBytes == 0 else { throw Malformed("chunk data longer than its size") }
+                state = .chunkSize
+            case .trailers:
+                // Trailer fields are read and dropped.
+                guard let line = try nextLine(&input, limit: Self.maxHeadBytes, "trailers too long") else {
+                    return .needMore
+                }
+                if line.readableBytes == 0 {
+                    state = .idle
+                    return .ended
+                }
+            case .bodyUntilClose:
+                guard input.readableBytes > 0 else { return .needMore }
+                emit(.body(input.readSlice(length: input.readableBytes)!))
+                return .needMore
+            }
+        }
+    }
+
+    /// The next line (CRLF or a bare LF), without its terminator; nil when the input holds no whole line (the
+    /// part held is kept for the next call).
+    private mutating func nextLine(_ input: inout ByteBuffer, limit: Int, _ tooLong: String) throws(Malformed)
+        -> ByteBuffer?
+    {
+        let newline = input.withUnsafeReadableBytes { $0.firstIndex(of: UInt8(ascii: "\n")) }
+        guard let newline else {
+            guard input.readableBytes <= limit else { throw Malformed(tooLong) }
+            carry = input.readSlice(length: input.readableBytes)!
+            return nil
+        }
+        guard newline <= limit else { throw Malformed(tooLong) }
+        var line = input.readSlice(length: newline)!
+        input.moveReaderIndex(forwardBy: 1)
+        if line.readableBytesView.last == UInt8(ascii: "\r") { line.moveWriterIndex(to: line.writerIndex - 1) }
+        return line
+    }
+
+    /// `HTTP/1.x SP 3DIGIT [SP reason]`.
+    private mutating func parseStatusLine(_ line: ByteBuffer) throws(Malformed) {
+        let bytes = line.readableBytesView
+        guard bytes.count >= 12, bytes.starts(with: "HTTP/1.".utf8) else { throw Malformed("bad status line") }
+        let start = bytes.startIndex
+        let minor = bytes[start + 7]
+        guard minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1"), bytes[start + 8] == UInt8(ascii: " ") else {
+            throw Malformed("bad status line")
+        }
+        var status = 0
+        for i in 9..<12 {
+            let digit = bytes[start + i] &- UInt8(ascii: "0")
+            guard digit < 10 else { throw Malformed("bad status code") }
+            status = status * 10 + Int(digit)
+        }
+        guard status >= 100, bytes.count == 12 || bytes[start + 12] == UInt8(ascii: " ") else {
+            throw Malformed("bad status code")
+        }
+        head.status = status
+        head.minorVersion = minor == UInt8(ascii: "0") ? 0 : 1
+    }
+
+    /// `name ":" OWS value OWS`; only the fields that frame the body, and the content type, are kept.
+    private mutating func parseField(_ line: ByteBuffer) throws(Malformed) {
+        let bytes = line.readableBytesView
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
+            if let first = bytes.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+                throw Malformed("obsolete line folding")
+            }
+            throw Malformed("field line without a colon")
+        }
+        let name = bytes[bytes.startIndex..<colon]
+        guard !name.isEmpty, name.allSatisfy(Self.isTokenByte) else { throw Malformed("bad field name") }
+        var value = bytes[(colon + 1)...]
+        while let first = value.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+            value = value.dropFirst()
+        }
+        while let last = value.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
+            value = value.dropLast()
+        }
+        guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == UInt8(ascii: "\t") }) else {
+            throw Malformed("control character in a field value")
+        }
+        if Self.equalsLowercased(name, "content-length") {
+            try noteContentLength(value)
+        } else if Self.equalsLowercased(name, "transfer-encoding") {
+            head.transferEncoding = true
+            // No content coding was asked for: `chunked`, once, is the only coding accepted.
+            for coding in Self.listItems(value) {
+                guard Self.equalsLowercased(coding, "chunked") else {
+                    throw Malformed("a transfer coding other than chunked")
+                }
+                guard !head.chunked else { throw Malformed("chunked twice") }
+                head.chunked = true
+            }
+        } else if Self.equalsLowercased(name, "connection") {
+            for option in Self.listItems(value) {
+                if Self.equalsLowercased(option, "close") { head.connectionClose = true }
+                if Self.equalsLowercased(option, "keep-alive") { head.connectionKeepAlive = true }
+            }
+        } else if Self.equalsLowercased(name, "content-type"), head.contentType == nil {
+            head.contentType = String(decoding: value, as: UTF8.self)
+        }
+    }
+
+    /// One length, possibly repeated (`42, 42` or several fields): any disagreement is an error.
+    private mutating func noteContentLength(_ value: ByteBufferView) throws(Malformed) {
+        var any = false
+        for item in Self.listItems(value) {
+            guard !item.isEmpty, item.count <= 18, item.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else {
+                throw Malformed("bad content length")
+            }
+            let length = item.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+            if let known = head.contentLength, known != length { throw Malformed("conflicting content lengths") }
+            head.contentLength = length
+            any = true
+        }
+        guard any else { throw Malformed("bad content length") }
+    }
+
+    /// `1*HEXDIG [BWS ";" extensions]`.
+    private static func chunkSize(_ line: ByteBuffer) throws(Malformed) -> Int {
+        var size = 0
+        var digits = 0
+        for byte in line.readableBytesView {
+            let value: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = byte - UInt8(ascii: "A") + 10
+            case UInt8(ascii: ";"), UInt8(ascii: " "), UInt8(ascii: "\t"):
+                guard digits > 0 else { throw Malformed("bad chunk size") }
+                return size
+            default:
+                throw Malformed("bad chunk size")
+            }
+            digits += 1
+            guard digits <= 15 else { throw Malformed("chunk size too large") }
+            size = size << 4 | Int(value)
+        }
+        guard digits > 0 else { throw Malformed("bad chunk size") }
+        return size
+    }
+
+    /// The comma-separated items of a field value, without surrounding spaces; empty items are skipped.
+    private static func listItems(_ value: ByteBufferView) -> [ByteBufferView] {
+        value.split(separator: UInt8(ascii: ",")).map { item in
+            var item = item
+            while let first = item.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+                item = item.dropFirst()
+            }
+            while let last = item.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
+                item = item.dropLast()
+            }
+            return item
+        }.filter { !$0.isEmpty }
+    }
+
+    /// Whether `bytes` is `lowercase` in any letter case (both are tokens, so setting bit 5 only lowers letters).
+    private static func equalsLowercased(_ bytes: ByteBufferView, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        return lowercase.withUTF8Buffer { expected in
+            zip(bytes, expected).allSatisfy { $0 | 0x20 == $1 || $0 == $1 }
+        }
+    }
+
+    /// `tchar` of RFC 9110.
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+}

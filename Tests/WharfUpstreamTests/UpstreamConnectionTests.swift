@@ -1,0 +1,140 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import WharfUpstream
+
+/// The upstream pool's connections against a server on loopback that answers each request with fixed bytes: what a
+/// connection makes of well-formed, odd and broken answers, and when it is kept for the next request.
+@Suite("Upstream connections")
+struct UpstreamConnectionTests {
+    /// Reads each whole request (head and `Content-Length` body) and writes `answer` for it; closes after the answer
+    /// when `closeAfter` is set. Counts connections.
+    final class CannedServer: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let answer: String
+        let closeAfter: Bool
+        let connections: NIOLockedValueBox<Int>
+        var received = ""
+
+        init(answer: String, closeAfter: Bool, connections: NIOLockedValueBox<Int>) {
+            self.answer = answer
+            self.closeAfter = closeAfter
+            self.connections = connections
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            connections.withLockedValue { $0 += 1 }
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            received += String(buffer: unwrapInboundIn(data))
+            guard let headEnd = received.range(of: "\r\n\r\n") else { return }
+            let length =
+                received[..<headEnd.lowerBound].lowercased().split(separator: "\r\n")
+                .first { $0.hasPrefix("content-length: ") }
+                .flatMap { Int($0.dropFirst(16)) } ?? 0
+            guard received[headEnd.upperBound...].utf8.count >= length else { return }
+            received = ""
+            let written = context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer)))
+            if closeAfter { written.whenComplete { _ in context.close(promise: nil) } }
+        }
+    }
+
+    /// A server answering `answer`, and a target pointing at it.
+    static func start(answer: String, closeAfter: Bool = false) async throws
+        -> (server: any Channel, target: UpstreamTarget, connections: NIOLockedValueBox<Int>)
+    {
+        let connections = NIOLockedValueBox(0)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        CannedServer(answer: answer, closeAfter: closeAfter, connections: connections))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let target = UpstreamTarget(
+            channel: .init(
+                id: "chn_raw", name: "raw", provider: .openai,
+                baseURL: "http://127.0.0.1:\(server.localAddress?.port ?? 0)/v1", models: ["m"]),
+            apiKey: "sk-upstream")
+        return (server, target, connections)
+    }
+
+    static let ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"
+
+    @Test("A well-formed answer is read whole and its connection is reused for the next request")
+    func reused() async throws {
+        let (server, target, connections) = try await Self.start(answer: Self.ok)
+        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        for _ in 0..<3 {
+            let outcome = try await UpstreamPoolTLSTests.post(pool, target, on: loop)
+            #expect(try outcome.result.get() == (200, #"{"ok":true}"#))
+        }
+        #expect(connections.withLockedValue { $0 } == 1)
+        await pool.shutdown()
+        try await server.close()
+    }
+
+    @Test("An answer without a length ends when the server closes, and is complete")
+    func bodyUntilClose() async throws {
+        let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"until\":\"close\"}"
+        let (server, target, connections) = try await Self.start(answer: answer, closeAfter: true)
+        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        for _ in 0..<2 {
+            let outcome = try await UpstreamPoolTLSTests.post(pool, target, on: loop)
+            #expect(try outcome.result.get() == (200, #"{"until":"close"}"#))
+        }
+        #expect(connections.withLockedValue { $0 } == 2)
+        await pool.shutdown()
+        try await server.close()
+    }
+
+    @Test("Bytes after an answer make the connection unfit for another request: it is closed, not pooled")
+    func trailingBytes() async throws {
+        let (server, target, connections) = try await Self.start(answer: Self.ok + "HTTP/1.1 200 OK\r\n\r\n")
+        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        for _ in 0..<2 {
+            let outcome = try await UpstreamPoolTLSTests.post(pool, target, on: loop)
+            #expect(try outcome.result.get() == (200, #"{"ok":true}"#))
+            #expect(!outcome.reused)
+        }
+        #expect(connections.withLockedValue { $0 } == 2)
+        await pool.shutdown()
+        try await server.close()
+    }
+
+    @Test(
+        "A broken answer fails the exchange as malformed, whatever else it says",
+        arguments: [
+            "SSH-2.0-OpenSSH_9.6\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n",
+        ])
+    func malformed(answer: String) async throws {
+        let (server, target, _) = try await Self.start(answer: answer)
+        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
+        let outcome = try await UpstreamPoolTLSTests.post(
+            pool, target, on: MultiThreadedEventLoopGroup.singleton.next())
+        #expect(throws: UpstreamConnectionError.malformedResponse) { try outcome.result.get() }
+        await pool.shutdown()
+        try await server.close()
+    }
+
+    @Test("A server that closes in the middle of a body with a length fails the exchange as closed")
+    func cutBody() async throws {
+        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial\""
+        let (server, target, _) = try await Self.start(answer: answer, closeAfter: true)
+        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
+        let outcome = try await UpstreamPoolTLSTests.post(
+            pool, target, on: MultiThreadedEventLoopGroup.singleton.next())
+        #expect(throws: UpstreamConnectionError.closed) { try outcome.result.get() }
+        await pool.shutdown()
+        try await server.close()
+    }
+}
