@@ -3,7 +3,26 @@ import WharfCore
 
 @Suite("Usage extractor")
 struct UsageExtractorTests {
-    static func usage(_ body: String) -> TokenUsage? { UsageExtractor.usage(inBody: Array(body.utf8)) }
+    /// The usage read both ways (from a copied array, and in place as the relay does), which must agree.
+    static func usage(_ body: String) -> TokenUsage? {
+        let bytes = Array(body.utf8)
+        let copied = UsageExtractor.usage(inBody: bytes)
+        let inPlace = bytes.withUnsafeBufferPointer { try? UsageExtractor.usage(inBody: $0) }
+        #expect(inPlace == copied, "in place and copied disagree")
+        return copied
+    }
+
+    @Test("Reading in place refuses what is not one JSON object, and finds an escaped key")
+    func inPlace() throws {
+        for broken in ["", "[]", #"{"usage":{"prompt_tokens":1}"#, #"{"usage":{}} x"#, #"{"a":tru}"#] {
+            #expect(throws: JSONScanError.self) {
+                try Array(broken.utf8).withUnsafeBufferPointer { try UsageExtractor.usage(inBody: $0) }
+            }
+        }
+        let escaped = #"{"us\u0061ge":{"prompt_tokens":4,"completion_tokens":1}}"#
+        let usage = try Array(escaped.utf8).withUnsafeBufferPointer { try UsageExtractor.usage(inBody: $0) }
+        #expect(usage == TokenUsage(promptTokens: 4, completionTokens: 1))
+    }
 
     @Test("A chat completion's usage includes cached prompt tokens, whatever the message says")
     func chatCompletion() {

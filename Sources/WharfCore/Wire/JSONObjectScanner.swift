@@ -19,41 +19,15 @@ public struct JSONObjectScanner: Sendable {
 
     /// Scans `bytes`, which must hold one JSON object (surrounding whitespace allowed).
     public init(_ bytes: [UInt8]) throws(JSONScanError) {
-        var i = 0
-        Self.skipWhitespace(bytes, &i)
-        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { throw .notAnObject }
-        openBrace = i
-        i += 1
-        Self.skipWhitespace(bytes, &i)
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
-            closeBrace = i
-            try Self.expectEnd(bytes, i + 1)
-            return
-        }
-        while true {
-            Self.skipWhitespace(bytes, &i)
-            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw .malformed(offset: i) }
-            let keyStart = i
-            try Self.skipString(bytes, &i)
-            let key = try Self.decodeString(bytes[keyStart..<i])
-            Self.skipWhitespace(bytes, &i)
-            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw .malformed(offset: i) }
-            i += 1
-            Self.skipWhitespace(bytes, &i)
-            let valueStart = i
-            try Self.skipValue(bytes, &i, depth: 0)
-            members.append(Member(key: key, valueRange: valueStart..<i))
-            Self.skipWhitespace(bytes, &i)
-            guard i < bytes.count else { throw .truncated }
-            if bytes[i] == UInt8(ascii: ",") {
-                i += 1
-                continue
+        var members: [Member] = []
+        let braces = try bytes.withUnsafeBufferPointer { b throws(JSONScanError) in
+            try Self.scanTopLevel(b) { key, value throws(JSONScanError) in
+                members.append(Member(key: try Self.decodeString(bytes[key]), valueRange: value))
             }
-            guard bytes[i] == UInt8(ascii: "}") else { throw .malformed(offset: i) }
-            closeBrace = i
-            try Self.expectEnd(bytes, i + 1)
-            return
         }
+        self.members = members
+        openBrace = braces.open
+        closeBrace = braces.close
     }
 
     /// The raw value range of the last member named `key` (JSON parsers keep the last duplicate).
@@ -61,22 +35,71 @@ public struct JSONObjectScanner: Sendable {
         members.last(where: { $0.key == key })?.valueRange
     }
 
+    /// Whether the key literal at `raw` (with its quotes) says `key`; compared byte for byte unless it has escapes.
+    static func keyMatches(_ b: UnsafeBufferPointer<UInt8>, _ raw: Range<Int>, _ key: String) throws(JSONScanError)
+        -> Bool
+    {
+        let inner = UnsafeBufferPointer(rebasing: b[(raw.lowerBound + 1)..<(raw.upperBound - 1)])
+        if !inner.contains(UInt8(ascii: "\\")) { return inner.elementsEqual(key.utf8) }
+        return try decodeString(Array(b[raw])[...]) == key
+    }
+
+    /// Walks one JSON object's top level, calling `visit` with each member's key literal range (quotes included)
+    /// and raw value range, and returns the offsets of its braces.
+    static func scanTopLevel(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ visit: (Range<Int>, Range<Int>) throws(JSONScanError) -> Void
+    ) throws(JSONScanError) -> (open: Int, close: Int) {
+        var i = 0
+        skipWhitespace(bytes, &i)
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { throw .notAnObject }
+        let open = i
+        i += 1
+        skipWhitespace(bytes, &i)
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            try expectEnd(bytes, i + 1)
+            return (open, i)
+        }
+        while true {
+            skipWhitespace(bytes, &i)
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw .malformed(offset: i) }
+            let keyStart = i
+            try skipString(bytes, &i)
+            let key = keyStart..<i
+            skipWhitespace(bytes, &i)
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw .malformed(offset: i) }
+            i += 1
+            skipWhitespace(bytes, &i)
+            let valueStart = i
+            try skipValue(bytes, &i, depth: 0)
+            try visit(key, valueStart..<i)
+            skipWhitespace(bytes, &i)
+            guard i < bytes.count else { throw .truncated }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            guard bytes[i] == UInt8(ascii: "}") else { throw .malformed(offset: i) }
+            try expectEnd(bytes, i + 1)
+            return (open, i)
+        }
+    }
+
     // MARK: - Lexing
 
     static let maxDepth = 512
 
-    static func skipWhitespace(_ b: [UInt8], _ i: inout Int) {
+    static func skipWhitespace(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
         while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
     }
 
-    static func expectEnd(_ b: [UInt8], _ start: Int) throws(JSONScanError) {
+    static func expectEnd(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) throws(JSONScanError) {
         var i = start
         skipWhitespace(b, &i)
         guard i == b.count else { throw .trailingData(offset: i) }
     }
 
     /// Skips a string starting at its opening quote; `i` ends just past the closing quote.
-    static func skipString(_ b: [UInt8], _ i: inout Int) throws(JSONScanError) {
+    static func skipString(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(JSONScanError) {
         i += 1
         while i < b.count {
             let c = b[i]
@@ -94,7 +117,7 @@ public struct JSONObjectScanner: Sendable {
         throw .truncated
     }
 
-    static func skipValue(_ b: [UInt8], _ i: inout Int, depth: Int) throws(JSONScanError) {
+    static func skipValue(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, depth: Int) throws(JSONScanError) {
         guard depth < maxDepth else { throw .tooDeep }
         guard i < b.count else { throw .truncated }
         switch b[i] {
@@ -143,7 +166,7 @@ public struct JSONObjectScanner: Sendable {
                 i += 1
             }
             guard i > start else { throw .malformed(offset: start) }
-            let word = b[start..<i]
+            let word = UnsafeBufferPointer(rebasing: b[start..<i])
             if word.first.map({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) == true {
                 guard
                     word.elementsEqual("true".utf8) || word.elementsEqual("false".utf8)

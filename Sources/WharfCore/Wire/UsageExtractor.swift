@@ -7,6 +7,23 @@ public enum UsageExtractor {
         return usage(in: bytes, scanner: scanner)
     }
 
+    /// The same, read in place: the body is checked to be one JSON object (``JSONScanError`` when it is not) but not
+    /// copied, and only the `usage` and `response` keys are compared. This runs once per non-streamed answer.
+    public static func usage(inBody bytes: UnsafeBufferPointer<UInt8>) throws(JSONScanError) -> TokenUsage? {
+        var usage: Range<Int>?
+        var response: Range<Int>?
+        _ = try JSONObjectScanner.scanTopLevel(bytes) { key, value throws(JSONScanError) in
+            if try JSONObjectScanner.keyMatches(bytes, key, "usage") {
+                usage = value
+            } else if try JSONObjectScanner.keyMatches(bytes, key, "response") {
+                response = value
+            }
+        }
+        if let r = usage, bytes[r.lowerBound] == UInt8(ascii: "{") { return decode(Array(bytes[r])) }
+        if let r = response, bytes[r.lowerBound] == UInt8(ascii: "{") { return self.usage(inBody: Array(bytes[r])) }
+        return nil
+    }
+
     /// The same, for a body already scanned.
     public static func usage(in bytes: [UInt8], scanner: JSONObjectScanner) -> TokenUsage? {
         if let r = scanner.range(of: "usage"), bytes[r.lowerBound] == UInt8(ascii: "{") {

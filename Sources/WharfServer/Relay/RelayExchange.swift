@@ -324,9 +324,17 @@ final class RelayExchange: UpstreamResponseDelegate {
     /// A 2xx non-streamed answer is complete: bill it from its usage and send it unchanged.
     private func completeBuffered() {
         guard let plan, let target, let head = answerHead else { return }
-        let bytes = Array(answerBody.readableBytesView)
         // A 200 whose body is not a JSON object is an upstream failure, not an answer to charge for.
-        guard let scanner = try? JSONObjectScanner(bytes) else {
+        let read = answerBody.withUnsafeReadableBytes { raw in
+            raw.withMemoryRebound(to: UInt8.self) { bytes -> (usage: TokenUsage?, isJSON: Bool) in
+                do {
+                    return (try UsageExtractor.usage(inBody: bytes), true)
+                } catch {
+                    return (nil, false)
+                }
+            }
+        }
+        guard read.isJSON else {
             let now = engine.clock.monotonicMillis()
             engine.health.record(target.channel.id, success: false, latencyMillis: now - attemptStarted, now: now)
             fail(
@@ -335,10 +343,11 @@ final class RelayExchange: UpstreamResponseDelegate {
             return
         }
         let usage =
-            UsageExtractor.usage(in: bytes, scanner: scanner)
+            read.usage
             ?? TokenUsage(
                 promptTokens: plan.promptEstimate,
-                completionTokens: TokenEstimator.deliveredTokens(bytes: SSEStreamMeter.textBytes(in: bytes)))
+                completionTokens: TokenEstimator.deliveredTokens(
+                    bytes: SSEStreamMeter.textBytes(in: Array(answerBody.readableBytesView))))
         let charged = plan.reservation.settle(cost: plan.price.cost(of: usage))
         phase = .done
         engine.record(
