@@ -75,6 +75,39 @@ struct RelayConnectionTests {
         }
     }
 
+    @Test("A streamed answer is chunked on the wire, one chunk per piece, and ends with the last chunk")
+    func streamChunkedOnTheWire() async throws {
+        try await RelayHarness.with { h in
+            let request = RawHTTP.chatPost(
+                RelayHarness.chat(stream: true), key: h.key, headers: ["Connection: close"])
+            let answer = try await RawHTTP.exchange(port: h.port, request)
+            let parts = answer.components(separatedBy: "\r\n\r\n")
+            let head = parts[0].lowercased()
+            #expect(head.hasPrefix("http/1.1 200 ok"))
+            #expect(head.contains("transfer-encoding: chunked"))
+            #expect(head.contains("content-type: text/event-stream"))
+            #expect(head.contains("connection: close"))
+            #expect(!head.contains("content-length"))
+            // Undo the chunking by hand, on bytes: every size line is hex and matches its data, and the last is 0.
+            var rest = Array(answer.utf8.dropFirst(parts[0].utf8.count + 4))
+            var data: [UInt8] = []
+            while true {
+                let lineEnd = try #require(rest.firstIndex(of: UInt8(ascii: "\r")))
+                let size = try #require(Int(String(decoding: rest[..<lineEnd], as: UTF8.self), radix: 16))
+                rest.removeFirst(lineEnd + 2)
+                if size == 0 { break }
+                data += rest.prefix(size)
+                rest.removeFirst(size)
+                #expect(rest.starts(with: Array("\r\n".utf8)))
+                rest.removeFirst(2)
+            }
+            #expect(rest == Array("\r\n".utf8))
+            let events = String(decoding: data, as: UTF8.self)
+            #expect(events.hasPrefix("data: "))
+            #expect(events.hasSuffix("data: [DONE]\n\n"))
+        }
+    }
+
     @Test("A chunked body over the limit gets 413 and the connection closes without reading the rest")
     func oversizedChunkedBodyRefused() async throws {
         let tune: @Sendable (inout WharfConfig) -> Void = { $0.maxBodyBytes = 1024 }

@@ -26,6 +26,7 @@ struct WharfHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             limits.maxHeaderListSize = 80 * 1024
             limits.maxHeaderFieldCount = 1000
             let sync = channel.pipeline.syncOperations
+            try sync.addHandler(RelayWireGate())
             try sync.configureHTTPServerPipeline(
                 withPipeliningAssistance: false,  // requests are answered in order by RelayFrontHandler
                 withErrorHandling: false,

@@ -216,9 +216,8 @@ final class RelayExchange: UpstreamResponseDelegate {
             return
         }
         phase = .streaming
-        let headers: HTTPHeaders = ["content-type": contentType, "cache-control": "no-cache"]
         // Usually the first events arrive in the same read as the head: they go out together, in one write.
-        front?.writeHead(HTTPResponseStatus(statusCode: head.status), headers, flush: false)
+        front?.writeHead(status: head.status, contentType: contentType, contentLength: nil, flush: false)
         front?.flushSoon()
     }
 
@@ -353,11 +352,9 @@ final class RelayExchange: UpstreamResponseDelegate {
         engine.record(
             plan, channelID: target.channel.id, usage: usage, cost: charged,
             firstByte: engine.clock.monotonicMillis(), status: "ok")
-        let headers: HTTPHeaders = [
-            "content-type": head.contentType ?? "application/json",
-            "content-length": String(answerBody.readableBytes),
-        ]
-        front?.writeHead(HTTPResponseStatus(statusCode: head.status), headers, flush: false)
+        front?.writeHead(
+            status: head.status, contentType: head.contentType ?? "application/json",
+            contentLength: answerBody.readableBytes, flush: false)
         front?.writeBody(answerBody, flush: false)
         answerBody = ByteBuffer()
         front?.writeEnd()

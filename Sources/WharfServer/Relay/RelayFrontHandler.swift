@@ -23,6 +23,10 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let engine: RelayEngine
     private var context: ChannelHandlerContext?
+    /// Where relayed answers are written as bytes (the ``RelayWireGate``'s context).
+    private var wire: ChannelHandlerContext?
+    /// The answer being written is chunked.
+    private var chunked = false
     private var pool: UpstreamLoopPool?
     /// Receives the parts of the request being read.
     private var reader = Responder.none
@@ -49,11 +53,13 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        wire = try? context.pipeline.syncOperations.context(handlerType: RelayWireGate.self)
         pool = engine.pool.pool(for: context.eventLoop)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        wire = nil
     }
 
     // MARK: - Inbound
@@ -234,33 +240,66 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether the client's socket takes more bytes without buffering.
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
-    func writeHead(_ status: HTTPResponseStatus, _ headers: HTTPHeaders, flush: Bool) {
-        guard let context else { return }
-        var headers = headers
-        if closeAfterAnswer { headers.add(name: "connection", value: "close") }
-        context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        if flush { context.flush() }
+    /// Writes an answer's head as bytes, past NIO's HTTP encoder (see ``RelayWireGate``): a JSON answer with its
+    /// length, or (without `contentLength`) a stream, chunked for HTTP/1.1 and ended by the close for HTTP/1.0.
+    func writeHead(status: Int, contentType: String, contentLength: Int?, flush: Bool) {
+        guard let wire else { return }
+        var head = ByteBuffer()
+        head.reserveCapacity(160 + contentType.utf8.count)
+        head.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        head.writeString(String(status))
+        head.writeStaticString(" ")
+        head.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
+        head.writeStaticString("\r\ncontent-type: ")
+        head.writeString(contentType)
+        if let contentLength {
+            head.writeStaticString("\r\ncontent-length: ")
+            head.writeString(String(contentLength))
+            chunked = false
+        } else {
+            head.writeStaticString("\r\ncache-control: no-cache")
+            chunked = version.minor != 0
+            if chunked { head.writeStaticString("\r\ntransfer-encoding: chunked") }
+        }
+        if closeAfterAnswer { head.writeStaticString("\r\nconnection: close") }
+        head.writeStaticString("\r\n\r\n")
+        wire.write(NIOAny(head), promise: nil)
+        if flush { wire.flush() }
     }
 
     /// Flushes after the work already queued on the event loop (such as the rest of a read from upstream).
     func flushSoon() {
-        guard let context else { return }
-        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.eventLoop.execute { bound.value.flush() }
+        guard let wire else { return }
+        let bound = NIOLoopBound(wire, eventLoop: wire.eventLoop)
+        wire.eventLoop.execute { bound.value.flush() }
     }
 
+    /// Writes a piece of the answer's body (one chunk of a chunked answer; nothing for an empty piece).
     func writeBody(_ buffer: ByteBuffer, flush: Bool) {
-        guard let context else { return }
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        if flush { context.flush() }
+        guard let wire, buffer.readableBytes > 0 else { return }
+        if chunked {
+            var size = ByteBuffer()
+            size.writeString(String(buffer.readableBytes, radix: 16))
+            size.writeStaticString("\r\n")
+            wire.write(NIOAny(size), promise: nil)
+            wire.write(NIOAny(buffer), promise: nil)
+            wire.write(NIOAny(Self.crlf), promise: nil)
+        } else {
+            wire.write(NIOAny(buffer), promise: nil)
+        }
+        if flush { wire.flush() }
     }
+
+    private static let crlf = ByteBuffer(string: "\r\n")
+    private static let lastChunk = ByteBuffer(string: "0\r\n\r\n")
 
     /// Ends the answer in progress.
     func writeEnd() {
-        guard let context else { return }
+        guard let context, let wire else { return }
+        let end = chunked ? Self.lastChunk : ByteBuffer()
+        chunked = false
         guard closeAfterAnswer else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            wire.writeAndFlush(NIOAny(end), promise: nil)
             answerDone()
             return
         }
@@ -271,7 +310,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let channel = context.channel
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenComplete { _ in channel.close(promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        wire.writeAndFlush(NIOAny(end), promise: written)
     }
 
     /// The answer about to be written is the connection's last (a refused oversized body is not read to its end).
@@ -282,9 +321,16 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Answers with an error in OpenAI's shape and ends the answer.
     func writeError(_ error: OpenAIError) {
         let body = ByteBuffer(string: error.body)
-        let headers: HTTPHeaders = ["content-type": "application/json", "content-length": String(body.readableBytes)]
-        writeHead(HTTPResponseStatus(statusCode: error.status.code), headers, flush: false)
+        writeHead(
+            status: Int(error.status.code), contentType: "application/json", contentLength: body.readableBytes,
+            flush: false)
         writeBody(body, flush: false)
         writeEnd()
     }
+}
+
+/// First in a client connection's pipeline, before NIO's HTTP encoder: relayed answers are written here as bytes
+/// (see ``RelayFrontHandler/writeHead(status:contentType:contentLength:flush:)``). Everything else passes through.
+final class RelayWireGate: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = IOData
 }
