@@ -210,6 +210,34 @@ struct JSONObjectScannerTests {
         #expect(throws: JSONScanError.self) { try JSONObjectScanner.decodeString(ArraySlice(Array(#""a\""#.utf8))) }
     }
 
+    @Test(
+        "Looking members up in place finds what the full scan finds: the last duplicate, escaped keys, missing keys",
+        arguments: [
+            #"{"model":"a","n":1,"model":"b"}"#, #"{"mod\u0065l":"x","m":{"model":1}}"#, #"{}"#,
+            #" {"n":[1,{"model":2}],"x":"model"} "#, #"{"é":1,"model":null}"#,
+        ])
+    func lastMembersAgreeWithScan(text: String) throws {
+        let bytes = Array(text.utf8)
+        let scanner = try JSONObjectScanner(bytes)
+        let keys = ["model", "n", "é", "absent"]
+        let found = try JSONObjectScanner.lastMembers(named: keys, in: bytes)
+        #expect(found.ranges == keys.map { scanner.range(of: $0) })
+        #expect(found.openBrace == scanner.openBrace)
+    }
+
+    @Test(
+        "Looking members up in place refuses what the full scan refuses",
+        arguments: [#"{"a":1"#, #"[1]"#, #"{"a":tru}"#, #"{"a":1} x"#, #"{a:1}"#])
+    func lastMembersRefuse(text: String) {
+        #expect(throws: JSONScanError.self) { try JSONObjectScanner.lastMembers(named: ["a"], in: Array(text.utf8)) }
+    }
+
+    @Test("A key that is not UTF-8 is refused by the in-place lookup too, even when no key is asked for")
+    func lastMembersInvalidUTF8() {
+        let bytes: [UInt8] = Array(#"{""#.utf8) + [0xFF, 0xFE] + Array(#"":1}"#.utf8)
+        #expect(throws: JSONScanError.invalidUTF8) { try JSONObjectScanner.lastMembers(named: [], in: bytes) }
+    }
+
     @Test("Every error explains itself in one sentence about the request body")
     func errorDescriptions() {
         let errors: [JSONScanError] = [

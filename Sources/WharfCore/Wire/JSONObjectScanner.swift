@@ -35,13 +35,40 @@ public struct JSONObjectScanner: Sendable {
         members.last(where: { $0.key == key })?.valueRange
     }
 
-    /// Whether the key literal at `raw` (with its quotes) says `key`; compared byte for byte unless it has escapes.
-    static func keyMatches(_ b: UnsafeBufferPointer<UInt8>, _ raw: Range<Int>, _ key: String) throws(JSONScanError)
-        -> Bool
+    /// Checks that `bytes` holds one JSON object, as the initializer does (keys included), and returns for each of
+    /// `keys` the raw value range of the last top-level member of that name, or nil. Key bytes are compared in
+    /// place: no member list is built and no other key becomes a string. For bodies read once per request.
+    public static func lastMembers(named keys: [String], in bytes: UnsafeBufferPointer<UInt8>) throws(JSONScanError)
+        -> (ranges: [Range<Int>?], openBrace: Int)
     {
-        let inner = UnsafeBufferPointer(rebasing: b[(raw.lowerBound + 1)..<(raw.upperBound - 1)])
-        if !inner.contains(UInt8(ascii: "\\")) { return inner.elementsEqual(key.utf8) }
-        return try decodeString(Array(b[raw])[...]) == key
+        var ranges = [Range<Int>?](repeating: nil, count: keys.count)
+        let braces = try scanTopLevel(bytes) { raw, value throws(JSONScanError) in
+            let inner = UnsafeBufferPointer(rebasing: bytes[(raw.lowerBound + 1)..<(raw.upperBound - 1)])
+            var plain = true
+            var ascii = true
+            for byte in inner {
+                if byte == UInt8(ascii: "\\") { plain = false }
+                if byte >= 0x80 { ascii = false }
+            }
+            if !plain {
+                let key = try decodeString(Array(bytes[raw])[...])
+                if let i = keys.firstIndex(of: key) { ranges[i] = value }
+                return
+            }
+            if !ascii && String(validating: inner, as: UTF8.self) == nil { throw .invalidUTF8 }
+            for (i, key) in keys.enumerated() where key.utf8.count == inner.count && inner.elementsEqual(key.utf8) {
+                ranges[i] = value
+                return
+            }
+        }
+        return (ranges, braces.open)
+    }
+
+    /// The same, for an array.
+    public static func lastMembers(named keys: [String], in bytes: [UInt8]) throws(JSONScanError)
+        -> (ranges: [Range<Int>?], openBrace: Int)
+    {
+        try bytes.withUnsafeBufferPointer { b throws(JSONScanError) in try lastMembers(named: keys, in: b) }
     }
 
     /// Walks one JSON object's top level, calling `visit` with each member's key literal range (quotes included)

@@ -6,7 +6,10 @@
 public struct RelayRequestBody: Sendable {
     /// The raw body.
     public let bytes: [UInt8]
-    let scanner: JSONObjectScanner
+    /// Where the `model` and `stream_options` members are, and the opening brace: what an edit needs.
+    let modelRange: Range<Int>
+    let streamOptionsRange: Range<Int>?
+    let openBrace: Int
     /// The requested model.
     public let model: String
     /// Whether the client asked for a stream.
@@ -18,20 +21,37 @@ public struct RelayRequestBody: Sendable {
     /// Size in bytes of the prompt members (`messages`, `prompt`, `input`, `instructions`, `system`).
     public let promptBytes: Int
 
+    /// The members read, in the order of `Member.names`.
+    private enum Member: Int {
+        case model, stream, streamOptions, maxTokens, maxCompletionTokens, maxOutputTokens
+        case messages, prompt, input, instructions, system
+
+        static let names = [
+            "model", "stream", "stream_options", "max_tokens", "max_completion_tokens", "max_output_tokens",
+            "messages", "prompt", "input", "instructions", "system",
+        ]
+        static let maxOutput: [Member] = [.maxTokens, .maxCompletionTokens, .maxOutputTokens]
+        static let promptParts: [Member] = [.messages, .prompt, .input, .instructions, .system]
+        var name: String { Self.names[rawValue] }
+    }
+
     /// Reads a body; fails with a message that says what is wrong.
     public init(bytes: [UInt8]) throws(RelayRequestError) {
         self.bytes = bytes
+        let ranges: [Range<Int>?]
         do {
-            scanner = try JSONObjectScanner(bytes)
+            (ranges, openBrace) = try JSONObjectScanner.lastMembers(named: Member.names, in: bytes)
         } catch {
             throw .invalidJSON(error.description)
         }
-        guard let modelRange = scanner.range(of: "model") else { throw .missingModel }
+        func range(_ member: Member) -> Range<Int>? { ranges[member.rawValue] }
+        guard let modelRange = range(.model) else { throw .missingModel }
         guard bytes[modelRange.lowerBound] == UInt8(ascii: "\""),
             let name = try? JSONObjectScanner.decodeString(bytes[modelRange]), !name.isEmpty
         else { throw .invalidField("model", "must be a non-empty string") }
+        self.modelRange = modelRange
         model = name
-        if let r = scanner.range(of: "stream") {
+        if let r = range(.stream) {
             let raw = bytes[r]
             if raw.elementsEqual("true".utf8) {
                 stream = true
@@ -43,8 +63,9 @@ public struct RelayRequestBody: Sendable {
         } else {
             stream = false
         }
+        streamOptionsRange = range(.streamOptions)
         var requested = false
-        if let r = scanner.range(of: "stream_options"), bytes[r.lowerBound] == UInt8(ascii: "{") {
+        if let r = streamOptionsRange, bytes[r.lowerBound] == UInt8(ascii: "{") {
             let inner = try? JSONObjectScanner(Array(bytes[r]))
             if let inner, let u = inner.range(of: "include_usage") {
                 requested = Array(bytes[r])[u].elementsEqual("true".utf8)
@@ -52,20 +73,17 @@ public struct RelayRequestBody: Sendable {
         }
         clientRequestedUsage = requested
         var maxTokens: Int64?
-        for key in ["max_tokens", "max_completion_tokens", "max_output_tokens"] {
-            guard let r = scanner.range(of: key) else { continue }
+        for member in Member.maxOutput {
+            guard let r = range(member) else { continue }
             let raw = bytes[r]
             if raw.elementsEqual("null".utf8) { continue }
             guard let text = String(validating: raw, as: UTF8.self), let v = Int64(text), v >= 0 else {
-                throw .invalidField(key, "must be a non-negative integer")
+                throw .invalidField(member.name, "must be a non-negative integer")
             }
             maxTokens = v
         }
         maxOutputTokens = maxTokens
-        let members = scanner
-        promptBytes = ["messages", "prompt", "input", "instructions", "system"]
-            .compactMap { members.range(of: $0)?.count }
-            .reduce(0, +)
+        promptBytes = Member.promptParts.compactMap { range($0)?.count }.reduce(0, +)
     }
 
     /// Whether ``forwardedBytes(upstreamModel:askForUsage:)`` would change anything.
@@ -79,11 +97,11 @@ public struct RelayRequestBody: Sendable {
     public func forwardedBytes(upstreamModel: String, askForUsage: Bool) -> [UInt8] {
         guard needsRewrite(upstreamModel: upstreamModel, askForUsage: askForUsage) else { return bytes }
         var edits: [(range: Range<Int>, replacement: [UInt8])] = []
-        if upstreamModel != model, let r = scanner.range(of: "model") {
-            edits.append((r, JSONText.quoted(upstreamModel)))
+        if upstreamModel != model {
+            edits.append((modelRange, JSONText.quoted(upstreamModel)))
         }
         if askForUsage && !clientRequestedUsage {
-            if let r = scanner.range(of: "stream_options"), bytes[r.lowerBound] == UInt8(ascii: "{"),
+            if let r = streamOptionsRange, bytes[r.lowerBound] == UInt8(ascii: "{"),
                 let inner = try? JSONObjectScanner(Array(bytes[r]))
             {
                 let base = r.lowerBound
@@ -94,10 +112,10 @@ public struct RelayRequestBody: Sendable {
                     let text = inner.members.isEmpty ? "\"include_usage\":true" : "\"include_usage\":true,"
                     edits.append((insertAt..<insertAt, Array(text.utf8)))
                 }
-            } else if let r = scanner.range(of: "stream_options") {
+            } else if let r = streamOptionsRange {
                 edits.append((r, Array("{\"include_usage\":true}".utf8)))
             } else {
-                let insertAt = scanner.openBrace + 1
+                let insertAt = openBrace + 1
                 edits.append((insertAt..<insertAt, Array("\"stream_options\":{\"include_usage\":true},".utf8)))
             }
         }

@@ -10,17 +10,13 @@ public enum UsageExtractor {
     /// The same, read in place: the body is checked to be one JSON object (``JSONScanError`` when it is not) but not
     /// copied, and only the `usage` and `response` keys are compared. This runs once per non-streamed answer.
     public static func usage(inBody bytes: UnsafeBufferPointer<UInt8>) throws(JSONScanError) -> TokenUsage? {
-        var usage: Range<Int>?
-        var response: Range<Int>?
-        _ = try JSONObjectScanner.scanTopLevel(bytes) { key, value throws(JSONScanError) in
-            if try JSONObjectScanner.keyMatches(bytes, key, "usage") {
-                usage = value
-            } else if try JSONObjectScanner.keyMatches(bytes, key, "response") {
-                response = value
-            }
+        let found = try JSONObjectScanner.lastMembers(named: ["usage", "response"], in: bytes).ranges
+        if let r = found[0], bytes[r.lowerBound] == UInt8(ascii: "{") {
+            return decode(UnsafeBufferPointer(rebasing: bytes[r]))
         }
-        if let r = usage, bytes[r.lowerBound] == UInt8(ascii: "{") { return decode(Array(bytes[r])) }
-        if let r = response, bytes[r.lowerBound] == UInt8(ascii: "{") { return self.usage(inBody: Array(bytes[r])) }
+        if let r = found[1], bytes[r.lowerBound] == UInt8(ascii: "{") {
+            return try? usage(inBody: UnsafeBufferPointer(rebasing: bytes[r]))
+        }
         return nil
     }
 
@@ -38,22 +34,33 @@ public enum UsageExtractor {
 
     /// Decodes one usage object; nil when it holds no token count at all.
     public static func decode(_ object: [UInt8]) -> TokenUsage? {
-        guard let scanner = try? JSONObjectScanner(object) else { return nil }
-        func count(_ key: String, in bytes: [UInt8], _ s: JSONObjectScanner) -> Int64? {
-            guard let r = s.range(of: key), let text = String(validating: bytes[r], as: UTF8.self) else { return nil }
+        object.withUnsafeBufferPointer { decode($0) }
+    }
+
+    /// The same, in place.
+    static func decode(_ object: UnsafeBufferPointer<UInt8>) -> TokenUsage? {
+        let keys = [
+            "prompt_tokens", "input_tokens", "completion_tokens", "output_tokens", "prompt_tokens_details",
+            "input_tokens_details",
+        ]
+        guard let found = try? JSONObjectScanner.lastMembers(named: keys, in: object).ranges else { return nil }
+        func count(_ range: Range<Int>?, in bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+            guard let range, let text = String(validating: bytes[range], as: UTF8.self) else { return nil }
             return Int64(text)
         }
-        func cached(_ key: String) -> Int64? {
-            guard let r = scanner.range(of: key), object[r.lowerBound] == UInt8(ascii: "{") else { return nil }
-            let inner = Array(object[r])
-            guard let s = try? JSONObjectScanner(inner) else { return nil }
-            return count("cached_tokens", in: inner, s)
+        func cached(_ range: Range<Int>?) -> Int64? {
+            guard let range, object[range.lowerBound] == UInt8(ascii: "{") else { return nil }
+            let inner = UnsafeBufferPointer(rebasing: object[range])
+            guard let found = try? JSONObjectScanner.lastMembers(named: ["cached_tokens"], in: inner).ranges else {
+                return nil
+            }
+            return count(found[0], in: inner)
         }
-        let prompt = count("prompt_tokens", in: object, scanner) ?? count("input_tokens", in: object, scanner)
-        let completion = count("completion_tokens", in: object, scanner) ?? count("output_tokens", in: object, scanner)
+        let prompt = count(found[0], in: object) ?? count(found[1], in: object)
+        let completion = count(found[2], in: object) ?? count(found[3], in: object)
         guard prompt != nil || completion != nil else { return nil }
         return TokenUsage(
             promptTokens: prompt ?? 0, completionTokens: completion ?? 0,
-            cachedTokens: cached("prompt_tokens_details") ?? cached("input_tokens_details") ?? 0)
+            cachedTokens: cached(found[4]) ?? cached(found[5]) ?? 0)
     }
 }

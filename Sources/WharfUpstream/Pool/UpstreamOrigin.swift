@@ -10,6 +10,28 @@ public struct UpstreamOrigin: Hashable, Sendable {
     public let port: Int
     /// The `Host` header value.
     public let hostHeader: String
+    /// Hashed once: the pool looks connections up by origin on every request.
+    private let hash: Int
+
+    /// An origin.
+    public init(tls: Bool, host: String, port: Int, hostHeader: String) {
+        self.tls = tls
+        self.host = host
+        self.port = port
+        self.hostHeader = hostHeader
+        var hasher = Hasher()
+        hasher.combine(tls)
+        hasher.combine(host)
+        hasher.combine(port)
+        hasher.combine(hostHeader)
+        hash = hasher.finalize()
+    }
+
+    public static func == (a: UpstreamOrigin, b: UpstreamOrigin) -> Bool {
+        a.hash == b.hash && a.tls == b.tls && a.port == b.port && a.host == b.host && a.hostHeader == b.hostHeader
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 
     /// Splits a base URL such as `https://api.example.com/v1` into its origin and path prefix (`/v1`, or empty).
     /// `nil` when the URL is not http(s) or has no host.

@@ -270,7 +270,7 @@ struct UpstreamResponseParser {
         } else if Self.equalsLowercased(name, "transfer-encoding") {
             head.transferEncoding = true
             // No content coding was asked for: `chunked`, once, is the only coding accepted.
-            for coding in Self.listItems(value) {
+            try Self.forEachListItem(value) { coding throws(Malformed) in
                 guard Self.equalsLowercased(coding, "chunked") else {
                     throw Malformed("a transfer coding other than chunked")
                 }
@@ -278,7 +278,7 @@ struct UpstreamResponseParser {
                 head.chunked = true
             }
         } else if Self.equalsLowercased(name, "connection") {
-            for option in Self.listItems(value) {
+            try Self.forEachListItem(value) { option throws(Malformed) in
                 if Self.equalsLowercased(option, "close") { head.connectionClose = true }
                 if Self.equalsLowercased(option, "keep-alive") { head.connectionKeepAlive = true }
             }
@@ -290,8 +290,8 @@ struct UpstreamResponseParser {
     /// One length, possibly repeated (`42, 42` or several fields): any disagreement is an error.
     private mutating func noteContentLength(_ value: ByteBufferView) throws(Malformed) {
         var any = false
-        for item in Self.listItems(value) {
-            guard !item.isEmpty, item.count <= 18, item.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else {
+        try Self.forEachListItem(value) { item throws(Malformed) in
+            guard item.count <= 18, item.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else {
                 throw Malformed("bad content length")
             }
             let length = item.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
@@ -326,18 +326,24 @@ struct UpstreamResponseParser {
         return size
     }
 
-    /// The comma-separated items of a field value, without surrounding spaces; empty items are skipped.
-    private static func listItems(_ value: ByteBufferView) -> [ByteBufferView] {
-        value.split(separator: UInt8(ascii: ",")).map { item in
-            var item = item
+    /// Calls `body` with each comma-separated item of a field value, without surrounding spaces; empty items are
+    /// skipped.
+    private static func forEachListItem(
+        _ value: ByteBufferView, _ body: (ByteBufferView) throws(Malformed) -> Void
+    ) throws(Malformed) {
+        var rest = value[...]
+        while !rest.isEmpty {
+            let comma = rest.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
+            var item = rest[rest.startIndex..<comma]
+            rest = comma == rest.endIndex ? rest[comma...] : rest[(comma + 1)...]
             while let first = item.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
                 item = item.dropFirst()
             }
             while let last = item.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
                 item = item.dropLast()
             }
-            return item
-        }.filter { !$0.isEmpty }
+            if !item.isEmpty { try body(item) }
+        }
     }
 
     /// Whether `bytes` is `lowercase` in any letter case (both are tokens, so setting bit 5 only lowers letters).
