@@ -1,17 +1,20 @@
 import SQLKit
 import Synchronization
 
-/// A multi-row `INSERT` for tables written many rows at a time (usage records, ledger entries): the SQL text is
-/// built by SQLKit once per dialect and row count and then reused, so a batch costs only its values. Building the
-/// text per batch cost several microseconds per row on the event loop.
+/// A multi-row `INSERT` for tables written many rows at a time (usage records, ledger entries). The statement is
+/// put together from parts made once per dialect (the `INSERT INTO t (…) VALUES` prefix and numbered
+/// placeholders); nil values are written as `NULL` rather than bound. Building the text with SQLKit's expression
+/// tree cost several microseconds per row on the event loop, and optionals bound as values took the drivers' slow
+/// `Encoder` path.
 public final class BatchInsert: Sendable {
     let table: String
     let columns: [String]
-    private let texts = Mutex<[TextKey: String]>([:])
+    private let parts = Mutex<[String: Parts]>([:])
 
-    private struct TextKey: Hashable {
-        let dialect: String
-        let rows: Int
+    /// What a statement is made of in one dialect.
+    private struct Parts {
+        var prefix: String
+        var placeholders: [String]
     }
 
     /// An insert into `table` of `columns`, in that order.
@@ -20,31 +23,65 @@ public final class BatchInsert: Sendable {
         self.columns = columns
     }
 
-    /// Inserts `rows` (each with one value per column, in column order) as one statement.
-    public func run(_ rows: [[any Encodable & Sendable]], on db: any SQLDatabase) async throws {
+    /// Inserts `rows` (each with one value per column, in column order; nil for NULL) as one statement.
+    public func run(_ rows: [[(any Encodable & Sendable)?]], on db: any SQLDatabase) async throws {
         guard !rows.isEmpty else { return }
+        let (sql, binds) = statement(rows, db: db)
+        try await db.execute(sql: Statement(sql: sql, binds: binds)) { _ in }
+    }
+
+    /// The text and values of the statement inserting `rows`.
+    func statement(_ rows: [[(any Encodable & Sendable)?]], db: any SQLDatabase)
+        -> (sql: String, binds: [any Encodable & Sendable])
+    {
         var binds: [any Encodable & Sendable] = []
         binds.reserveCapacity(rows.count * columns.count)
         for row in rows {
             precondition(row.count == columns.count, "a row of \(table) has \(row.count) values")
-            binds.append(contentsOf: row)
+            for case let value? in row { binds.append(value) }
         }
-        try await db.execute(sql: Statement(sql: text(rows: rows.count, db: db), binds: binds)) { _ in }
+        let parts = self.parts(for: db, binds: binds.count)
+        var sql = parts.prefix
+        sql.reserveCapacity(parts.prefix.utf8.count + rows.count * columns.count * 6)
+        var next = 0
+        for (r, row) in rows.enumerated() {
+            sql += r == 0 ? "(" : ", ("
+            for (c, value) in row.enumerated() {
+                if c > 0 { sql += ", " }
+                if value == nil {
+                    sql += "NULL"
+                } else {
+                    sql += parts.placeholders[next]
+                    next += 1
+                }
+            }
+            sql += ")"
+        }
+        return (sql, binds)
     }
 
-    /// The statement text for `rows` rows, exactly as SQLKit writes it for the database's dialect.
-    func text(rows: Int, db: any SQLDatabase) -> String {
-        let key = TextKey(dialect: db.dialect.name, rows: rows)
-        if let known = texts.withLock({ $0[key] }) { return known }
-        var insert = SQLInsert(table: SQLIdentifier(table))
-        insert.columns = columns.map { SQLIdentifier($0) }
-        insert.values = Array(
-            repeating: Array(repeating: SQLBind(0) as any SQLExpression, count: columns.count), count: rows)
+    /// The prefix and at least `binds` placeholders for the database's dialect, made by SQLKit once.
+    private func parts(for db: any SQLDatabase, binds: Int) -> Parts {
+        let dialect = db.dialect.name
+        if let known = parts.withLock({ $0[dialect] }), known.placeholders.count >= binds { return known }
         var serializer = SQLSerializer(database: db)
-        insert.serialize(to: &serializer)
-        let text = serializer.sql
-        texts.withLock { $0[key] = text }
-        return text
+        serializer.write("INSERT INTO ")
+        SQLIdentifier(table).serialize(to: &serializer)
+        serializer.write(" (")
+        SQLList(columns.map { SQLIdentifier($0) }).serialize(to: &serializer)
+        serializer.write(") VALUES ")
+        let prefix = serializer.sql
+        var placeholders: [String] = []
+        let count = max(binds, 1024)
+        placeholders.reserveCapacity(count)
+        for position in 1...count {
+            serializer.sql = ""
+            db.dialect.bindPlaceholder(at: position).serialize(to: &serializer)
+            placeholders.append(serializer.sql)
+        }
+        let made = Parts(prefix: prefix, placeholders: placeholders)
+        parts.withLock { $0[dialect] = made }
+        return made
     }
 
     /// Ready text plus its values; the values take the placeholders in order.

@@ -1,0 +1,41 @@
+import SQLKit
+import Testing
+import WharfCore
+
+@testable import WharfStorage
+
+@Suite("Batch inserts")
+struct BatchInsertTests {
+    @Test(
+        "Rows go in as one statement: values are bound in order, nils are written as NULL and read back as nil",
+        arguments: Backend.available)
+    func rowsWithNulls(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("nulls@example.com", balance: Money(micros: 0))
+            let insert = BatchInsert(
+                into: "ledger_entries",
+                columns: ["id", "user_id", "kind", "amount", "reference", "reason", "created_at"])
+            // An optional variable, as the usage writer passes them, must become NULL (not a bound optional).
+            let missing: String? = nil
+            let rows: [[(any Encodable & Sendable)?]] = [
+                ["led_1", user.id, "adjust", Int64(5), missing, "first", Int64(1)],
+                ["led_2", user.id, "adjust", Int64(-2), "ref", String?.none, Int64(2)],
+            ]
+            try await t.database.withConnection { db in
+                let (sql, binds) = insert.statement(rows, db: db)
+                // Twelve values bound, two NULLs written into the text, numbered placeholders in order.
+                #expect(binds.count == 12)
+                #expect(sql.components(separatedBy: "NULL").count == 3)
+                #expect(sql.hasSuffix(backend == .sqlite ? "?11, NULL, ?12)" : "$11, NULL, $12)"))
+                try await insert.run(rows, on: db)
+                let stored = try await db.raw(
+                    "SELECT id, amount, reference, reason FROM ledger_entries WHERE user_id = \(bind: user.id) ORDER BY id"
+                ).all()
+                #expect(try stored.map { try $0.decode(column: "id", as: String.self) } == ["led_1", "led_2"])
+                #expect(try stored.map { try $0.decode(column: "amount", as: Int64.self) } == [5, -2])
+                #expect(try stored.map { try $0.decode(column: "reference", as: String?.self) } == [nil, "ref"])
+                #expect(try stored.map { try $0.decode(column: "reason", as: String?.self) } == ["first", nil])
+            }
+        }
+    }
+}
