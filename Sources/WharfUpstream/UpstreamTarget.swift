@@ -34,9 +34,9 @@ public final class UpstreamTarget: Sendable {
         case .openai, .openaiCompatible: authHeader = ("authorization", "Bearer \(apiKey)")
         }
         let parsed = UpstreamOrigin.parse(baseURL: b)
-        // A key with a line break or NUL, or a host or path that is not plain visible ASCII, could smuggle a field
-        // or a request: such a channel is never sent to.
-        let headerSafe = !apiKey.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
+        // A key with a control character (a line break could smuggle a field), or a host or path that is not plain
+        // visible ASCII, makes a channel that is never sent to.
+        let headerSafe = !apiKey.utf8.contains { $0 < 0x20 || $0 == 0x7F }
         let visible = { (text: String) in text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F } }
         let usable = parsed.map { headerSafe && visible($0.origin.hostHeader) && visible($0.pathPrefix) } ?? false
         origin = usable ? parsed?.origin : nil

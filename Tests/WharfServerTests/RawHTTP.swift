@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 
@@ -60,18 +61,37 @@ extension RawHTTP {
 
         struct ClosedEarly: Error {}
 
-        /// The first whole answer in `buffer`, removed from it.
+        /// The first whole answer in `buffer` (framed by `Content-Length` or chunked), removed from it.
         static func takeAnswer(from buffer: inout ByteBuffer) -> String? {
-            let text = String(buffer: buffer)
-            guard let headEnd = text.range(of: "\r\n\r\n") else { return nil }
-            let lengthLine = text[..<headEnd.lowerBound].lowercased().split(separator: "\r\n")
-                .first { $0.hasPrefix("content-length:") }
-            guard let lengthLine, let length = Int(lengthLine.dropFirst(15).trimmingCharacters(in: .whitespaces))
-            else { return nil }
-            let headBytes = text.utf8.distance(
-                from: text.utf8.startIndex, to: headEnd.upperBound.samePosition(in: text.utf8)!)
-            guard buffer.readableBytes >= headBytes + length else { return nil }
-            return buffer.readString(length: headBytes + length)
+            let bytes = Array(buffer.readableBytesView)
+            let separator = Array("\r\n\r\n".utf8)
+            guard let headEnd = bytes.firstRange(of: separator)?.upperBound else { return nil }
+            let head = String(decoding: bytes[..<headEnd], as: UTF8.self).lowercased()
+            let lines = head.split(separator: "\r\n")
+            var end: Int?
+            if lines.contains(where: { $0 == "transfer-encoding: chunked" }) {
+                // Walk the chunks to the last one.
+                var i = headEnd
+                while let lineEnd = bytes[i...].firstRange(of: Array("\r\n".utf8))?.lowerBound {
+                    guard let size = Int(String(decoding: bytes[i..<lineEnd], as: UTF8.self), radix: 16) else {
+                        return nil
+                    }
+                    let next = lineEnd + 2 + size + 2
+                    guard next <= bytes.count else { return nil }
+                    i = next
+                    if size == 0 {
+                        end = next
+                        break
+                    }
+                }
+            } else {
+                let lengthLine = lines.first { $0.hasPrefix("content-length:") }
+                guard let lengthLine, let length = Int(lengthLine.dropFirst(15).trimmingCharacters(in: .whitespaces))
+                else { return nil }
+                end = headEnd + length <= bytes.count ? headEnd + length : nil
+            }
+            guard let end else { return nil }
+            return buffer.readString(length: end)
         }
     }
 

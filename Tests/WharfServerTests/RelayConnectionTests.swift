@@ -108,6 +108,38 @@ struct RelayConnectionTests {
         }
     }
 
+    @Test("After a relayed answer, a HEAD gets a head without a body and the next answer is framed right")
+    func headAfterRelayed() async throws {
+        try await RelayHarness.with { h in
+            let chat = RawHTTP.chatPost(RelayHarness.chat(), key: h.key)
+            let head = "HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            let last = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            let answer = try await RawHTTP.exchange(port: h.port, chat + head + last)
+            let answers = answer.components(separatedBy: "HTTP/1.1 ").dropFirst()
+            #expect(answers.map { String($0.prefix(3)) } == ["200", "200", "200"])
+            let headAnswer = try #require(answers.dropFirst().first)
+            // The HEAD answer announces the GET's length but ends with its head.
+            #expect(headAnswer.lowercased().contains("content-length: 2"))
+            #expect(headAnswer.hasSuffix("\r\n\r\n"))
+            #expect(answer.hasSuffix("\r\n\r\nok"))
+        }
+    }
+
+    @Test("A streamed answer and then a JSON answer share one kept-alive connection")
+    func streamThenJSON() async throws {
+        try await RelayHarness.with { h in
+            try await RawHTTP.withConnection(port: h.port) { connection in
+                let stream = try await connection.send(RawHTTP.chatPost(RelayHarness.chat(stream: true), key: h.key))
+                #expect(stream.lowercased().contains("transfer-encoding: chunked"))
+                #expect(stream.hasSuffix("0\r\n\r\n"))
+                let json = try await connection.send(RawHTTP.chatPost(RelayHarness.chat(), key: h.key))
+                #expect(json.hasPrefix("HTTP/1.1 200"))
+                #expect(json.contains("chat.completion"))
+            }
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - 2 * stubCost))
+        }
+    }
+
     @Test("A chunked body over the limit gets 413 and the connection closes without reading the rest")
     func oversizedChunkedBodyRefused() async throws {
         let tune: @Sendable (inout WharfConfig) -> Void = { $0.maxBodyBytes = 1024 }

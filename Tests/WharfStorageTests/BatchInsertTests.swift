@@ -38,4 +38,24 @@ struct BatchInsertTests {
             }
         }
     }
+
+    @Test("A statement text made for one shape of NULLs is reused only for that shape", arguments: Backend.available)
+    func textsByShape(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let insert = BatchInsert(into: "t", columns: ["a", "b"])
+            let none: String? = nil
+            try await t.database.withConnection { db in
+                let full = insert.statement([["x", "y"]], db: db)
+                let again = insert.statement([["z", "w"]], db: db)
+                let holed = insert.statement([["x", none]], db: db)
+                let two = insert.statement([[none, "y"], ["x", "y"]], db: db)
+                #expect(full.sql == again.sql)
+                #expect(again.binds.count == 2 && holed.binds.count == 1 && two.binds.count == 3)
+                let p = backend == .sqlite ? "?" : "$"
+                #expect(full.sql.hasSuffix("VALUES (\(p)1, \(p)2)"))
+                #expect(holed.sql.hasSuffix("VALUES (\(p)1, NULL)"))
+                #expect(two.sql.hasSuffix("VALUES (NULL, \(p)1), (\(p)2, \(p)3)"))
+            }
+        }
+    }
 }

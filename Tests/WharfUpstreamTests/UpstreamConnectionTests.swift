@@ -137,4 +137,51 @@ struct UpstreamConnectionTests {
         await pool.shutdown()
         try await server.close()
     }
+
+    /// Aborts its connection at the first piece of body, as the relay does when its client goes away mid-stream.
+    final class Aborter: UpstreamResponseDelegate {
+        var connection: UpstreamConnection?
+        var pieces = 0
+        let done: EventLoopPromise<Int>
+        init(done: EventLoopPromise<Int>) { self.done = done }
+        func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {}
+        func upstreamDidReceiveBody(_ buffer: ByteBuffer) {
+            pieces += 1
+            connection?.abort()
+            // Whatever else was in the read must not reach this delegate, and nothing may trap.
+            connection?.pool.eventLoop.execute { self.done.succeed(self.pieces) }
+        }
+        func upstreamDidFinish() { done.fail(UpstreamConnectionError.closed) }
+        func upstreamDidFail(_ error: UpstreamConnectionError) { done.fail(error) }
+    }
+
+    @Test("A delegate that aborts in the middle of a read stops it there; the connection is closed, not pooled")
+    func abortDuringRead() async throws {
+        let answer =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "2\r\nhi\r\n2\r\nho\r\n0\r\n\r\n"
+        let (server, target, connections) = try await Self.start(answer: answer)
+        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let origin = try #require(target.origin)
+        let done = loop.makePromise(of: Int.self)
+        loop.execute {
+            pool.pool(for: loop).acquire(origin) { acquired in
+                guard case .success(let connection) = acquired else { return done.fail(UpstreamConnectionError.closed) }
+                let aborter = Aborter(done: done)
+                aborter.connection = connection
+                let body = ByteBuffer(string: "{}")
+                connection.send(
+                    head: target.postHead("/chat/completions", contentLength: body.readableBytes), body: body,
+                    delegate: aborter, readTimeout: .seconds(5))
+            }
+        }
+        #expect(try await done.futureResult.get() == 1)
+        // The next request needs a new connection: the aborted one was not put back.
+        let next = try await UpstreamPoolTLSTests.post(pool, target, on: loop)
+        #expect(!next.reused)
+        #expect(connections.withLockedValue { $0 } == 2)
+        await pool.shutdown()
+        try await server.close()
+    }
 }

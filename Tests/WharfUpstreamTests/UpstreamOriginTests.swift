@@ -57,11 +57,13 @@ struct UpstreamOriginTests {
         #expect(UpstreamTarget(channel: channel, apiKey: "sk-up").origin == nil)
     }
 
-    @Test("A key with a line break makes the channel unusable instead of splitting the request's headers")
+    @Test("A key with a line break or another control character makes the channel unusable")
     func unsafeKey() {
         let channel = Channel(
             id: "chn_1", name: "c", provider: .openai, baseURL: "https://api.openai.com/v1", models: ["m"])
-        #expect(UpstreamTarget(channel: channel, apiKey: "sk-a\r\nX-Evil: 1").origin == nil)
+        for key in ["sk-a\r\nX-Evil: 1", "sk-a\nb", "sk-\u{0}", "sk-\u{7F}", "sk-\u{1B}[0m"] {
+            #expect(UpstreamTarget(channel: channel, apiKey: key).origin == nil, "\(key.debugDescription)")
+        }
         #expect(UpstreamTarget(channel: channel, apiKey: "sk-a").origin != nil)
     }
 }

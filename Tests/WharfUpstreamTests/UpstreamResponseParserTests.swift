@@ -23,20 +23,19 @@ struct UpstreamResponseParserTests {
         var outcome = Outcome()
         let bytes = Array(wire.utf8)
         var start = 0
-        for end in cuts + [bytes.count] where end >= start {
+        pieces: for end in cuts + [bytes.count] where end >= start {
             var piece = ByteBuffer(bytes: bytes[start..<end])
             start = end
             do {
-                let progress = try parser.feed(&piece) { event in
+                while let event = try parser.next(&piece) {
                     switch event {
                     case .head(let head): outcome.heads.append(head)
                     case .body(let body): outcome.body += String(buffer: body)
+                    case .end:
+                        outcome.ended = true
+                        outcome.leftover = String(buffer: piece) + String(decoding: bytes[end...], as: UTF8.self)
+                        break pieces
                     }
-                }
-                if progress == .ended {
-                    outcome.ended = true
-                    outcome.leftover = String(buffer: piece) + String(decoding: bytes[end...], as: UTF8.self)
-                    break
                 }
             } catch {
                 outcome.failure = error.reason
@@ -107,8 +106,46 @@ struct UpstreamResponseParserTests {
         ])
     func noBody(wire: String) {
         let outcome = Self.parse(wire + "HTTP/1.1 200 OK")
-        #expect(outcome.ended && outcome.body.isEmpty)
+        #expect(outcome.ended && outcome.body.isEmpty && outcome.keepAlive)
         #expect(outcome.leftover == "HTTP/1.1 200 OK")
+        Self.expectSameAtEverySplit(wire + "HTTP/1.1 200 OK")
+    }
+
+    @Test("One empty line before the status line is tolerated")
+    func emptyLineFirst() {
+        let outcome = Self.parse("\r\n" + Self.json)
+        #expect(outcome.ended && outcome.body == #"{"ok":true}"#)
+        #expect(Self.parse("\r\n\r\n" + Self.json).failure == "bad status line")
+    }
+
+    @Test("A head whose framing is refused is not reported at all")
+    func framingCheckedBeforeHead() {
+        let outcome = Self.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxx")
+        #expect(outcome.failure == "a transfer coding other than chunked")
+        #expect(outcome.heads.isEmpty)
+    }
+
+    @Test("A head trickling in one byte per read is read whole, in linear time")
+    func trickle() {
+        let wire =
+            "HTTP/1.1 200 OK\r\nX-Long: " + String(repeating: "v", count: 40_000) + "\r\n"
+            + "Content-Length: 2\r\n\r\nhi"
+        var parser = UpstreamResponseParser()
+        parser.expectResponse()
+        var heads = 0
+        var body = ""
+        var ended = false
+        for byte in wire.utf8 {
+            var piece = ByteBuffer(bytes: [byte])
+            while let event = try? parser.next(&piece) {
+                switch event {
+                case .head: heads += 1
+                case .body(let b): body += String(buffer: b)
+                case .end: ended = true
+                }
+            }
+        }
+        #expect(heads == 1 && body == "hi" && ended)
     }
 
     @Test("Without a length or chunking the body runs until the connection closes, which ends it")
@@ -126,6 +163,7 @@ struct UpstreamResponseParserTests {
             "HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 2\r\n\r\nhi",
             "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi",
             "HTTP/1.1 200 OK\r\nContent-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+            "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
         ])
     func lastOnConnection(wire: String) {
         let outcome = Self.parse(wire)
@@ -188,6 +226,10 @@ struct UpstreamResponseParserTests {
         #expect(Self.parse(manyLines).failure == "head over 64 KiB")
         let chunkLine = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;" + String(repeating: "e", count: 5_000)
         #expect(Self.parse(chunkLine).failure == "chunk line too long")
+        let trailers =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+            + String(repeating: "X-Trailer: value\r\n", count: 5_000)
+        #expect(Self.parse(trailers).failure == "trailers too long")
     }
 
     @Test("Bytes when no response is expected are refused")
@@ -195,7 +237,7 @@ struct UpstreamResponseParserTests {
         var parser = UpstreamResponseParser()
         var bytes = ByteBuffer(string: "HTTP/1.1 200 OK\r\n\r\n")
         #expect(throws: UpstreamResponseParser.Malformed("bytes while no response is expected")) {
-            try parser.feed(&bytes) { _ in }
+            try parser.next(&bytes)
         }
     }
 
@@ -206,10 +248,12 @@ struct UpstreamResponseParserTests {
             parser.expectResponse()
             var bytes = ByteBuffer(string: "HTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\n\(i)")
             var body = ""
-            let progress = try parser.feed(&bytes) { event in
+            var ended = false
+            while let event = try parser.next(&bytes) {
                 if case .body(let piece) = event { body += String(buffer: piece) }
+                if case .end = event { ended = true }
             }
-            #expect(progress == .ended && body == "\(i)" && !parser.isReading)
+            #expect(ended && body == "\(i)" && !parser.isReading)
         }
     }
 }

@@ -27,12 +27,12 @@ struct WharfHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             limits.maxHeaderFieldCount = 1000
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(RelayWireGate())
-            try sync.configureHTTPServerPipeline(
-                withPipeliningAssistance: false,  // requests are answered in order by RelayFrontHandler
-                withErrorHandling: false,
-                withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(),
-                withDecoderLimitConfiguration: limits)
+            // The encoder and decoder are not paired (as `configureHTTPServerPipeline` pairs them to frame answers
+            // to HEAD): relayed answers bypass the encoder, so its queue of request methods would drift.
+            // RelayFrontHandler answers HEAD itself (see there); it also keeps pipelined answers in order.
+            try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
+            try sync.addHandler(
+                ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
             try sync.addHandler(RelayFrontHandler(engine: engine))
             try sync.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try sync.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))

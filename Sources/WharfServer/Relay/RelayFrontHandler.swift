@@ -27,6 +27,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var wire: ChannelHandlerContext?
     /// The answer being written is chunked.
     private var chunked = false
+    /// Hummingbird is answering a HEAD request (passed to it as GET): the body of its answer is dropped.
+    private var answeringHEAD = false
     private var pool: UpstreamLoopPool?
     /// Receives the parts of the request being read.
     private var reader = Responder.none
@@ -117,7 +119,16 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 closeAfterAnswer = false
                 reader = .hummingbird
                 answering = .hummingbird
-                pass(part, context: context)
+                // HEAD is answered as GET without the body: the head (with the length a GET would have) goes out,
+                // the body and its end do not. The router has no HEAD routes of its own.
+                answeringHEAD = head.method == .HEAD
+                if answeringHEAD {
+                    var asGET = head
+                    asGET.method = .GET
+                    pass(.head(asGET), context: context)
+                } else {
+                    pass(part, context: context)
+                }
             }
         case .body(let buffer):
             switch reader {
@@ -227,8 +238,26 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let part = unwrapOutboundIn(data)
+        if answeringHEAD, case .hummingbird = answering {
+            switch part {
+            case .head:
+                // Framing fields stay as a GET answer would have them (RFC 9110, section 9.3.2).
+                context.write(data, promise: promise)
+            case .body:
+                promise?.succeed()
+            case .end:
+                // Not passed on: for a chunked head the encoder would write a last chunk.
+                answeringHEAD = false
+                context.flush()
+                promise?.succeed()
+                let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+                context.eventLoop.execute { handler.value.answerDone() }
+            }
+            return
+        }
         context.write(data, promise: promise)
-        if case .end = unwrapOutboundIn(data), case .hummingbird = answering {
+        if case .end = part, case .hummingbird = answering {
             // Leave Hummingbird's write before dispatching a waiting request.
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             context.eventLoop.execute { handler.value.answerDone() }

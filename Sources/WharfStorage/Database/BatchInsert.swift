@@ -10,6 +10,14 @@ public final class BatchInsert: Sendable {
     let table: String
     let columns: [String]
     private let parts = Mutex<[String: Parts]>([:])
+    /// Statement texts already made, by dialect and where the NULLs are: a writer's batches mostly repeat one shape.
+    private let texts = Mutex<[TextKey: String]>([:])
+
+    private struct TextKey: Hashable {
+        let dialect: String
+        /// Per row, a bit for each column whose value is nil.
+        let nulls: [UInt64]
+    }
 
     /// What a statement is made of in one dialect.
     private struct Parts {
@@ -34,21 +42,29 @@ public final class BatchInsert: Sendable {
     func statement(_ rows: [[(any Encodable & Sendable)?]], db: any SQLDatabase)
         -> (sql: String, binds: [any Encodable & Sendable])
     {
+        precondition(columns.count <= 64, "a batch insert takes at most 64 columns")
         var binds: [any Encodable & Sendable] = []
         binds.reserveCapacity(rows.count * columns.count)
+        var nulls: [UInt64] = []
+        nulls.reserveCapacity(rows.count)
         for row in rows {
             precondition(row.count == columns.count, "a row of \(table) has \(row.count) values")
-            for case let value? in row { binds.append(value) }
+            var mask: UInt64 = 0
+            for (c, value) in row.enumerated() {
+                if let value { binds.append(value) } else { mask |= 1 << UInt64(c) }
+            }
+            nulls.append(mask)
         }
+        let key = TextKey(dialect: db.dialect.name, nulls: nulls)
+        if let known = texts.withLock({ $0[key] }) { return (known, binds) }
         let parts = self.parts(for: db, binds: binds.count)
         var sql = parts.prefix
-        sql.reserveCapacity(parts.prefix.utf8.count + rows.count * columns.count * 6)
         var next = 0
-        for (r, row) in rows.enumerated() {
+        for (r, mask) in nulls.enumerated() {
             sql += r == 0 ? "(" : ", ("
-            for (c, value) in row.enumerated() {
+            for c in 0..<columns.count {
                 if c > 0 { sql += ", " }
-                if value == nil {
+                if mask & (1 << UInt64(c)) != 0 {
                     sql += "NULL"
                 } else {
                     sql += parts.placeholders[next]
@@ -56,6 +72,10 @@ public final class BatchInsert: Sendable {
                 }
             }
             sql += ")"
+        }
+        texts.withLock { texts in
+            if texts.count >= 256 { texts.removeAll() }
+            texts[key] = sql
         }
         return (sql, binds)
     }

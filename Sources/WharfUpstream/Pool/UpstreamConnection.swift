@@ -46,6 +46,8 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     /// The pending silence check. It is not cancelled when a response ends: the next exchange on the connection
     /// reuses it, and when it fires with no exchange in progress it simply lapses.
     private var timeoutCheck: Scheduled<Void>?
+    /// When the pending check runs.
+    private var checkDue = NIODeadline.now()
     /// Reading stopped for a slow client: silence then is not the upstream's.
     private var readingPaused = false
     /// How many requests this connection has carried.
@@ -61,14 +63,17 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
         self.pool = pool
     }
 
-    var isActive: Bool { context?.channel.isActive ?? false }
+    /// Closing (or closed): not to be read from, sent on or pooled again.
+    private var closing = false
+
+    var isActive: Bool { !closing && (context?.channel.isActive ?? false) }
 
     /// Sends a request: `head` as prepared by ``UpstreamTarget/postHead(_:contentLength:)``, then `body`. The answer
     /// goes to `delegate`. `readTimeout` bounds every silence while waiting for bytes.
     public func send(head: ByteBuffer, body: ByteBuffer, delegate: UpstreamResponseDelegate, readTimeout: TimeAmount) {
         isReused = requestsSent > 0
         requestsSent += 1
-        guard let context, context.channel.isActive else {
+        guard let context, isActive else {
             delegate.upstreamDidFail(.closed)
             return
         }
@@ -76,7 +81,13 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
         self.readTimeout = readTimeout
         if readingPaused { setReading(true) }
         parser.expectResponse()
-        lastRead = .now()
+        let now = NIODeadline.now()
+        lastRead = now
+        // A check left from an earlier exchange is reused, unless this exchange's timeout is due before it.
+        if let pending = timeoutCheck, checkDue > now + readTimeout {
+            pending.cancel()
+            timeoutCheck = nil
+        }
         if timeoutCheck == nil { armTimeout(context, after: readTimeout) }
         if body.readableBytes > 0 {
             context.write(wrapOutboundOut(head), promise: nil)
@@ -89,6 +100,7 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     /// Abandons the exchange in progress and closes the connection; the delegate hears nothing more.
     public func abort() {
         delegate = nil
+        closing = true
         context?.close(promise: nil)
     }
 
@@ -103,7 +115,10 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     }
 
     /// Closes an idle connection.
-    func close() { context?.close(promise: nil) }
+    func close() {
+        closing = true
+        context?.close(promise: nil)
+    }
 
     public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -112,26 +127,40 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastRead = .now()
         var bytes = unwrapInboundIn(data)
-        let progress: UpstreamResponseParser.Progress
-        do {
-            progress = try parser.feed(&bytes) { event in
-                switch event {
-                case .head(let head): delegate?.upstreamDidReceiveHead(head)
-                case .body(let piece): delegate?.upstreamDidReceiveBody(piece)
-                }
+        // One event at a time: the delegate may abort (closing the channel, which can report inactive at once)
+        // or reuse connections while handling it, and the parser is not in the middle of anything then.
+        while !closing {
+            let event: UpstreamResponseParser.Event?
+            do {
+                event = try parser.next(&bytes)
+            } catch {
+                // Not a response this connection can go on from (or bytes nobody asked for): it is closed.
+                fail(.malformedResponse)
+                closeNow(context)
+                return
             }
-        } catch {
-            // Not a response this connection can go on from (or bytes nobody asked for): it is closed.
-            fail(.malformedResponse)
-            context.close(promise: nil)
-            return
+            switch event {
+            case nil:
+                return
+            case .head(let head):
+                delegate?.upstreamDidReceiveHead(head)
+            case .body(let piece):
+                delegate?.upstreamDidReceiveBody(piece)
+            case .end:
+                let finished = delegate
+                delegate = nil
+                // Bytes after the response were not asked for: the connection cannot be trusted with another request.
+                if parser.keepAlive && bytes.readableBytes == 0 { pool.release(self) } else { closeNow(context) }
+                finished?.upstreamDidFinish()
+                return
+            }
         }
-        guard progress == .ended else { return }
-        let finished = delegate
-        delegate = nil
-        // Bytes after the response were not asked for: the connection cannot be trusted with another request.
-        if parser.keepAlive && bytes.readableBytes == 0 { pool.release(self) } else { context.close(promise: nil) }
-        finished?.upstreamDidFinish()
+    }
+
+    /// Closes the connection; nothing more is read from it and it never goes back to the pool.
+    private func closeNow(_ context: ChannelHandlerContext) {
+        closing = true
+        context.close(promise: nil)
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
@@ -151,7 +180,7 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Over TLS, a close without close_notify ends here first: a body delimited by the close is then incomplete.
         fail(.closed)
-        context.close(promise: nil)
+        closeNow(context)
     }
 
     private func fail(_ error: UpstreamConnectionError) {
@@ -162,6 +191,7 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
 
     /// A silence check that re-arms itself for the time left, instead of a new timer per read or per request.
     private func armTimeout(_ context: ChannelHandlerContext, after delay: TimeAmount) {
+        checkDue = .now() + delay
         timeoutCheck = context.eventLoop.scheduleTask(in: delay) { [weak self] in
             guard let self else { return }
             self.timeoutCheck = nil

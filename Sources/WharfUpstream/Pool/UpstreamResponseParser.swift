@@ -18,8 +18,8 @@ public struct UpstreamResponseHead: Sendable, Equatable {
 /// Parses HTTP/1.1 responses to requests sent on one connection, one at a time (RFC 9112, client side), from bytes
 /// as they arrive. Pure: no I/O, no allocation beyond the content type, body pieces are slices of the input.
 ///
-/// Framing: 204 and 304 have no body; `Transfer-Encoding` ending in `chunked` (which then outranks any
-/// `Content-Length`); else `Content-Length`; else the body runs until the connection closes. Interim 1xx responses
+/// Framing: 204 and 304 have no body; `Transfer-Encoding: chunked` (which then outranks any `Content-Length`, and
+/// makes the response the connection's last if both are present); else `Content-Length`; else the body runs until the connection closes. Interim 1xx responses
 /// are skipped. Refused as malformed: a bad status line, a field line without a colon or with a name that is not a
 /// token, obsolete line folding, control characters in a value, a `Content-Length` that is not one decimal number,
 /// other transfer codings, a head over 64 KiB, a bad chunk size, and bytes when no response is expected.
@@ -28,14 +28,8 @@ struct UpstreamResponseParser {
     enum Event {
         case head(UpstreamResponseHead)
         case body(ByteBuffer)
-    }
-
-    /// Where a call to ``feed(_:_:)`` left the response.
-    enum Progress: Equatable {
-        /// More bytes are needed.
-        case needMore
         /// The response is complete; bytes after it are left in the input.
-        case ended
+        case end
     }
 
     /// Why the bytes are not a response this parser accepts.
@@ -57,12 +51,18 @@ struct UpstreamResponseParser {
         case chunkData(remaining: Int)
         case chunkDataEnd
         case trailers
+        /// The response is complete; `.end` is reported next.
+        case ending
         case bodyUntilClose
     }
 
     private var state = State.idle
-    /// The start of a line split across reads.
+    /// The start of a line split across reads; later reads are appended to it.
     private var carry = ByteBuffer()
+    /// How many bytes at the start of the input are known to hold no line end (they were searched before).
+    private var searched = 0
+    /// Bytes of trailer fields read so far.
+    private var trailerBytes = 0
     private var head = HeadFields()
 
     /// What the head's fields said, as far as framing and the relay care.
@@ -87,6 +87,9 @@ struct UpstreamResponseParser {
         state = .statusLine
         head = HeadFields()
         keepAlive = true
+        carry = ByteBuffer()
+        searched = 0
+        trailerBytes = 0
     }
 
     /// Whether the connection closing now ends the response (a body delimited by the close).
@@ -101,23 +104,23 @@ struct UpstreamResponseParser {
         return true
     }
 
-    /// Consumes bytes of the response, reporting its head and body pieces to `emit`. Stops at the end of the
-    /// response, leaving any further bytes in `input`.
-    mutating func feed(_ input: inout ByteBuffer, _ emit: (Event) -> Void) throws(Malformed) -> Progress {
+    /// The next thing the response says from `input`, consuming what it is made of; nil when more bytes are needed
+    /// (a partial line is kept for the next call). After `.end`, further bytes are left in `input`. Pull-style, so
+    /// that whoever acts on an event (and may close the connection) does so between calls, not inside one.
+    mutating func next(_ input: inout ByteBuffer) throws(Malformed) -> Event? {
         if carry.readableBytes > 0 {
-            var joined = carry
+            carry.writeBuffer(&input)
+            input = carry
             carry = ByteBuffer()
-            joined.writeBuffer(&input)
-            input = joined
         }
         while true {
             switch state {
             case .idle:
                 guard input.readableBytes == 0 else { throw Malformed("bytes while no response is expected") }
-                return .needMore
+                return nil
             case .statusLine:
                 guard let line = try nextLine(&input, limit: Self.maxHeadBytes - head.bytes, "head over 64 KiB") else {
-                    return .needMore
+                    return nil
                 }
                 head.bytes += line.readableBytes + 2
                 // An empty line before the status line is tolerated (RFC 9112, section 2.2).
@@ -126,7 +129,7 @@ struct UpstreamResponseParser {
                 state = .fields
             case .fields:
                 guard let line = try nextLine(&input, limit: Self.maxHeadBytes - head.bytes, "head over 64 KiB") else {
-                    return .needMore
+                    return nil
                 }
                 head.bytes += line.readableBytes + 2
                 guard head.bytes <= Self.maxHeadBytes else { throw Malformed("head over 64 KiB") }
@@ -141,80 +144,84 @@ struct UpstreamResponseParser {
                     state = .statusLine
                     continue
                 }
-                emit(.head(UpstreamResponseHead(status: head.status, contentType: head.contentType)))
-                if head.connectionClose || (head.minorVersion == 0 && !head.connectionKeepAlive) { keepAlive = false }
-                if head.status == 204 || head.status == 304 {
-                    state = .idle
-                    return .ended
-                }
-                if head.transferEncoding {
-                    guard head.chunked else { throw Malformed("a transfer coding other than chunked") }
-                    if head.contentLength != nil { keepAlive = false }
-                    state = .chunkSize
-                } else if let length = head.contentLength {
-                    guard length > 0 else {
-                        state = .idle
-                        return .ended
-                    }
-                    state = .fixedBody(remaining: length)
-                } else {
-                    keepAlive = false
-                    state = .bodyUntilClose
-                }
+                return try headEnded()
             case .fixedBody(let remaining):
-                guard input.readableBytes > 0 else { return .needMore }
+                guard input.readableBytes > 0 else { return nil }
                 let n = min(remaining, input.readableBytes)
-                emit(.body(input.readSlice(length: n)!))
-                guard n < remaining else {
-                    state = .idle
-                    return .ended
-                }
-                state = .fixedBody(remaining: remaining - n)
+                state = n < remaining ? .fixedBody(remaining: remaining - n) : .ending
+                return .body(input.readSlice(length: n)!)
             case .chunkSize:
                 guard let line = try nextLine(&input, limit: Self.maxChunkLineBytes, "chunk line too long") else {
-                    return .needMore
+                    return nil
                 }
                 let size = try Self.chunkSize(line)
                 state = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
-                guard input.readableBytes > 0 else { return .needMore }
+                guard input.readableBytes > 0 else { return nil }
                 let n = min(remaining, input.readableBytes)
-                emit(.body(input.readSlice(length: n)!))
                 state = n < remaining ? .chunkData(remaining: remaining - n) : .chunkDataEnd
+                return .body(input.readSlice(length: n)!)
             case .chunkDataEnd:
                 guard let line = try nextLine(&input, limit: Self.maxChunkLineBytes, "chunk line too long") else {
-                    return .needMore
+                    return nil
                 }
                 guard line.readableBytes == 0 else { throw Malformed("chunk data longer than its size") }
                 state = .chunkSize
             case .trailers:
-                // Trailer fields are read and dropped.
-                guard let line = try nextLine(&input, limit: Self.maxHeadBytes, "trailers too long") else {
-                    return .needMore
-                }
-                if line.readableBytes == 0 {
-                    state = .idle
-                    return .ended
-                }
+                // Trailer fields are read and dropped; together they are held to the limit of a head.
+                guard let line = try nextLine(&input, limit: Self.maxHeadBytes - trailerBytes, "trailers too long")
+                else { return nil }
+                trailerBytes += line.readableBytes + 2
+                guard trailerBytes <= Self.maxHeadBytes else { throw Malformed("trailers too long") }
+                if line.readableBytes == 0 { state = .ending }
+            case .ending:
+                state = .idle
+                return .end
             case .bodyUntilClose:
-                guard input.readableBytes > 0 else { return .needMore }
-                emit(.body(input.readSlice(length: input.readableBytes)!))
-                return .needMore
+                guard input.readableBytes > 0 else { return nil }
+                return .body(input.readSlice(length: input.readableBytes)!)
             }
         }
     }
 
-    /// The next line (CRLF or a bare LF), without its terminator; nil when the input holds no whole line (the
-    /// part held is kept for the next call).
+    /// The head is complete: its framing is checked, then it is reported.
+    private mutating func headEnded() throws(Malformed) -> Event {
+        if head.connectionClose || (head.minorVersion == 0 && !head.connectionKeepAlive) { keepAlive = false }
+        if head.status == 204 || head.status == 304 {
+            state = .ending
+        } else if head.transferEncoding {
+            guard head.chunked else { throw Malformed("a transfer coding other than chunked") }
+            // Chunking beside a length, or in an HTTP/1.0 answer, is framing the connection cannot be trusted after.
+            if head.contentLength != nil || head.minorVersion == 0 { keepAlive = false }
+            state = .chunkSize
+        } else if let length = head.contentLength {
+            state = length > 0 ? .fixedBody(remaining: length) : .ending
+        } else {
+            keepAlive = false
+            state = .bodyUntilClose
+        }
+        return .head(UpstreamResponseHead(status: head.status, contentType: head.contentType))
+    }
+
+    /// The next line (CRLF or a bare LF), without its terminator; nil when the input holds no whole line. The part
+    /// held is kept in `carry`, which later reads are appended to (in place, once the read buffer it came in is let
+    /// go), and only bytes not searched before are searched again: a line trickling in byte by byte costs linear
+    /// time.
     private mutating func nextLine(_ input: inout ByteBuffer, limit: Int, _ tooLong: String) throws(Malformed)
         -> ByteBuffer?
     {
-        let newline = input.withUnsafeReadableBytes { $0.firstIndex(of: UInt8(ascii: "\n")) }
-        guard let newline else {
+        let from = min(searched, input.readableBytes)
+        let found = input.withUnsafeReadableBytes { bytes in
+            bytes[from...].firstIndex(of: UInt8(ascii: "\n"))
+        }
+        guard let newline = found else {
             guard input.readableBytes <= limit else { throw Malformed(tooLong) }
-            carry = input.readSlice(length: input.readableBytes)!
+            searched = input.readableBytes
+            carry = input
+            input.moveReaderIndex(to: input.writerIndex)
             return nil
         }
+        searched = 0
         guard newline <= limit else { throw Malformed(tooLong) }
         var line = input.readSlice(length: newline)!
         input.moveReaderIndex(forwardBy: 1)
