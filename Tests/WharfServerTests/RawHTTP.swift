@@ -59,6 +59,19 @@ extension RawHTTP {
             }
         }
 
+        /// Writes a request in separate pieces, a little apart, and returns its answer.
+        mutating func send(pieces: [[UInt8]]) async throws -> String {
+            for piece in pieces {
+                try await outbound.write(ByteBuffer(bytes: piece))
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            while true {
+                if let answer = Self.takeAnswer(from: &pending) { return answer }
+                guard var more = try await inbound.next() else { throw ClosedEarly() }
+                pending.writeBuffer(&more)
+            }
+        }
+
         struct ClosedEarly: Error {}
 
         /// The first whole answer in `buffer` (framed by `Content-Length` or chunked), removed from it.

@@ -62,6 +62,36 @@ struct RelayConnectionTests {
         }
     }
 
+    @Test("Relayed calls read by the fast path, then a page, then more calls: answered in order on one connection")
+    func fastPathThenHandOver() async throws {
+        try await RelayHarness.with { h in
+            let chat = RawHTTP.chatPost(RelayHarness.chat(), key: h.key)
+            let health = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            let last = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            let answer = try await RawHTTP.exchange(port: h.port, chat + chat + health + chat + last)
+            let statuses = answer.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+            #expect(statuses == ["200", "200", "200", "200", "200"])
+            let pieces = answer.components(separatedBy: "HTTP/1.1 200 OK").dropFirst()
+            #expect(pieces.map { $0.contains("chat.completion") } == [true, true, false, true, false])
+            #expect(answer.hasSuffix("ok"))
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - 3 * stubCost))
+        }
+    }
+
+    @Test("A relayed call whose head and body arrive in pieces is read whole")
+    func fastPathInPieces() async throws {
+        try await RelayHarness.with { h in
+            let request = Array(RawHTTP.chatPost(RelayHarness.chat(), key: h.key).utf8)
+            try await RawHTTP.withConnection(port: h.port) { connection in
+                for cut in [1, 30, request.count - 40, request.count - 1] {
+                    let answer = try await connection.send(pieces: [Array(request[..<cut]), Array(request[cut...])])
+                    #expect(answer.hasPrefix("HTTP/1.1 200"), "cut at \(cut)")
+                    #expect(answer.contains("chat.completion"))
+                }
+            }
+        }
+    }
+
     @Test("A request with Connection: close gets its answer, then the connection closes")
     func connectionCloseHonoured() async throws {
         try await RelayHarness.with { h in

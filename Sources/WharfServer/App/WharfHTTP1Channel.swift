@@ -27,6 +27,7 @@ struct WharfHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             limits.maxHeaderFieldCount = 1000
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(RelayWireGate())
+            try sync.addHandler(RelayFastPath())
             // The encoder and decoder are not paired (as `configureHTTPServerPipeline` pairs them to frame answers
             // to HEAD): relayed answers bypass the encoder, so its queue of request methods would drift.
             // RelayFrontHandler answers HEAD itself (see there); it also keeps pipelined answers in order.

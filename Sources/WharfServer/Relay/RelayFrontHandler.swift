@@ -67,7 +67,18 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
+        receive(unwrapInboundIn(data), context: context)
+    }
+
+    /// A request part read by ``RelayFastPath`` instead of NIO's decoder: handled as if it had come through it.
+    func deliver(_ part: HTTPServerRequestPart) {
+        guard let context else { return }
+        receive(part, context: context)
+    }
+
+    private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        // After the last answer of a connection that closes, nothing more is taken up.
+        guard !closing else { return }
         if waiting.isEmpty {
             dispatch(part, context: context)
         } else {

@@ -253,43 +253,36 @@ struct UpstreamResponseParser {
 
     /// `name ":" OWS value OWS`; only the fields that frame the body, and the content type, are kept.
     private mutating func parseField(_ line: ByteBuffer) throws(Malformed) {
-        let bytes = line.readableBytesView
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
-            if let first = bytes.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
-                throw Malformed("obsolete line folding")
+        let name: ByteBufferView
+        let value: ByteBufferView
+        do {
+            (name, value) = try HTTPFieldSyntax.split(line.readableBytesView)
+        } catch {
+            switch error {
+            case .noColon: throw Malformed("field line without a colon")
+            case .obsoleteFolding: throw Malformed("obsolete line folding")
+            case .badName: throw Malformed("bad field name")
+            case .controlCharacter: throw Malformed("control character in a field value")
             }
-            throw Malformed("field line without a colon")
         }
-        let name = bytes[bytes.startIndex..<colon]
-        guard !name.isEmpty, name.allSatisfy(Self.isTokenByte) else { throw Malformed("bad field name") }
-        var value = bytes[(colon + 1)...]
-        while let first = value.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
-            value = value.dropFirst()
-        }
-        while let last = value.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
-            value = value.dropLast()
-        }
-        guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == UInt8(ascii: "\t") }) else {
-            throw Malformed("control character in a field value")
-        }
-        if Self.equalsLowercased(name, "content-length") {
+        if HTTPFieldSyntax.equalsLowercased(name, "content-length") {
             try noteContentLength(value)
-        } else if Self.equalsLowercased(name, "transfer-encoding") {
+        } else if HTTPFieldSyntax.equalsLowercased(name, "transfer-encoding") {
             head.transferEncoding = true
             // No content coding was asked for: `chunked`, once, is the only coding accepted.
-            try Self.forEachListItem(value) { coding throws(Malformed) in
-                guard Self.equalsLowercased(coding, "chunked") else {
+            try HTTPFieldSyntax.forEachListItem(value) { coding throws(Malformed) in
+                guard HTTPFieldSyntax.equalsLowercased(coding, "chunked") else {
                     throw Malformed("a transfer coding other than chunked")
                 }
                 guard !head.chunked else { throw Malformed("chunked twice") }
                 head.chunked = true
             }
-        } else if Self.equalsLowercased(name, "connection") {
-            try Self.forEachListItem(value) { option throws(Malformed) in
-                if Self.equalsLowercased(option, "close") { head.connectionClose = true }
-                if Self.equalsLowercased(option, "keep-alive") { head.connectionKeepAlive = true }
+        } else if HTTPFieldSyntax.equalsLowercased(name, "connection") {
+            try HTTPFieldSyntax.forEachListItem(value) { option throws(Malformed) in
+                if HTTPFieldSyntax.equalsLowercased(option, "close") { head.connectionClose = true }
+                if HTTPFieldSyntax.equalsLowercased(option, "keep-alive") { head.connectionKeepAlive = true }
             }
-        } else if Self.equalsLowercased(name, "content-type"), head.contentType == nil {
+        } else if HTTPFieldSyntax.equalsLowercased(name, "content-type"), head.contentType == nil {
             head.contentType = String(decoding: value, as: UTF8.self)
         }
     }
@@ -297,7 +290,7 @@ struct UpstreamResponseParser {
     /// One length, possibly repeated (`42, 42` or several fields): any disagreement is an error.
     private mutating func noteContentLength(_ value: ByteBufferView) throws(Malformed) {
         var any = false
-        try Self.forEachListItem(value) { item throws(Malformed) in
+        try HTTPFieldSyntax.forEachListItem(value) { item throws(Malformed) in
             guard item.count <= 18, item.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else {
                 throw Malformed("bad content length")
             }
@@ -331,44 +324,5 @@ struct UpstreamResponseParser {
         }
         guard digits > 0 else { throw Malformed("bad chunk size") }
         return size
-    }
-
-    /// Calls `body` with each comma-separated item of a field value, without surrounding spaces; empty items are
-    /// skipped.
-    private static func forEachListItem(
-        _ value: ByteBufferView, _ body: (ByteBufferView) throws(Malformed) -> Void
-    ) throws(Malformed) {
-        var rest = value[...]
-        while !rest.isEmpty {
-            let comma = rest.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
-            var item = rest[rest.startIndex..<comma]
-            rest = comma == rest.endIndex ? rest[comma...] : rest[(comma + 1)...]
-            while let first = item.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
-                item = item.dropFirst()
-            }
-            while let last = item.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
-                item = item.dropLast()
-            }
-            if !item.isEmpty { try body(item) }
-        }
-    }
-
-    /// Whether `bytes` is `lowercase` in any letter case (both are tokens, so setting bit 5 only lowers letters).
-    private static func equalsLowercased(_ bytes: ByteBufferView, _ lowercase: StaticString) -> Bool {
-        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-        return lowercase.withUTF8Buffer { expected in
-            zip(bytes, expected).allSatisfy { $0 | 0x20 == $1 || $0 == $1 }
-        }
-    }
-
-    /// `tchar` of RFC 9110.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
     }
 }

@@ -1,0 +1,192 @@
+import NIOCore
+import NIOHTTP1
+import WharfUpstream
+
+/// The head of a request the relay reads itself, before NIO's HTTP decoder: the common shape of an API call, and
+/// nothing else. `POST` to a relayed endpoint, `HTTP/1.1`, CRLF line ends, one `Content-Length`, no
+/// `Transfer-Encoding`, `Expect` or `Upgrade`, no field repeated that the relay reads, a head within 8 KiB.
+///
+/// Anything else, including anything malformed, is "not fast": the connection then hands its bytes, from that
+/// request on, to NIO's decoder and the usual path (which also answers malformed requests). Being strict here
+/// costs nothing but speed, and keeps the two readers from ever disagreeing on where a request ends.
+struct RelayFastRequest: Equatable {
+    /// The request target as sent.
+    var uri: String
+    var contentLength: Int
+    var authorization: String?
+    var apiKey: String?
+    var forwardedFor: String?
+    /// The client asked to close the connection after this answer.
+    var close: Bool
+
+    /// What a look at the start of a connection's unread bytes found.
+    enum Verdict: Equatable {
+        /// The head is not complete yet (and is still within the limit).
+        case needMore
+        /// Not a request for this path: hand over to the decoder.
+        case notFast
+        /// A fast request whose head is the first `headLength` bytes.
+        case fast(RelayFastRequest, headLength: Int)
+    }
+
+    static let maxHeadBytes = 8 * 1024
+
+    /// Reads the head at the start of `bytes`, if it is one of the fast kind. Walks the bytes once, line by line.
+    static func read(_ bytes: ByteBufferView) -> Verdict {
+        guard let first = bytes.first else { return .needMore }
+        guard first == UInt8(ascii: "P") else { return .notFast }
+        let limit = min(bytes.endIndex, bytes.startIndex + maxHeadBytes)
+        var request = RelayFastRequest(uri: "", contentLength: -1, close: false)
+        var seen: UInt16 = 0
+        var lineStart = bytes.startIndex
+        var isRequestLine = true
+        while true {
+            guard let newline = bytes[lineStart..<limit].firstIndex(of: UInt8(ascii: "\n")) else {
+                return limit - bytes.startIndex >= maxHeadBytes ? .notFast : .needMore
+            }
+            // Lines end in CRLF here; a bare LF is for the decoder to judge.
+            guard newline > lineStart, bytes[newline - 1] == UInt8(ascii: "\r") else { return .notFast }
+            let line = bytes[lineStart..<(newline - 1)]
+            lineStart = newline + 1
+            if isRequestLine {
+                guard let uri = requestTarget(line) else { return .notFast }
+                request.uri = uri
+                isRequestLine = false
+                continue
+            }
+            if line.isEmpty { break }
+            // Folding, a bad name, or a control character (a bare CR included) in a value: the decoder decides.
+            guard let (name, value) = try? HTTPFieldSyntax.split(line) else { return .notFast }
+            guard let field = Field.named(name) else { continue }
+            let bit: UInt16 = 1 << UInt16(field.rawValue)
+            guard seen & bit == 0 else { return .notFast }
+            seen |= bit
+            switch field {
+            case .transferEncoding, .expect, .upgrade:
+                return .notFast
+            case .contentLength:
+                guard (1...18).contains(value.count), value.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else {
+                    return .notFast
+                }
+                request.contentLength = value.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+            case .connection:
+                HTTPFieldSyntax.forEachListItem(value) { option in
+                    if HTTPFieldSyntax.equalsLowercased(option, "close") { request.close = true }
+                }
+            case .authorization: request.authorization = String(decoding: value, as: UTF8.self)
+            case .apiKey: request.apiKey = String(decoding: value, as: UTF8.self)
+            case .forwardedFor: request.forwardedFor = String(decoding: value, as: UTF8.self)
+            }
+        }
+        guard request.contentLength >= 0 else { return .notFast }
+        return .fast(request, headLength: lineStart - bytes.startIndex)
+    }
+
+    /// `POST <target> HTTP/1.1` with a relayed endpoint as the target's path.
+    private static func requestTarget(_ line: ByteBufferView) -> String? {
+        let prefix = "POST /".utf8
+        let suffix = " HTTP/1.1".utf8
+        guard line.count > prefix.count + suffix.count, line.starts(with: prefix),
+            line.suffix(suffix.count).elementsEqual(suffix)
+        else { return nil }
+        let target = line.dropFirst(prefix.count - 1).dropLast(suffix.count)
+        guard target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        let uri = String(decoding: target, as: UTF8.self)
+        return RelayEngine.Endpoint(requestPath: uri) == nil ? nil : uri
+    }
+
+    /// The fields read here.
+    private enum Field: Int {
+        case contentLength, transferEncoding, expect, upgrade, connection, authorization, apiKey, forwardedFor
+
+        static func named(_ name: ByteBufferView) -> Field? {
+            switch name.count {
+            case 6: return HTTPFieldSyntax.equalsLowercased(name, "expect") ? .expect : nil
+            case 7: return HTTPFieldSyntax.equalsLowercased(name, "upgrade") ? .upgrade : nil
+            case 9: return HTTPFieldSyntax.equalsLowercased(name, "x-api-key") ? .apiKey : nil
+            case 10: return HTTPFieldSyntax.equalsLowercased(name, "connection") ? .connection : nil
+            case 13: return HTTPFieldSyntax.equalsLowercased(name, "authorization") ? .authorization : nil
+            case 14: return HTTPFieldSyntax.equalsLowercased(name, "content-length") ? .contentLength : nil
+            case 15: return HTTPFieldSyntax.equalsLowercased(name, "x-forwarded-for") ? .forwardedFor : nil
+            case 17: return HTTPFieldSyntax.equalsLowercased(name, "transfer-encoding") ? .transferEncoding : nil
+            default: return nil
+            }
+        }
+    }
+
+    /// The head as NIO's decoder would have given it, with the fields the relay reads.
+    var head: HTTPRequestHead {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(5)
+        headers.add(name: "content-length", value: String(contentLength))
+        if let authorization { headers.add(name: "authorization", value: authorization) }
+        if let apiKey { headers.add(name: "x-api-key", value: apiKey) }
+        if let forwardedFor { headers.add(name: "x-forwarded-for", value: forwardedFor) }
+        if close { headers.add(name: "connection", value: "close") }
+        return HTTPRequestHead(version: .http1_1, method: .POST, uri: uri, headers: headers)
+    }
+}
+
+/// Sits before NIO's HTTP decoder in each client connection and reads the common API call itself (see
+/// ``RelayFastRequest``), handing its head, body and end straight to the ``RelayFrontHandler``. At the first request
+/// of another kind the connection hands over to the decoder for good, starting at that request's first byte, so the
+/// decoder never starts in the middle of a request.
+final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private var front: RelayFrontHandler?
+    /// Bytes read and not yet handed on.
+    private var pending = ByteBuffer()
+    /// Bytes of the current fast request's body still to come.
+    private var bodyLeft = 0
+    private var handedOver = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !handedOver else {
+            context.fireChannelRead(data)
+            return
+        }
+        var bytes = unwrapInboundIn(data)
+        if pending.readableBytes == 0 {
+            pending = bytes
+        } else {
+            pending.writeBuffer(&bytes)
+        }
+        drain(context)
+    }
+
+    private func drain(_ context: ChannelHandlerContext) {
+        if front == nil { front = try? context.pipeline.syncOperations.handler(type: RelayFrontHandler.self) }
+        guard let front else { return handOver(context) }
+        reading: while pending.readableBytes > 0 {
+            if bodyLeft > 0 {
+                let n = min(bodyLeft, pending.readableBytes)
+                bodyLeft -= n
+                front.deliver(.body(pending.readSlice(length: n)!))
+                if bodyLeft == 0 { front.deliver(.end(nil)) }
+                continue
+            }
+            switch RelayFastRequest.read(pending.readableBytesView) {
+            case .needMore:
+                break reading
+            case .notFast:
+                return handOver(context)
+            case .fast(let request, let headLength):
+                pending.moveReaderIndex(forwardBy: headLength)
+                bodyLeft = request.contentLength
+                front.deliver(.head(request.head))
+                if bodyLeft == 0 { front.deliver(.end(nil)) }
+            }
+        }
+        // Let go of the read buffer once it is all handed on, so the allocator can reuse it.
+        if pending.readableBytes == 0 { pending = ByteBuffer() }
+    }
+
+    private func handOver(_ context: ChannelHandlerContext) {
+        handedOver = true
+        let rest = pending
+        pending = ByteBuffer()
+        if rest.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(rest)) }
+    }
+}
