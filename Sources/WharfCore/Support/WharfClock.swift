@@ -48,21 +48,28 @@ public enum WharfID {
     /// on a random page, so a batch dirties a few pages rather than one per row.
     public static func timeOrdered(_ prefix: String, nowMillis: Int64) -> String {
         var rng = BatchedSystemRandom()
-        var out = Array(prefix.utf8)
-        out.reserveCapacity(out.count + 22)
-        out.append(UInt8(ascii: "_"))
-        var time = UInt64(max(0, nowMillis))
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: 9)
-        for i in stride(from: 8, through: 0, by: -1) {
-            digits[i] = alphabet[Int(time % 36)]
-            time /= 36
-        }
-        out.append(contentsOf: digits)
         var word = rng.next() as UInt64
-        for _ in 0..<12 {
-            out.append(alphabet[Int(word % 36)])
-            word /= 36
+        var time = UInt64(max(0, nowMillis))
+        let head = prefix.utf8
+        return String(unsafeUninitializedCapacity: head.count + 22) { out in
+            var i = 0
+            for byte in head {
+                out[i] = byte
+                i += 1
+            }
+            out[i] = UInt8(ascii: "_")
+            i += 1
+            for k in stride(from: 8, through: 0, by: -1) {
+                out[i + k] = alphabet[Int(time % 36)]
+                time /= 36
+            }
+            i += 9
+            for _ in 0..<12 {
+                out[i] = alphabet[Int(word % 36)]
+                word /= 36
+                i += 1
+            }
+            return i
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
