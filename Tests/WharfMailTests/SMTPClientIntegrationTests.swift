@@ -231,7 +231,9 @@ struct SMTPClientIntegrationTests {
         #expect(error?.kind == .timeout)
         #expect(error?.isPermanent == false)
         #expect(elapsed >= .milliseconds(300))
-        #expect(elapsed < .seconds(3))
+        // Far below any default the client could fall back to, and loose enough for a machine busy with the other
+        // tests running in parallel (3 s was once exceeded there).
+        #expect(elapsed < .seconds(15))
         try await server.stop()
     }
 

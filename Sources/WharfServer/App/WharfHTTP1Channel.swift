@@ -26,15 +26,19 @@ struct WharfHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             limits.maxHeaderListSize = 80 * 1024
             limits.maxHeaderFieldCount = 1000
             let sync = channel.pipeline.syncOperations
+            let front = RelayFrontHandler(engine: engine)
             try sync.addHandler(RelayWireGate())
-            try sync.addHandler(RelayFastPath())
+            try sync.addHandler(RelayFastPath(sink: front))
             // The encoder and decoder are not paired (as `configureHTTPServerPipeline` pairs them to frame answers
             // to HEAD): relayed answers bypass the encoder, so its queue of request methods would drift.
             // RelayFrontHandler answers HEAD itself (see there); it also keeps pipelined answers in order.
             try sync.addHandler(HTTPResponseEncoder(configuration: .init()))
             try sync.addHandler(
-                ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
-            try sync.addHandler(RelayFrontHandler(engine: engine))
+                ByteToMessageHandler(
+                    HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits),
+                    // After an upgrade or CONNECT the decoder stops parsing; what follows must not pile up.
+                    maximumBufferSize: 1 << 20))
+            try sync.addHandler(front)
             try sync.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try sync.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(

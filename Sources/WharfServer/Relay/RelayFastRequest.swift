@@ -127,6 +127,14 @@ struct RelayFastRequest: Equatable {
     }
 }
 
+/// Where ``RelayFastPath`` hands the parts of the requests it reads (the connection's ``RelayFrontHandler``).
+protocol RelayRequestSink: AnyObject {
+    /// A part, as NIO's decoder would have produced it.
+    func deliver(_ part: HTTPServerRequestPart)
+    /// No more requests are taken up on this connection.
+    var isClosing: Bool { get }
+}
+
 /// Sits before NIO's HTTP decoder in each client connection and reads the common API call itself (see
 /// ``RelayFastRequest``), handing its head, body and end straight to the ``RelayFrontHandler``. At the first request
 /// of another kind the connection hands over to the decoder for good, starting at that request's first byte, so the
@@ -135,18 +143,25 @@ final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    private var front: RelayFrontHandler?
+    private let sink: RelayRequestSink
     /// Bytes read and not yet handed on.
     private var pending = ByteBuffer()
     /// Bytes of the current fast request's body still to come.
     private var bodyLeft = 0
+    /// How much of `pending` is known to hold no end of head: a head arriving in pieces is read once it is whole.
+    private var searched = 0
     private var handedOver = false
+
+    init(sink: RelayRequestSink) {
+        self.sink = sink
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !handedOver else {
             context.fireChannelRead(data)
             return
         }
+        guard !sink.isClosing else { return }
         var bytes = unwrapInboundIn(data)
         if pending.readableBytes == 0 {
             pending = bytes
@@ -157,16 +172,20 @@ final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func drain(_ context: ChannelHandlerContext) {
-        if front == nil { front = try? context.pipeline.syncOperations.handler(type: RelayFrontHandler.self) }
-        guard let front else { return handOver(context) }
         reading: while pending.readableBytes > 0 {
+            // An answer given at once may have closed the connection: nothing more is taken up.
+            guard !sink.isClosing, context.channel.isActive else {
+                pending = ByteBuffer()
+                return
+            }
             if bodyLeft > 0 {
                 let n = min(bodyLeft, pending.readableBytes)
                 bodyLeft -= n
-                front.deliver(.body(pending.readSlice(length: n)!))
-                if bodyLeft == 0 { front.deliver(.end(nil)) }
+                sink.deliver(.body(pending.readSlice(length: n)!))
+                if bodyLeft == 0 { sink.deliver(.end(nil)) }
                 continue
             }
+            guard headMayBeWhole() else { break reading }
             switch RelayFastRequest.read(pending.readableBytesView) {
             case .needMore:
                 break reading
@@ -174,13 +193,33 @@ final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
                 return handOver(context)
             case .fast(let request, let headLength):
                 pending.moveReaderIndex(forwardBy: headLength)
+                searched = 0
                 bodyLeft = request.contentLength
-                front.deliver(.head(request.head))
-                if bodyLeft == 0 { front.deliver(.end(nil)) }
+                sink.deliver(.head(request.head))
+                if bodyLeft == 0 { sink.deliver(.end(nil)) }
             }
         }
         // Let go of the read buffer once it is all handed on, so the allocator can reuse it.
         if pending.readableBytes == 0 { pending = ByteBuffer() }
+    }
+
+    /// Whether `pending` may hold a whole head (or is over the limit, or cannot be a fast one): only the bytes not
+    /// searched before are searched for the blank line.
+    private func headMayBeWhole() -> Bool {
+        let view = pending.readableBytesView
+        guard view.count < RelayFastRequest.maxHeadBytes, view.first == UInt8(ascii: "P") else { return true }
+        let from = max(0, searched - 3)
+        let found =
+            view.withContiguousStorageIfAvailable { bytes in
+                var i = from
+                while i + 3 < bytes.count {
+                    if bytes[i + 3] == 10 && bytes[i + 2] == 13 && bytes[i + 1] == 10 && bytes[i] == 13 { return true }
+                    i += 1
+                }
+                return false
+            } ?? true
+        searched = found ? 0 : view.count
+        return found
     }
 
     private func handOver(_ context: ChannelHandlerContext) {

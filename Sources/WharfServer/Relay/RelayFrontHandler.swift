@@ -8,7 +8,7 @@ import WharfUpstream
 ///
 /// Requests on one connection are answered in order: while one is being answered (by either side), the parts of a
 /// pipelined next request wait here, and reading from the socket pauses until they are dispatched.
-final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, RelayRequestSink {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -70,6 +70,9 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
         receive(unwrapInboundIn(data), context: context)
     }
 
+    /// The connection takes up no more requests: its last answer is written, or the client is gone.
+    var isClosing: Bool { closing }
+
     /// A request part read by ``RelayFastPath`` instead of NIO's decoder: handled as if it had come through it.
     func deliver(_ part: HTTPServerRequestPart) {
         guard let context else { return }
@@ -130,16 +133,11 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 closeAfterAnswer = false
                 reader = .hummingbird
                 answering = .hummingbird
-                // HEAD is answered as GET without the body: the head (with the length a GET would have) goes out,
-                // the body and its end do not. The router has no HEAD routes of its own.
+                // The answer to a HEAD goes out without its body. (NIO's encoder is not paired with the decoder
+                // here, see WharfHTTP1Channel, so it does not know which answers are to a HEAD.) HEAD is not turned
+                // into GET: some GET pages act (one-time links), and link scanners send HEAD.
                 answeringHEAD = head.method == .HEAD
-                if answeringHEAD {
-                    var asGET = head
-                    asGET.method = .GET
-                    pass(.head(asGET), context: context)
-                } else {
-                    pass(part, context: context)
-                }
+                pass(part, context: context)
             }
         case .body(let buffer):
             switch reader {
@@ -205,6 +203,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // After the connection's last answer, what the client sent next does not matter.
+        if closing { return }
         if error is HTTPParserError {
             switch (reader, answering) {
             case (.none, .relay):
@@ -231,6 +231,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func clientGone() {
+        // Nothing read after this is taken up, even parts the fast path still holds.
+        closing = true
         if case .relay(let exchange) = answering { exchange.clientGone() }
         if case .relay(let exchange) = reader { exchange.clientGone() }
         answering = .none

@@ -201,7 +201,7 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
                 self.armTimeout(context, after: self.readTimeout)
             } else if silent >= self.readTimeout {
                 self.fail(.readTimeout)
-                context.close(promise: nil)
+                self.closeNow(context)
             } else {
                 self.armTimeout(context, after: self.readTimeout - silent)
             }

@@ -123,6 +123,7 @@ struct UpstreamResponseParser {
                     return nil
                 }
                 head.bytes += line.readableBytes + 2
+                guard head.bytes <= Self.maxHeadBytes else { throw Malformed("head over 64 KiB") }
                 // An empty line before the status line is tolerated (RFC 9112, section 2.2).
                 if line.readableBytes == 0 && head.bytes == 2 { continue }
                 try parseStatusLine(line)
