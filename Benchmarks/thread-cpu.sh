@@ -13,25 +13,9 @@ BIN="$ROOT/.build/release/wharf"
 SECS=${THREAD_CPU_SECONDS:-10}
 [ -x "$BIN" ] || { echo "build first: swift build -c release --product wharf" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/wharf-threads.XXXXXX)
-cp -r "$ROOT/../shared/bench" "$WORK/bench" && chmod -R u+w "$WORK/bench"
-BENCH="$WORK/bench"
-export WHARF_DATA_DIR="$WORK/data"
 source "$ROOT/Benchmarks/bench-data.sh"
-KEY=$(bench_data "$BIN" "$WHARF_DATA_DIR")
-
-MOD=$(nginx -V 2>&1 | sed -n 's/.*--modules-path=\([^ ]*\).*/\1/p')
-mkdir -p "$WORK/mock/tmp"
-taskset -c 1 nginx -p "$WORK/mock/" -c "$BENCH/mock/nginx.conf" \
-    -g "daemon off; worker_processes 1; load_module $MOD/ngx_http_echo_module.so;" >"$WORK/mock.log" 2>&1 &
-MOCK=$!
-WHARF_THREADS=1 WHARF_LOG_LEVEL=warning taskset -c 1 "$BIN" serve --port 18083 >"$WORK/wharf.log" 2>&1 &
-SERVER=$!
-cleanup() { kill "$SERVER" 2>/dev/null || true; kill -QUIT "$MOCK" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap cleanup EXIT
-for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:18083/healthz && break; sleep 0.2; done
-
+bench_start "$BIN" "$WORK"
 BODY="$BENCH/body/chat.json"
-sed -i "s|BENCH_MODEL|gpt-4o-mini|" "$BODY"
 load() {
     BENCH_BODY_FILE="$BODY" BENCH_KEY="$KEY" timeout $(($1 + 10)) taskset -c 0 wrk -t1 -c64 -d"$1s" \
         -s "$BENCH/lua/post.lua" http://127.0.0.1:18083

@@ -18,12 +18,7 @@ struct RelayUpstreamSurprisesTests {
                 name: "breaking", models: ["gpt-4o-mini"], priority: 10, mapping: ["gpt-4o-mini": "error-cut"]),
             RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
         ]
-        try await RelayHarness.with(channels: channels) { h in
-            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
-            #expect(answer.status == 200)
-            #expect(answer.body.contains("Hello from stub"))
-            #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
-        }
+        try await Self.expectFailoverToGood(channels)
     }
 
     @Test("An upstream that answers with bytes that are not HTTP fails over, and the client pays once")
@@ -41,13 +36,19 @@ struct RelayUpstreamSurprisesTests {
                 baseURL: "http://127.0.0.1:\(garbage.localAddress?.port ?? 0)/v1"),
             RelayHarness.ChannelSpec(name: "good", models: ["gpt-4o-mini"], priority: 0),
         ]
+        try await Self.expectFailoverToGood(channels)
+        try await garbage.close()
+    }
+
+    /// Relays one chat over `channels` (the first failing, the second a good stub) and checks that the good one
+    /// answered and the client paid once.
+    static func expectFailoverToGood(_ channels: [RelayHarness.ChannelSpec]) async throws {
         try await RelayHarness.with(channels: channels) { h in
             let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
             #expect(answer.status == 200)
             #expect(answer.body.contains("Hello from stub"))
             #expect(try await h.flushedBalance() == Money(micros: startBalance - stubCost))
         }
-        try await garbage.close()
     }
 
     /// Answers whatever it reads with a line that is not an HTTP response.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Finds the members of a JSON object's top level without decoding it, so the relay can read and edit a few
 /// fields of a request body while forwarding every other byte unchanged (no re-encoding, unknown fields kept).
 ///
@@ -56,12 +62,22 @@ public struct JSONObjectScanner: Sendable {
                 return
             }
             if !ascii && String(validating: inner, as: UTF8.self) == nil { throw .invalidUTF8 }
-            for (i, key) in keys.enumerated() where key.utf8.count == inner.count && inner.elementsEqual(key.utf8) {
+            for (i, key) in keys.enumerated() where key.utf8.count == inner.count && sameBytes(inner, key) {
                 ranges[i] = value
                 return
             }
         }
         return (ranges, braces.open)
+    }
+
+    /// Whether `bytes` are the UTF-8 of `text`, compared as memory when the string is stored contiguously (string
+    /// literals are): the generic element-by-element comparison showed in profiles of the relay.
+    static func sameBytes(_ bytes: UnsafeBufferPointer<UInt8>, _ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { utf8 in
+            guard utf8.count == bytes.count else { return false }
+            guard let a = bytes.baseAddress, let b = utf8.baseAddress else { return bytes.isEmpty }
+            return memcmp(a, b, bytes.count) == 0
+        } ?? bytes.elementsEqual(text.utf8)
     }
 
     /// The same, for an array.

@@ -180,8 +180,9 @@ final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
             }
             if bodyLeft > 0 {
                 let n = min(bodyLeft, pending.readableBytes)
+                guard let piece = pending.readSlice(length: n) else { break reading }
                 bodyLeft -= n
-                sink.deliver(.body(pending.readSlice(length: n)!))
+                sink.deliver(.body(piece))
                 if bodyLeft == 0 { sink.deliver(.end(nil)) }
                 continue
             }

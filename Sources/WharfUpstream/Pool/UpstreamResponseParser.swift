@@ -149,8 +149,9 @@ struct UpstreamResponseParser {
             case .fixedBody(let remaining):
                 guard input.readableBytes > 0 else { return nil }
                 let n = min(remaining, input.readableBytes)
+                guard let piece = input.readSlice(length: n) else { return nil }
                 state = n < remaining ? .fixedBody(remaining: remaining - n) : .ending
-                return .body(input.readSlice(length: n)!)
+                return .body(piece)
             case .chunkSize:
                 guard let line = try nextLine(&input, limit: Self.maxChunkLineBytes, "chunk line too long") else {
                     return nil
@@ -160,8 +161,9 @@ struct UpstreamResponseParser {
             case .chunkData(let remaining):
                 guard input.readableBytes > 0 else { return nil }
                 let n = min(remaining, input.readableBytes)
+                guard let piece = input.readSlice(length: n) else { return nil }
                 state = n < remaining ? .chunkData(remaining: remaining - n) : .chunkDataEnd
-                return .body(input.readSlice(length: n)!)
+                return .body(piece)
             case .chunkDataEnd:
                 guard let line = try nextLine(&input, limit: Self.maxChunkLineBytes, "chunk line too long") else {
                     return nil
@@ -179,8 +181,10 @@ struct UpstreamResponseParser {
                 state = .idle
                 return .end
             case .bodyUntilClose:
-                guard input.readableBytes > 0 else { return nil }
-                return .body(input.readSlice(length: input.readableBytes)!)
+                guard input.readableBytes > 0, let piece = input.readSlice(length: input.readableBytes) else {
+                    return nil
+                }
+                return .body(piece)
             }
         }
     }
@@ -224,7 +228,7 @@ struct UpstreamResponseParser {
         }
         searched = 0
         guard newline <= limit else { throw Malformed(tooLong) }
-        var line = input.readSlice(length: newline)!
+        guard var line = input.readSlice(length: newline) else { return nil }
         input.moveReaderIndex(forwardBy: 1)
         if line.readableBytesView.last == UInt8(ascii: "\r") { line.moveWriterIndex(to: line.writerIndex - 1) }
         return line
