@@ -43,9 +43,22 @@ struct UpstreamConnectionTests {
         }
     }
 
-    /// A server answering `answer`, and a target pointing at it.
-    static func start(answer: String, closeAfter: Bool = false) async throws
-        -> (server: any Channel, target: UpstreamTarget, connections: NIOLockedValueBox<Int>)
+    /// A server answering `answer`, a target pointing at it, and a pool to reach it from one event loop.
+    struct Upstream {
+        let target: UpstreamTarget
+        let pool: UpstreamConnectionPool
+        let loop: any EventLoop
+        let connections: NIOLockedValueBox<Int>
+
+        /// Sends one POST through the pool and waits for its outcome.
+        func post() async throws -> (result: Result<(UInt, String), UpstreamConnectionError>, reused: Bool) {
+            try await UpstreamPoolTLSTests.post(pool, target, on: loop)
+        }
+    }
+
+    /// Runs `body` against a fresh server answering `answer`, then shuts both the pool and the server down.
+    static func with(answer: String, closeAfter: Bool = false, _ body: (Upstream) async throws -> Void)
+        async throws
     {
         let connections = NIOLockedValueBox(0)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -61,53 +74,55 @@ struct UpstreamConnectionTests {
                 id: "chn_raw", name: "raw", provider: .openai,
                 baseURL: "http://127.0.0.1:\(server.localAddress?.port ?? 0)/v1", models: ["m"]),
             apiKey: "sk-upstream")
-        return (server, target, connections)
+        let upstream = Upstream(
+            target: target, pool: UpstreamConnectionPool(connectTimeout: .seconds(2)),
+            loop: MultiThreadedEventLoopGroup.singleton.next(), connections: connections)
+        do {
+            try await body(upstream)
+        } catch {
+            await upstream.pool.shutdown()
+            try await server.close()
+            throw error
+        }
+        await upstream.pool.shutdown()
+        try await server.close()
     }
 
     static let ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"
 
     @Test("A well-formed answer is read whole and its connection is reused for the next request")
     func reused() async throws {
-        let (server, target, connections) = try await Self.start(answer: Self.ok)
-        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        for _ in 0..<3 {
-            let outcome = try await UpstreamPoolTLSTests.post(pool, target, on: loop)
-            #expect(try outcome.result.get() == (200, #"{"ok":true}"#))
+        try await Self.with(answer: Self.ok) { upstream in
+            for _ in 0..<3 {
+                let outcome = try await upstream.post()
+                #expect(try outcome.result.get() == (200, #"{"ok":true}"#))
+            }
+            #expect(upstream.connections.withLockedValue { $0 } == 1)
         }
-        #expect(connections.withLockedValue { $0 } == 1)
-        await pool.shutdown()
-        try await server.close()
     }
 
     @Test("An answer without a length ends when the server closes, and is complete")
     func bodyUntilClose() async throws {
         let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"until\":\"close\"}"
-        let (server, target, connections) = try await Self.start(answer: answer, closeAfter: true)
-        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        for _ in 0..<2 {
-            let outcome = try await UpstreamPoolTLSTests.post(pool, target, on: loop)
-            #expect(try outcome.result.get() == (200, #"{"until":"close"}"#))
+        try await Self.with(answer: answer, closeAfter: true) { upstream in
+            for _ in 0..<2 {
+                let outcome = try await upstream.post()
+                #expect(try outcome.result.get() == (200, #"{"until":"close"}"#))
+            }
+            #expect(upstream.connections.withLockedValue { $0 } == 2)
         }
-        #expect(connections.withLockedValue { $0 } == 2)
-        await pool.shutdown()
-        try await server.close()
     }
 
     @Test("Bytes after an answer make the connection unfit for another request: it is closed, not pooled")
     func trailingBytes() async throws {
-        let (server, target, connections) = try await Self.start(answer: Self.ok + "HTTP/1.1 200 OK\r\n\r\n")
-        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        for _ in 0..<2 {
-            let outcome = try await UpstreamPoolTLSTests.post(pool, target, on: loop)
-            #expect(try outcome.result.get() == (200, #"{"ok":true}"#))
-            #expect(!outcome.reused)
+        try await Self.with(answer: Self.ok + "HTTP/1.1 200 OK\r\n\r\n") { upstream in
+            for _ in 0..<2 {
+                let outcome = try await upstream.post()
+                #expect(try outcome.result.get() == (200, #"{"ok":true}"#))
+                #expect(!outcome.reused)
+            }
+            #expect(upstream.connections.withLockedValue { $0 } == 2)
         }
-        #expect(connections.withLockedValue { $0 } == 2)
-        await pool.shutdown()
-        try await server.close()
     }
 
     @Test(
@@ -117,25 +132,19 @@ struct UpstreamConnectionTests {
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n",
         ])
     func malformed(answer: String) async throws {
-        let (server, target, _) = try await Self.start(answer: answer)
-        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
-        let outcome = try await UpstreamPoolTLSTests.post(
-            pool, target, on: MultiThreadedEventLoopGroup.singleton.next())
-        #expect(throws: UpstreamConnectionError.malformedResponse) { try outcome.result.get() }
-        await pool.shutdown()
-        try await server.close()
+        try await Self.with(answer: answer) { upstream in
+            let outcome = try await upstream.post()
+            #expect(throws: UpstreamConnectionError.malformedResponse) { try outcome.result.get() }
+        }
     }
 
     @Test("A server that closes in the middle of a body with a length fails the exchange as closed")
     func cutBody() async throws {
         let answer = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"partial\""
-        let (server, target, _) = try await Self.start(answer: answer, closeAfter: true)
-        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
-        let outcome = try await UpstreamPoolTLSTests.post(
-            pool, target, on: MultiThreadedEventLoopGroup.singleton.next())
-        #expect(throws: UpstreamConnectionError.closed) { try outcome.result.get() }
-        await pool.shutdown()
-        try await server.close()
+        try await Self.with(answer: answer, closeAfter: true) { upstream in
+            let outcome = try await upstream.post()
+            #expect(throws: UpstreamConnectionError.closed) { try outcome.result.get() }
+        }
     }
 
     /// Aborts its connection at the first piece of body, as the relay does when its client goes away mid-stream.
@@ -160,28 +169,28 @@ struct UpstreamConnectionTests {
         let answer =
             "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "2\r\nhi\r\n2\r\nho\r\n0\r\n\r\n"
-        let (server, target, connections) = try await Self.start(answer: answer)
-        let pool = UpstreamConnectionPool(connectTimeout: .seconds(2))
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let origin = try #require(target.origin)
-        let done = loop.makePromise(of: Int.self)
-        loop.execute {
-            pool.pool(for: loop).acquire(origin) { acquired in
-                guard case .success(let connection) = acquired else { return done.fail(UpstreamConnectionError.closed) }
-                let aborter = Aborter(done: done)
-                aborter.connection = connection
-                let body = ByteBuffer(string: "{}")
-                connection.send(
-                    head: target.postHead("/chat/completions", contentLength: body.readableBytes), body: body,
-                    delegate: aborter, readTimeout: .seconds(5))
+        try await Self.with(answer: answer) { upstream in
+            let (pool, target, loop) = (upstream.pool, upstream.target, upstream.loop)
+            let origin = try #require(target.origin)
+            let done = loop.makePromise(of: Int.self)
+            loop.execute {
+                pool.pool(for: loop).acquire(origin) { acquired in
+                    guard case .success(let connection) = acquired else {
+                        return done.fail(UpstreamConnectionError.closed)
+                    }
+                    let aborter = Aborter(done: done)
+                    aborter.connection = connection
+                    let body = ByteBuffer(string: "{}")
+                    connection.send(
+                        head: target.postHead("/chat/completions", contentLength: body.readableBytes), body: body,
+                        delegate: aborter, readTimeout: .seconds(5))
+                }
             }
+            // What matters: the process did not trap, and the aborted connection was not put back (next line).
+            #expect(try await done.futureResult.get() == 1)
+            let next = try await upstream.post()
+            #expect(!next.reused)
+            #expect(upstream.connections.withLockedValue { $0 } == 2)
         }
-        #expect(try await done.futureResult.get() == 1)
-        // The next request needs a new connection: the aborted one was not put back.
-        let next = try await UpstreamPoolTLSTests.post(pool, target, on: loop)
-        #expect(!next.reused)
-        #expect(connections.withLockedValue { $0 } == 2)
-        await pool.shutdown()
-        try await server.close()
     }
 }

@@ -141,13 +141,15 @@ public struct SSEStreamMeter: Sendable {
         if !isResponsesEvent || Self.contains(bytes, Self.deltaType) {
             deliveredTextBytes += Self.textBytes(in: bytes)
         }
-        guard Self.contains(bytes, Self.usageKey), let scanner = try? JSONObjectScanner(bytes) else { return true }
-        if let type = scanner.range(of: "type"), bytes[type].elementsEqual("\"response.completed\"".utf8) {
+        guard Self.contains(bytes, Self.usageKey),
+            let top = try? JSONObjectScanner.lastMembers(named: ["type", "choices"], in: bytes).ranges
+        else { return true }
+        if let type = top[0], bytes[type].elementsEqual("\"response.completed\"".utf8) {
             sawDone = true
         }
-        guard let found = UsageExtractor.usage(in: bytes, scanner: scanner) else { return true }
+        guard let found = UsageExtractor.usage(inBody: bytes) else { return true }
         usage = found
-        if let choices = scanner.range(of: "choices") {
+        if let choices = top[1] {
             let inner = bytes[choices].filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
             if inner.elementsEqual("[]".utf8) { return false }
         }

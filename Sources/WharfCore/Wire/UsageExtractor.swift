@@ -1,10 +1,10 @@
 /// Reads the `usage` object of a provider response (OpenAI chat/completions/embeddings and responses shapes)
 /// without decoding the rest of the body, and without a JSON decoder (this runs once per relayed request).
 public enum UsageExtractor {
-    /// The usage of a whole JSON body whose top level (or whose `response` member) holds `usage`.
+    /// The usage of a whole JSON body whose top level (or whose `response` member) holds `usage`; nil when the body
+    /// is not a JSON object or holds no usage.
     public static func usage(inBody bytes: [UInt8]) -> TokenUsage? {
-        guard let scanner = try? JSONObjectScanner(bytes) else { return nil }
-        return usage(in: bytes, scanner: scanner)
+        bytes.withUnsafeBufferPointer { try? usage(inBody: $0) } ?? nil
     }
 
     /// The same, read in place: the body is checked to be one JSON object (``JSONScanError`` when it is not) but not
@@ -16,18 +16,6 @@ public enum UsageExtractor {
         }
         if let r = found[1], bytes[r.lowerBound] == UInt8(ascii: "{") {
             return try? usage(inBody: UnsafeBufferPointer(rebasing: bytes[r]))
-        }
-        return nil
-    }
-
-    /// The same, for a body already scanned.
-    public static func usage(in bytes: [UInt8], scanner: JSONObjectScanner) -> TokenUsage? {
-        if let r = scanner.range(of: "usage"), bytes[r.lowerBound] == UInt8(ascii: "{") {
-            return decode(Array(bytes[r]))
-        }
-        if let r = scanner.range(of: "response"), bytes[r.lowerBound] == UInt8(ascii: "{") {
-            let inner = Array(bytes[r])
-            if let s = try? JSONObjectScanner(inner) { return usage(in: inner, scanner: s) }
         }
         return nil
     }

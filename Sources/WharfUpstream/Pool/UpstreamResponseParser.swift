@@ -147,10 +147,8 @@ struct UpstreamResponseParser {
                 }
                 return try headEnded()
             case .fixedBody(let remaining):
-                guard input.readableBytes > 0 else { return nil }
-                let n = min(remaining, input.readableBytes)
-                guard let piece = input.readSlice(length: n) else { return nil }
-                state = n < remaining ? .fixedBody(remaining: remaining - n) : .ending
+                guard let (piece, left) = Self.bodyPiece(&input, remaining) else { return nil }
+                state = left > 0 ? .fixedBody(remaining: left) : .ending
                 return .body(piece)
             case .chunkSize:
                 guard let line = try nextLine(&input, limit: Self.maxChunkLineBytes, "chunk line too long") else {
@@ -159,10 +157,8 @@ struct UpstreamResponseParser {
                 let size = try Self.chunkSize(line)
                 state = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
-                guard input.readableBytes > 0 else { return nil }
-                let n = min(remaining, input.readableBytes)
-                guard let piece = input.readSlice(length: n) else { return nil }
-                state = n < remaining ? .chunkData(remaining: remaining - n) : .chunkDataEnd
+                guard let (piece, left) = Self.bodyPiece(&input, remaining) else { return nil }
+                state = left > 0 ? .chunkData(remaining: left) : .chunkDataEnd
                 return .body(piece)
             case .chunkDataEnd:
                 guard let line = try nextLine(&input, limit: Self.maxChunkLineBytes, "chunk line too long") else {
@@ -187,6 +183,14 @@ struct UpstreamResponseParser {
                 return .body(piece)
             }
         }
+    }
+
+    /// Up to `remaining` bytes of body taken from `input` (a slice, not a copy), and how many are still to come;
+    /// nil when `input` is empty.
+    private static func bodyPiece(_ input: inout ByteBuffer, _ remaining: Int) -> (piece: ByteBuffer, left: Int)? {
+        let n = min(remaining, input.readableBytes)
+        guard n > 0, let piece = input.readSlice(length: n) else { return nil }
+        return (piece, remaining - n)
     }
 
     /// The head is complete: its framing is checked, then it is reported.
