@@ -135,15 +135,22 @@ struct LedgerCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check that every balance equals the sum of its ledger entries.")
+            abstract:
+                "Check that every balance equals the sum of its ledger entries, and every usage charge the records it settled."
+        )
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
             try await operatorTask(options) { runtime in
                 let mismatches = try await runtime.store.verifyLedger()
+                let settlements = try await runtime.store.verifyUsageSettlements()
+                for m in mismatches { print("MISMATCH \(m)") }
+                for m in settlements { print("MISMATCH \(m)") }
                 guard mismatches.isEmpty else {
-                    for m in mismatches { print("MISMATCH \(m)") }
                     throw CommandFailure("\(mismatches.count) wallet(s) do not match their ledger")
+                }
+                guard settlements.isEmpty else {
+                    throw CommandFailure("\(settlements.count) usage charge(s) do not match their usage records")
                 }
                 print("ledger ok")
             }

@@ -206,7 +206,7 @@ struct ConsoleStorageTests {
                     record(a, "m1", day + 1), record(a, "m1", day + 2, "upstream_error", cost: 0),
                     record(a, "m2", day + 86_400_000),
                     record(b, "m1", day + 3),
-                ], charges: [])
+                ])
             #expect(try await t.store.usageCount(UsageFilter(userID: a.id)) == 3)
             #expect(try await t.store.usageCount(UsageFilter(userID: a.id, model: "m1")) == 2)
             #expect(try await t.store.usageCount(UsageFilter(userID: a.id, status: "ok")) == 2)

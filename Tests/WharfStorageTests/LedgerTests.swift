@@ -81,25 +81,85 @@ struct LedgerTests {
         }
     }
 
-    @Test("Usage records and their charges are written together and the ledger adds up", arguments: Backend.available)
+    @Test(
+        "A batch of usage charges each key once: one settle entry per key, named by every charged record",
+        arguments: Backend.available)
     func usageChargesPostToLedger(backend: Backend) async throws {
         try await TestDatabase.with(backend) { t in
             let user = try await t.store.makeUser("frank@example.com", balance: Money(micros: 1_000_000))
-            let (key, _) = try await t.store.createKey(userID: user.id, name: "k")
-            let records = (0..<3).map { i in
+            let (first, _) = try await t.store.createKey(userID: user.id, name: "first")
+            let (second, _) = try await t.store.createKey(userID: user.id, name: "second")
+            func record(_ i: Int, key: String, cost: Int64) -> UsageRecord {
                 UsageRecord(
-                    id: "req_\(i)", createdAt: 1, userID: user.id, keyID: key.id, model: "m", channelID: "chn_1",
+                    id: "req_\(i)", createdAt: 1, userID: user.id, keyID: key, model: "m", channelID: "chn_1",
                     endpoint: "chat/completions", usage: TokenUsage(promptTokens: 10, completionTokens: 5),
-                    cost: Money(micros: 100), latencyMillis: 12, timeToFirstTokenMillis: 3, status: "ok", stream: true,
+                    cost: Money(micros: cost), latencyMillis: 12, timeToFirstTokenMillis: 3, status: "ok", stream: true,
                     clientIP: "127.0.0.0/24")
             }
-            try await t.store.writeUsage(
-                records,
-                charges: records.map { Charge(userID: user.id, keyID: key.id, amount: $0.cost, reference: $0.id) })
-            #expect(try await t.store.balance(userID: user.id) == Money(micros: 999_700))
-            #expect(try await t.store.usageRecords(userID: user.id).count == 3)
-            #expect(try await t.store.keys(userID: user.id).first?.spent == Money(micros: 300))
+            let settlements = try await t.store.writeUsage([
+                record(0, key: first.id, cost: 100), record(1, key: second.id, cost: 40),
+                record(2, key: first.id, cost: 0), record(3, key: first.id, cost: 200),
+            ])
+            #expect(settlements.map(\.keyID) == [first.id, second.id])
+            #expect(settlements.map(\.total) == [Money(micros: 300), Money(micros: 40)])
+            #expect(settlements.map(\.requests) == [2, 1])
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 999_660))
+            #expect(try await t.store.usageRecords(userID: user.id).count == 4)
+            let spent = Dictionary(
+                uniqueKeysWithValues: try await t.store.keys(userID: user.id).map { ($0.id, $0.spent) })
+            #expect(spent == [first.id: Money(micros: 300), second.id: Money(micros: 40)])
+            let lines = try await t.store.ledgerLines(userID: user.id, limit: 10, offset: 0).filter {
+                $0.kind == "settle"
+            }
+            #expect(Set(lines.map(\.reference)) == [first.id, second.id], "a usage charge refers to its key")
+            #expect(Set(lines.map(\.amount)) == [Money(micros: -300), Money(micros: -40)])
+            let links = try await t.store.database.withConnection { db in
+                try await db.raw("SELECT id, ledger_entry_id FROM usage_records ORDER BY id").all().map {
+                    [
+                        try $0.decode(column: "id", as: String.self),
+                        try $0.decode(column: "ledger_entry_id", as: String?.self) ?? "none",
+                    ]
+                }
+            }
+            let entry = Dictionary(uniqueKeysWithValues: settlements.map { ($0.keyID, $0.entryID) })
+            #expect(
+                links == [
+                    ["req_0", entry[first.id]!], ["req_1", entry[second.id]!], ["req_2", "none"],
+                    ["req_3", entry[first.id]!],
+                ], "a record that cost nothing names no entry")
             #expect(try await t.store.verifyLedger().isEmpty)
+            #expect(try await t.store.verifyUsageSettlements().isEmpty)
+        }
+    }
+
+    @Test(
+        "ledger verify finds a usage charge that differs from its records, and records naming no charge",
+        arguments: Backend.available)
+    func tamperedUsageChargeIsFound(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("grace@example.com", balance: Money(micros: 1_000_000))
+            let (key, _) = try await t.store.createKey(userID: user.id, name: "k")
+            let records = (0..<2).map { i in
+                UsageRecord(
+                    id: "req_\(i)", createdAt: 1, userID: user.id, keyID: key.id, model: "m", channelID: nil,
+                    endpoint: "chat/completions", usage: TokenUsage(promptTokens: 1, completionTokens: 1),
+                    cost: Money(micros: 250), latencyMillis: 1, timeToFirstTokenMillis: nil, status: "ok",
+                    stream: false, clientIP: nil)
+            }
+            let entryID = try #require(try await t.store.writeUsage(records).first?.entryID)
+            // Someone lowers one request's recorded cost: the entry no longer matches its records.
+            try await t.store.database.withConnection { db in
+                try await db.raw("UPDATE usage_records SET cost = 1 WHERE id = 'req_1'").run()
+                try await db.raw("UPDATE usage_records SET ledger_entry_id = 'led_gone' WHERE id = 'req_0'").run()
+            }
+            #expect(try await t.store.verifyLedger().isEmpty, "the balance still equals the entries")
+            let expected = [
+                SettlementMismatch(entryID: entryID, linkedCost: Money(micros: 1), charged: Money(micros: 500)),
+                SettlementMismatch(entryID: "led_gone", linkedCost: Money(micros: 250), charged: nil),
+            ]
+            #expect(
+                try await t.store.verifyUsageSettlements() == expected.sorted { $0.entryID < $1.entryID },
+                "in order of entry id")
         }
     }
 }

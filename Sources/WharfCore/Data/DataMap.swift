@@ -207,6 +207,7 @@ public enum DataMap {
                 ("status", false, "outcome of the request"),
                 ("stream", false, "whether the response was streamed"),
                 ("client_ip", true, "abuse prevention (truncated as configured)"),
+                ("ledger_entry_id", false, "the ledger entry that charged it"),
             ]),
         table(
             "channel_health", .system, .operational,

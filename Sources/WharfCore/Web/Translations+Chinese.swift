@@ -191,6 +191,7 @@ extension Translations {
         "col_kind": "类型",
         "col_amount": "金额",
         "col_reference": "关联",
+        "billing_key_usage": "密钥 {name} 的请求",
         "billing_none": "暂无记录。",
         "settings_account": "账户",
         "settings_preferences": "偏好",

@@ -201,6 +201,7 @@ extension Translations {
         "col_kind": "Entry",
         "col_amount": "Amount",
         "col_reference": "Reference",
+        "billing_key_usage": "Requests with key {name}",
         "billing_none": "No entries yet.",
         "settings_account": "Account",
         "settings_preferences": "Preferences",

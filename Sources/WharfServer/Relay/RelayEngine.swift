@@ -244,7 +244,7 @@ public final class RelayEngine: Sendable {
         }
     }
 
-    /// Queues the usage record (and its charge) for the batched writer.
+    /// Queues the usage record for the batched writer, which also charges its cost.
     func record(
         _ plan: Plan, channelID: String?, usage: TokenUsage, cost: Money, firstByte: Int64?, status: String
     ) {
@@ -257,7 +257,6 @@ public final class RelayEngine: Sendable {
             latencyMillis: clock.monotonicMillis() - plan.started,
             timeToFirstTokenMillis: firstByte.map { $0 - plan.started }, status: status, stream: plan.body.stream,
             clientIP: plan.caller.storedAddress)
-        let charge = cost.micros > 0 ? Charge(userID: key.userID, keyID: key.id, amount: cost, reference: id) : nil
-        writer.enqueue(usageRecord, charge: charge)
+        writer.enqueue(usageRecord)
     }
 }

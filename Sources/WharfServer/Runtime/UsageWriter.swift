@@ -4,21 +4,16 @@ import Synchronization
 import WharfCore
 import WharfStorage
 
-/// Writes usage records and their charges off the request path, in batches: every `flushMillis` (100 ms by
+/// Writes usage records and charges their cost off the request path, in batches: every `flushMillis` (100 ms by
 /// default), at most `maxRows` rows per transaction. Drained on graceful shutdown; a hard crash can lose at most one
 /// interval. Also reloads balances between flushes when asked (see ``BalanceBook``).
 public final class UsageWriter: Service, Sendable {
-    struct Item: Sendable {
-        var record: UsageRecord
-        var charge: Charge?
-    }
-
     let store: WharfStore
     let book: BalanceBook
     let flushMillis: Int64
     let maxRows: Int
     let logger: Logger
-    let queue = Mutex<[Item]>([])
+    let queue = Mutex<[UsageRecord]>([])
     let reloadRequested = Atomic<Bool>(false)
     /// One flush or reload at a time, so a caller of `flush()` returns only once everything queued before is stored.
     let gate = SerialGate()
@@ -32,9 +27,9 @@ public final class UsageWriter: Service, Sendable {
         self.logger = logger
     }
 
-    /// Queues a record (and its charge) for the next flush. Never blocks on the database.
-    public func enqueue(_ record: UsageRecord, charge: Charge?) {
-        queue.withLock { $0.append(Item(record: record, charge: charge)) }
+    /// Queues a record for the next flush, which also charges its cost. Never blocks on the database.
+    public func enqueue(_ record: UsageRecord) {
+        queue.withLock { $0.append(record) }
     }
 
     /// Asks for a balance reload after the next flush.
@@ -62,17 +57,16 @@ public final class UsageWriter: Service, Sendable {
 
     func flushUnlocked() async {
         while true {
-            let batch = queue.withLock { q -> [Item] in
+            let batch = queue.withLock { q -> [UsageRecord] in
                 let n = min(q.count, maxRows)
                 let b = Array(q.prefix(n))
                 q.removeFirst(n)
                 return b
             }
             guard !batch.isEmpty else { return }
-            let charges = batch.compactMap(\.charge)
             do {
-                try await store.writeUsage(batch.map(\.record), charges: charges)
-                book.flushed(charges.map { ($0.userID, $0.keyID, $0.amount) })
+                let settlements = try await store.writeUsage(batch)
+                book.flushed(settlements.map { ($0.userID, $0.keyID, $0.total) })
             } catch {
                 // Keep the rows for the next attempt rather than lose money; log without content.
                 logger.error(

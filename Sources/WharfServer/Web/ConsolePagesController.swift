@@ -248,13 +248,21 @@ struct ConsolePagesController: Sendable {
         let page = Self.pageNumber(request)
         let lines = try await web.store.ledgerLines(
             userID: context.user.id, limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize)
+        // A usage charge refers to the key whose requests it settles (one entry per key per writer batch).
+        let keyNames = Dictionary(
+            try await web.store.keys(userID: context.user.id).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let v = context.visitor
         var model: [String: Any] = [
             "tabBilling": true, "balance": WebFormat.money(try await web.store.balance(userID: context.user.id)),
             "page": "\(page)",
-            "lines": lines.prefix(Self.pageSize).map {
-                [
-                    "time": WebFormat.time($0.createdAt), "kind": $0.kind, "amount": WebFormat.money($0.amount),
-                    "reference": $0.reason ?? $0.reference ?? "",
+            "lines": lines.prefix(Self.pageSize).map { line in
+                var reference = line.reason ?? line.reference ?? ""
+                if line.kind == LedgerEntryKind.settle.rawValue, let name = line.reference.flatMap({ keyNames[$0] }) {
+                    reference = v.text("billing_key_usage").replacingOccurrences(of: "{name}", with: name)
+                }
+                return [
+                    "time": WebFormat.time(line.createdAt), "kind": line.kind, "amount": WebFormat.money(line.amount),
+                    "reference": reference,
                 ]
             },
         ]

@@ -284,5 +284,11 @@ public enum Migrations {
                 "CREATE INDEX support_replies_message ON support_replies (message_id)",
             ]
         ),
+        Migration(
+            version: 7, name: "usage records name the settle entry that charged them (one entry per key per batch)",
+            statements: [
+                "ALTER TABLE usage_records ADD COLUMN ledger_entry_id TEXT"
+            ]
+        ),
     ]
 }

@@ -1,23 +1,6 @@
 import SQLKit
 import WharfCore
 
-/// One charge of a relayed request, posted by the batched writer.
-public struct Charge: Sendable, Equatable {
-    public var userID: String
-    public var keyID: String
-    public var amount: Money
-    /// The usage record the charge belongs to.
-    public var reference: String
-
-    /// Creates a charge.
-    public init(userID: String, keyID: String, amount: Money, reference: String) {
-        self.userID = userID
-        self.keyID = keyID
-        self.amount = amount
-        self.reference = reference
-    }
-}
-
 /// A wallet whose balance differs from the sum of its ledger entries.
 public struct LedgerMismatch: Sendable, Equatable, CustomStringConvertible {
     public var userID: String
@@ -134,24 +117,15 @@ extension WharfStore {
         }
     }
 
-    /// Posts the charges of relayed requests in one transaction: each lowers its wallet and writes a `settle`
-    /// entry, and each key's spend grows.
-    public func postCharges(_ charges: [Charge]) async throws {
-        guard !charges.isEmpty else { return }
-        let at = now
-        try await database.transaction { db in try await Self.postCharges(charges, db: db, at: at) }
-    }
-
-    /// The statements of ``postCharges(_:)`` inside a caller's transaction: one entry per charge (multi-row
-    /// inserts), one update per wallet and per key.
-    static func postCharges(_ charges: [Charge], db: any SQLDatabase, at: Int64) async throws {
-        let positive = charges.filter { $0.amount.micros > 0 }
-        guard !positive.isEmpty else { return }
+    /// The ledger side of ``writeUsage(_:)`` inside its transaction: per settlement one `settle` entry (referring to
+    /// the key), one update per wallet and one per key.
+    static func postSettlements(_ settlements: [UsageSettlement], db: any SQLDatabase, at: Int64) async throws {
+        guard !settlements.isEmpty else { return }
         var perUser: [String: Int64] = [:]
         var perKey: [String: Int64] = [:]
-        for c in positive {
-            perUser[c.userID, default: 0] += c.amount.micros
-            perKey[c.keyID, default: 0] += c.amount.micros
+        for s in settlements {
+            perUser[s.userID, default: 0] += s.total.micros
+            perKey[s.keyID, default: 0] += s.total.micros
         }
         for (user, total) in perUser.sorted(by: { $0.key < $1.key }) {
             try await db.raw(
@@ -163,13 +137,10 @@ extension WharfStore {
                 "UPDATE api_keys SET spent = spent + \(bind: total), last_used_at = \(bind: at) WHERE id = \(bind: key)"
             ).run()
         }
-        for chunk in positive.chunked(100) {
+        for chunk in settlements.chunked(100) {
             try await settleInsert.run(
-                chunk.map { c in
-                    [
-                        WharfID.timeOrdered("led", nowMillis: at), c.userID, LedgerEntryKind.settle.rawValue,
-                        -c.amount.micros, c.reference, String?.none, at,
-                    ]
+                chunk.map { s in
+                    [s.entryID, s.userID, LedgerEntryKind.settle.rawValue, -s.total.micros, s.keyID, String?.none, at]
                 }, on: db)
         }
     }

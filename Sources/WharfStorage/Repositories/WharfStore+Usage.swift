@@ -43,25 +43,35 @@ public struct UsageRecord: Sendable, Equatable {
 }
 
 extension WharfStore {
-    /// Writes usage records and their charges in one transaction (used by the batched writer): multi-row inserts of
-    /// the records and of one `settle` ledger entry per charge, and one balance and key-spend update per user and
-    /// key of the batch, so a batch costs a handful of statements however many requests it holds.
-    public func writeUsage(_ records: [UsageRecord], charges: [Charge]) async throws {
-        guard !records.isEmpty || !charges.isEmpty else { return }
+    /// Writes usage records and charges their cost in one transaction (used by the batched writer): multi-row
+    /// inserts of the records, and per user and key of the batch one `settle` ledger entry for the summed cost, one
+    /// balance update and one spend update (see ``UsageSettlement``). A batch costs a handful of statements however
+    /// many requests it holds. Returns the settlements written.
+    @discardableResult
+    public func writeUsage(_ records: [UsageRecord]) async throws -> [UsageSettlement] {
+        guard !records.isEmpty else { return [] }
         let at = now
+        let (settlements, entryOfRecord) = UsageSettlement.group(records) {
+            WharfID.timeOrdered("led", nowMillis: at)
+        }
         try await database.transaction { db in
+            var first = 0
             for chunk in records.chunked(50) {
+                let entries = entryOfRecord[first..<first + chunk.count]
+                first += chunk.count
                 try await Self.usageInsert.run(
-                    chunk.map { r in
+                    zip(chunk, entries).map { r, entry in
                         [
                             r.id, r.createdAt, r.userID, r.keyID, r.model, r.channelID, r.endpoint,
                             r.usage.promptTokens, r.usage.completionTokens, r.usage.cachedTokens, r.cost.micros,
                             r.latencyMillis, r.timeToFirstTokenMillis, r.status, Int64(r.stream ? 1 : 0), r.clientIP,
+                            entry,
                         ]
                     }, on: db)
             }
-            try await Self.postCharges(charges, db: db, at: at)
+            try await Self.postSettlements(settlements, db: db, at: at)
         }
+        return settlements
     }
 
     static let usageInsert = BatchInsert(
@@ -69,7 +79,31 @@ extension WharfStore {
         columns: [
             "id", "created_at", "user_id", "key_id", "model", "channel_id", "endpoint", "prompt_tokens",
             "completion_tokens", "cached_tokens", "cost", "latency_ms", "ttft_ms", "status", "stream", "client_ip",
+            "ledger_entry_id",
         ])
+
+    /// Checks every `settle` entry that usage records link to against those records: the entry must exist and
+    /// charge exactly what they cost. Returns the entries where this fails. (Entries written before records were
+    /// linked, one per request with the record's id as reference, have no linked records and are not checked here;
+    /// ``verifyLedger()`` still checks them against the balance.)
+    public func verifyUsageSettlements() async throws -> [SettlementMismatch] {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT t.entry_id AS entry_id, t.cost AS cost, e.amount AS amount
+                FROM (SELECT ledger_entry_id AS entry_id, CAST(SUM(cost) AS BIGINT) AS cost FROM usage_records
+                      WHERE ledger_entry_id IS NOT NULL GROUP BY ledger_entry_id) t
+                LEFT JOIN ledger_entries e ON e.id = t.entry_id AND e.kind = 'settle'
+                WHERE e.id IS NULL OR e.amount <> -t.cost
+                ORDER BY t.entry_id
+                """
+            ).all().map { row in
+                SettlementMismatch(
+                    entryID: try row.string("entry_id"), linkedCost: Money(micros: try row.int64("cost")),
+                    charged: try row.optionalInt64("amount").map { Money(micros: -$0) })
+            }
+        }
+    }
 
     /// Usage records of a user, newest first.
     public func usageRecords(userID: String, limit: Int = 100) async throws -> [UsageRecord] {
