@@ -103,6 +103,11 @@ struct ConsolePagesTests {
             #expect(dashboard.body.contains("<svg class=\"chart\""))
             let none = try await browser.get("/console/usage?model=other-model")
             #expect(none.body.contains("Matching requests: 0"))
+            // The billing history charges the key's requests per writer batch, and names the key.
+            let key = try #require(try await h.store.keys(userID: h.user.id).first)
+            let billing = try await browser.get("/console/billing")
+            #expect(billing.body.contains("Requests with key \(key.name)"))
+            #expect(!billing.body.contains(key.id))
         }
     }
 
