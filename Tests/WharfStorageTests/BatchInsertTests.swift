@@ -17,9 +17,12 @@ struct BatchInsertTests {
                 columns: ["id", "user_id", "kind", "amount", "reference", "reason", "created_at"])
             // An optional variable, as the usage writer passes them, must become NULL (not a bound optional).
             let missing: String? = nil
-            let rows: [[(any Encodable & Sendable)?]] = [
-                ["led_1", user.id, "adjust", Int64(5), missing, "first", Int64(1)],
-                ["led_2", user.id, "adjust", Int64(-2), "ref", String?.none, Int64(2)],
+            let rows: [[BatchInsert.Value]] = [
+                [
+                    .text("led_1"), .text(user.id), .text("adjust"), .integer(5), .text(missing), .text("first"),
+                    .integer(1),
+                ],
+                [.text("led_2"), .text(user.id), .text("adjust"), .integer(-2), .text("ref"), .null, .integer(2)],
             ]
             try await t.database.withConnection { db in
                 let (sql, binds) = insert.statement(rows, db: db)
@@ -45,10 +48,10 @@ struct BatchInsertTests {
             let insert = BatchInsert(into: "t", columns: ["a", "b"])
             let none: String? = nil
             try await t.database.withConnection { db in
-                let full = insert.statement([["x", "y"]], db: db)
-                let again = insert.statement([["z", "w"]], db: db)
-                let holed = insert.statement([["x", none]], db: db)
-                let two = insert.statement([[none, "y"], ["x", "y"]], db: db)
+                let full = insert.statement([[.text("x"), .text("y")]], db: db)
+                let again = insert.statement([[.text("z"), .text("w")]], db: db)
+                let holed = insert.statement([[.text("x"), .text(none)]], db: db)
+                let two = insert.statement([[.text(none), .text("y")], [.text("x"), .text("y")]], db: db)
                 #expect(full.sql == again.sql)
                 #expect(again.binds.count == 2 && holed.binds.count == 1 && two.binds.count == 3)
                 let p = backend == .sqlite ? "?" : "$"

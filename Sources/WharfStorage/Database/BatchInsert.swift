@@ -1,12 +1,42 @@
 import SQLKit
+import SQLiteKit
 import Synchronization
 
 /// A multi-row `INSERT` for tables written many rows at a time (usage records, ledger entries). The statement is
 /// put together from parts made once per dialect (the `INSERT INTO t (…) VALUES` prefix and numbered
 /// placeholders); nil values are written as `NULL` rather than bound. Building the text with SQLKit's expression
 /// tree cost several microseconds per row on the event loop, and optionals bound as values took the drivers' slow
-/// `Encoder` path.
+/// `Encoder` path. Values are typed (``Value``), and on SQLite they go to the driver as `SQLiteData` directly,
+/// skipping SQLKit's per-value `Encodable` conversion.
 public final class BatchInsert: Sendable {
+    /// One value of a row.
+    public enum Value: Sendable, Equatable {
+        case text(String)
+        case integer(Int64)
+        case null
+
+        /// Text, or NULL for nil.
+        public static func text(_ value: String?) -> Value { value.map(Value.text) ?? .null }
+        /// An integer, or NULL for nil.
+        public static func integer(_ value: Int64?) -> Value { value.map(Value.integer) ?? .null }
+
+        var sqlite: SQLiteData {
+            switch self {
+            case .text(let s): .text(s)
+            case .integer(let i): .integer(Int(i))
+            case .null: .null
+            }
+        }
+
+        var encodable: any Encodable & Sendable {
+            switch self {
+            case .text(let s): s
+            case .integer(let i): i
+            case .null: String?.none
+            }
+        }
+    }
+
     let table: String
     let columns: [String]
     private let parts = Mutex<[String: Parts]>([:])
@@ -31,19 +61,22 @@ public final class BatchInsert: Sendable {
         self.columns = columns
     }
 
-    /// Inserts `rows` (each with one value per column, in column order; nil for NULL) as one statement.
-    public func run(_ rows: [[(any Encodable & Sendable)?]], on db: any SQLDatabase) async throws {
+    /// Inserts `rows` (each with one value per column, in column order) as one statement.
+    public func run(_ rows: [[Value]], on db: any SQLDatabase) async throws {
         guard !rows.isEmpty else { return }
         let (sql, binds) = statement(rows, db: db)
-        try await db.execute(sql: Statement(sql: sql, binds: binds)) { _ in }
+        if let counting = db as? CountingSQLDatabase, let sqlite = counting.sqlite {
+            counting.counter.increment()
+            try await sqlite.query(sql, binds.map(\.sqlite)) { _ in }
+        } else {
+            try await db.execute(sql: Statement(sql: sql, binds: binds.map(\.encodable))) { _ in }
+        }
     }
 
-    /// The text and values of the statement inserting `rows`.
-    func statement(_ rows: [[(any Encodable & Sendable)?]], db: any SQLDatabase)
-        -> (sql: String, binds: [any Encodable & Sendable])
-    {
+    /// The text and the values bound to it (NULLs are in the text) of the statement inserting `rows`.
+    func statement(_ rows: [[Value]], db: any SQLDatabase) -> (sql: String, binds: [Value]) {
         precondition(columns.count <= 64, "a batch insert takes at most 64 columns")
-        var binds: [any Encodable & Sendable] = []
+        var binds: [Value] = []
         binds.reserveCapacity(rows.count * columns.count)
         var nulls: [UInt64] = []
         nulls.reserveCapacity(rows.count)
@@ -51,7 +84,7 @@ public final class BatchInsert: Sendable {
             precondition(row.count == columns.count, "a row of \(table) has \(row.count) values")
             var mask: UInt64 = 0
             for (c, value) in row.enumerated() {
-                if let value { binds.append(value) } else { mask |= 1 << UInt64(c) }
+                if value == .null { mask |= 1 << UInt64(c) } else { binds.append(value) }
             }
             nulls.append(mask)
         }

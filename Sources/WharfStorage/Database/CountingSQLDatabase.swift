@@ -1,11 +1,14 @@
 import Logging
 import NIOCore
 import SQLKit
+import SQLiteKit
 
 /// An `SQLDatabase` that forwards everything to another and counts the statements it executes.
 struct CountingSQLDatabase: SQLDatabase {
     let base: any SQLDatabase
     let counter: StatementCounter
+    /// The SQLite connection under `base`, for callers that bind driver values directly (``BatchInsert``).
+    var sqlite: SQLiteConnection? = nil
 
     var logger: Logger { base.logger }
     var eventLoop: any EventLoop { base.eventLoop }

@@ -94,7 +94,8 @@ public final class WharfDatabase: Sendable {
             await gate.acquire()
             do {
                 let result = try await body(
-                    CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements))
+                    CountingSQLDatabase(
+                        base: connection.sql(queryLogLevel: nil), counter: statements, sqlite: connection))
                 await gate.release()
                 return result
             } catch {

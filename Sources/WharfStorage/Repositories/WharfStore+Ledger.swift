@@ -140,7 +140,10 @@ extension WharfStore {
         for chunk in settlements.chunked(100) {
             try await settleInsert.run(
                 chunk.map { s in
-                    [s.entryID, s.userID, LedgerEntryKind.settle.rawValue, -s.total.micros, s.keyID, String?.none, at]
+                    [
+                        .text(s.entryID), .text(s.userID), .text(LedgerEntryKind.settle.rawValue),
+                        .integer(-s.total.micros), .text(s.keyID), .null, .integer(at),
+                    ]
                 }, on: db)
         }
     }

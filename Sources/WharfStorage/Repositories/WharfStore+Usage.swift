@@ -62,10 +62,11 @@ extension WharfStore {
                 try await Self.usageInsert.run(
                     zip(chunk, entries).map { r, entry in
                         [
-                            r.id, r.createdAt, r.userID, r.keyID, r.model, r.channelID, r.endpoint,
-                            r.usage.promptTokens, r.usage.completionTokens, r.usage.cachedTokens, r.cost.micros,
-                            r.latencyMillis, r.timeToFirstTokenMillis, r.status, Int64(r.stream ? 1 : 0), r.clientIP,
-                            entry,
+                            .text(r.id), .integer(r.createdAt), .text(r.userID), .text(r.keyID), .text(r.model),
+                            .text(r.channelID), .text(r.endpoint), .integer(r.usage.promptTokens),
+                            .integer(r.usage.completionTokens), .integer(r.usage.cachedTokens),
+                            .integer(r.cost.micros), .integer(r.latencyMillis), .integer(r.timeToFirstTokenMillis),
+                            .text(r.status), .integer(r.stream ? 1 : 0), .text(r.clientIP), .text(entry),
                         ]
                     }, on: db)
             }
