@@ -13,11 +13,13 @@ struct RelayFastPathTests {
     final class Sink: RelayRequestSink {
         var parts: [String] = []
         var isClosing = false
-        func deliver(_ part: HTTPServerRequestPart) {
+        func deliver(_ part: RelayRequestPart) {
             switch part {
-            case .head(let head): parts.append("head \(head.uri) \(head.headers["content-length"].first ?? "-")")
-            case .body(let body): parts.append("body \(String(buffer: body))")
-            case .end: parts.append("end")
+            case .relayHead(let head):
+                parts.append("head /v1/\(head.endpoint.rawValue) \(head.contentLength.map(String.init) ?? "-")")
+            case .decoded(.head(let head)): parts.append("decoded head \(head.uri)")
+            case .decoded(.body(let body)): parts.append("body \(String(buffer: body))")
+            case .decoded(.end): parts.append("end")
             }
         }
     }

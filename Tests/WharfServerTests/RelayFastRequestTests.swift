@@ -21,7 +21,7 @@ struct RelayFastRequestTests {
             Self.read(Self.typical)
                 == .fast(
                     RelayFastRequest(
-                        uri: "/v1/chat/completions", contentLength: 42, authorization: "Bearer sk-abc",
+                        uri: "/v1/chat/completions", endpoint: .chat, contentLength: 42, authorization: "Bearer sk-abc",
                         close: false),
                     headLength: head))
     }
@@ -35,7 +35,7 @@ struct RelayFastRequestTests {
             Self.read(text)
                 == .fast(
                     RelayFastRequest(
-                        uri: "/v1/embeddings?x=1", contentLength: 0, apiKey: "sk-k",
+                        uri: "/v1/embeddings?x=1", endpoint: .embeddings, contentLength: 0, apiKey: "sk-k",
                         forwardedFor: "10.0.0.1", close: true),
                     headLength: text.utf8.count))
     }

@@ -112,14 +112,12 @@ public final class RelayEngine: Sendable {
     }
 
     /// Checks the key, its address allowlist, its rate limit and the declared body size, before any body is read.
-    func admit(_ head: HTTPRequestHead, peer: String?, memo: inout ConnectionMemo) throws(OpenAIError) -> Caller {
+    func admit(_ head: RelayRequestHead, peer: String?, memo: inout ConnectionMemo) throws(OpenAIError) -> Caller {
         let snapshot = snapshots.snapshot
-        let headers = head.headers
         let address = KeyAuthenticator.effectiveAddress(
-            peer: peer, forwardedFor: headers.first(name: "x-forwarded-for"), trustedProxies: config.trustedProxies)
+            peer: peer, forwardedFor: head.forwardedFor, trustedProxies: config.trustedProxies)
         let key = try auth.authenticate(
-            authorization: headers.first(name: "authorization"), apiKey: headers.first(name: "x-api-key"),
-            address: address, snapshot, memo: &memo.key)
+            authorization: head.authorization, apiKey: head.apiKey, address: address, snapshot, memo: &memo.key)
         let admitted = limiter.admit(
             keyID: key.id, perMinute: key.policy.requestsPerMinute, now: clock.monotonicMillis())
         guard admitted.allowed else {
@@ -128,7 +126,7 @@ public final class RelayEngine: Sendable {
                 "Rate limit reached for this API key; retry in \(admitted.retryAfterSeconds) s.",
                 type: "requests", code: "rate_limit_exceeded")
         }
-        if let length = headers.first(name: "content-length").flatMap(Int.init), length > config.maxBodyBytes {
+        if let length = head.contentLength, length > config.maxBodyBytes {
             throw tooLarge()
         }
         return Caller(

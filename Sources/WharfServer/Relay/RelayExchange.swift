@@ -73,7 +73,7 @@ final class RelayExchange: UpstreamResponseDelegate {
     // MARK: - The client's request
 
     /// The request head arrived: the key, its limits and the declared size are checked before the body is read.
-    func start(_ head: HTTPRequestHead, peer: String?, memo: inout RelayEngine.ConnectionMemo) {
+    func start(_ head: RelayRequestHead, peer: String?, memo: inout RelayEngine.ConnectionMemo) {
         do {
             caller = try engine.admit(head, peer: peer, memo: &memo)
         } catch {

@@ -12,6 +12,8 @@ import WharfUpstream
 struct RelayFastRequest: Equatable {
     /// The request target as sent.
     var uri: String
+    /// The relayed endpoint the target is for.
+    var endpoint: RelayEngine.Endpoint
     var contentLength: Int
     var authorization: String?
     var apiKey: String?
@@ -36,7 +38,7 @@ struct RelayFastRequest: Equatable {
         guard let first = bytes.first else { return .needMore }
         guard first == UInt8(ascii: "P") else { return .notFast }
         let limit = min(bytes.endIndex, bytes.startIndex + maxHeadBytes)
-        var request = RelayFastRequest(uri: "", contentLength: -1, close: false)
+        var request = RelayFastRequest(uri: "", endpoint: .chat, contentLength: -1, close: false)
         var seen: UInt16 = 0
         var lineStart = bytes.startIndex
         var isRequestLine = true
@@ -49,8 +51,9 @@ struct RelayFastRequest: Equatable {
             let line = bytes[lineStart..<(newline - 1)]
             lineStart = newline + 1
             if isRequestLine {
-                guard let uri = requestTarget(line) else { return .notFast }
+                guard let (uri, endpoint) = requestTarget(line) else { return .notFast }
                 request.uri = uri
+                request.endpoint = endpoint
                 isRequestLine = false
                 continue
             }
@@ -83,7 +86,7 @@ struct RelayFastRequest: Equatable {
     }
 
     /// `POST <target> HTTP/1.1` with a relayed endpoint as the target's path.
-    private static func requestTarget(_ line: ByteBufferView) -> String? {
+    private static func requestTarget(_ line: ByteBufferView) -> (String, RelayEngine.Endpoint)? {
         let prefix = "POST /".utf8
         let suffix = " HTTP/1.1".utf8
         guard line.count > prefix.count + suffix.count, line.starts(with: prefix),
@@ -92,7 +95,7 @@ struct RelayFastRequest: Equatable {
         let target = line.dropFirst(prefix.count - 1).dropLast(suffix.count)
         guard target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
         let uri = String(decoding: target, as: UTF8.self)
-        return RelayEngine.Endpoint(requestPath: uri) == nil ? nil : uri
+        return RelayEngine.Endpoint(requestPath: uri).map { (uri, $0) }
     }
 
     /// The fields read here.
@@ -114,23 +117,18 @@ struct RelayFastRequest: Equatable {
         }
     }
 
-    /// The head as NIO's decoder would have given it, with the fields the relay reads.
-    var head: HTTPRequestHead {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(5)
-        headers.add(name: "content-length", value: String(contentLength))
-        if let authorization { headers.add(name: "authorization", value: authorization) }
-        if let apiKey { headers.add(name: "x-api-key", value: apiKey) }
-        if let forwardedFor { headers.add(name: "x-forwarded-for", value: forwardedFor) }
-        if close { headers.add(name: "connection", value: "close") }
-        return HTTPRequestHead(version: .http1_1, method: .POST, uri: uri, headers: headers)
+    /// What the relay reads from the head.
+    var relayHead: RelayRequestHead {
+        RelayRequestHead(
+            endpoint: endpoint, contentLength: contentLength, authorization: authorization, apiKey: apiKey,
+            forwardedFor: forwardedFor, closeAfterAnswer: close)
     }
 }
 
 /// Where ``RelayFastPath`` hands the parts of the requests it reads (the connection's ``RelayFrontHandler``).
 protocol RelayRequestSink: AnyObject {
-    /// A part, as NIO's decoder would have produced it.
-    func deliver(_ part: HTTPServerRequestPart)
+    /// A part of a request: the head as the relay reads it, the body and end as NIO's decoder would give them.
+    func deliver(_ part: RelayRequestPart)
     /// No more requests are taken up on this connection.
     var isClosing: Bool { get }
 }
@@ -182,8 +180,8 @@ final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
                 let n = min(bodyLeft, pending.readableBytes)
                 guard let piece = pending.readSlice(length: n) else { break reading }
                 bodyLeft -= n
-                sink.deliver(.body(piece))
-                if bodyLeft == 0 { sink.deliver(.end(nil)) }
+                sink.deliver(.decoded(.body(piece)))
+                if bodyLeft == 0 { sink.deliver(.decoded(.end(nil))) }
                 continue
             }
             guard headMayBeWhole() else { break reading }
@@ -196,8 +194,8 @@ final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
                 pending.moveReaderIndex(forwardBy: headLength)
                 searched = 0
                 bodyLeft = request.contentLength
-                sink.deliver(.head(request.head))
-                if bodyLeft == 0 { sink.deliver(.end(nil)) }
+                sink.deliver(.relayHead(request.relayHead))
+                if bodyLeft == 0 { sink.deliver(.decoded(.end(nil))) }
             }
         }
         // Let go of the read buffer once it is all handed on, so the allocator can reuse it.

@@ -34,7 +34,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     private var reader = Responder.none
     /// Is answering; a next request waits until it is done.
     private var answering = Responder.none
-    private var waiting = CircularBuffer<HTTPServerRequestPart>()
+    private var waiting = CircularBuffer<RelayRequestPart>()
     /// The HTTP version of the request being answered here.
     private var version = HTTPVersion.http1_1
     private var readHeld = false
@@ -67,19 +67,19 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     // MARK: - Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        receive(unwrapInboundIn(data), context: context)
+        receive(.decoded(unwrapInboundIn(data)), context: context)
     }
 
     /// The connection takes up no more requests: its last answer is written, or the client is gone.
     var isClosing: Bool { closing }
 
-    /// A request part read by ``RelayFastPath`` instead of NIO's decoder: handled as if it had come through it.
-    func deliver(_ part: HTTPServerRequestPart) {
+    /// A request part read by ``RelayFastPath`` instead of NIO's decoder.
+    func deliver(_ part: RelayRequestPart) {
         guard let context else { return }
         receive(part, context: context)
     }
 
-    private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    private func receive(_ part: RelayRequestPart, context: ChannelHandlerContext) {
         // After the last answer of a connection that closes, nothing more is taken up.
         guard !closing else { return }
         if waiting.isEmpty {
@@ -97,7 +97,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
         draining = true
         defer { draining = false }
         while let part = waiting.first {
-            if case .head = part, !answeringNone { return }
+            if part.isHead, !answeringNone { return }
             waiting.removeFirst()
             dispatch(part, context: context)
         }
@@ -108,26 +108,38 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
         return false
     }
 
+    private func dispatch(_ part: RelayRequestPart, context: ChannelHandlerContext) {
+        if part.isHead, !answeringNone {
+            waiting.append(part)
+            return
+        }
+        switch part {
+        case .relayHead(let head):
+            startRelay(head, context: context)
+        case .decoded(let decoded):
+            dispatch(decoded, context: context)
+        }
+    }
+
+    private func startRelay(_ head: RelayRequestHead, context: ChannelHandlerContext) {
+        guard let pool else { return }
+        version = head.version
+        closeAfterAnswer = head.closeAfterAnswer
+        let exchange = RelayExchange(engine: engine, front: self, pool: pool, endpoint: head.endpoint)
+        reader = .relay(exchange)
+        answering = .relay(exchange)
+        if peer == nil { peer = .some(context.channel.remoteAddress?.ipAddress) }
+        // A copy: the exchange may answer at once and the next request start before this call returns.
+        var memo = self.memo
+        exchange.start(head, peer: peer ?? nil, memo: &memo)
+        self.memo = memo
+    }
+
     private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
-            guard answeringNone else {
-                waiting.append(part)
-                return
-            }
-            if head.method == .POST, let endpoint = RelayEngine.Endpoint(requestPath: head.uri), let pool {
-                version = head.version
-                // HTTP/1.0 has no chunked encoding: a streamed answer ends when the connection does.
-                closeAfterAnswer =
-                    !head.isKeepAlive || head.version.major < 1 || (head.version.major == 1 && head.version.minor == 0)
-                let exchange = RelayExchange(engine: engine, front: self, pool: pool, endpoint: endpoint)
-                reader = .relay(exchange)
-                answering = .relay(exchange)
-                if peer == nil { peer = .some(context.channel.remoteAddress?.ipAddress) }
-                // A copy: the exchange may answer at once and the next request start before this call returns.
-                var memo = self.memo
-                exchange.start(head, peer: peer ?? nil, memo: &memo)
-                self.memo = memo
+            if head.method == .POST, let endpoint = RelayEngine.Endpoint(requestPath: head.uri) {
+                startRelay(RelayRequestHead(head, endpoint: endpoint), context: context)
             } else {
                 // Hummingbird closes the connection itself when its answer asks for it.
                 closeAfterAnswer = false
@@ -162,6 +174,9 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        // Only Hummingbird's handlers follow, and they have nothing to deliver unless parts went to them: a read
+        // cycle of relayed requests ends here (the channel asks for the next read by itself).
+        guard passedSinceReadComplete else { return }
         passedSinceReadComplete = false
         context.fireChannelReadComplete()
     }
@@ -375,4 +390,14 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
 /// (see ``RelayFrontHandler/writeHead(status:contentType:contentLength:flush:)``). Everything else passes through.
 final class RelayWireGate: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = IOData
+}
+
+extension RelayRequestPart {
+    /// Whether the part starts a request.
+    fileprivate var isHead: Bool {
+        switch self {
+        case .relayHead, .decoded(.head): true
+        case .decoded: false
+        }
+    }
 }
