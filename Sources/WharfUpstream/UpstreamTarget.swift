@@ -51,7 +51,9 @@ public final class UpstreamTarget: Sendable {
     /// bytes, as it goes on the wire.
     public func postHead(_ path: String, contentLength length: Int) -> ByteBuffer {
         var head = ByteBuffer()
-        head.reserveCapacity(fixedFields.count + pathPrefix.utf8.count + path.utf8.count + 48)
+        // Room for a body small enough to be sent in the same buffer (see UpstreamConnection.send).
+        let body = length <= UpstreamConnection.copiedBodyLimit ? length : 0
+        head.reserveCapacity(fixedFields.count + pathPrefix.utf8.count + path.utf8.count + 48 + body)
         head.writeStaticString("POST ")
         head.writeString(pathPrefix)
         head.writeString(path)

@@ -352,12 +352,9 @@ final class RelayExchange: UpstreamResponseDelegate {
         engine.record(
             plan, channelID: target.channel.id, usage: usage, cost: charged,
             firstByte: engine.clock.monotonicMillis(), status: "ok")
-        front?.writeHead(
-            status: head.status, contentType: head.contentType ?? "application/json",
-            contentLength: answerBody.readableBytes, flush: false)
-        front?.writeBody(answerBody, flush: false)
+        let body = answerBody
         answerBody = ByteBuffer()
-        front?.writeEnd()
+        front?.writeAnswer(status: head.status, contentType: head.contentType ?? "application/json", body: body)
     }
 
     /// The stream ended, however it ended: bill the prompt and what was delivered, then close the response.

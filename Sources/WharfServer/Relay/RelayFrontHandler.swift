@@ -301,8 +301,34 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     /// length, or (without `contentLength`) a stream, chunked for HTTP/1.1 and ended by the close for HTTP/1.0.
     func writeHead(status: Int, contentType: String, contentLength: Int?, flush: Bool) {
         guard let wire else { return }
+        wire.write(NIOAny(head(status: status, contentType: contentType, contentLength: contentLength)), promise: nil)
+        if flush { wire.flush() }
+    }
+
+    /// Writes a whole answer with its length, and ends it. A small body goes out in the head's buffer: one write
+    /// instead of three.
+    func writeAnswer(status: Int, contentType: String, body: ByteBuffer) {
+        guard wire != nil else { return }
+        let copied = body.readableBytes <= Self.copiedBodyLimit
+        var bytes = head(
+            status: status, contentType: contentType, contentLength: body.readableBytes,
+            reserving: copied ? body.readableBytes : 0)
+        if copied {
+            bytes.writeImmutableBuffer(body)
+            end(with: bytes)
+        } else {
+            wire?.write(NIOAny(bytes), promise: nil)
+            end(with: body)
+        }
+    }
+
+    /// Bodies up to this size are copied behind their head rather than written on their own.
+    static let copiedBodyLimit = 16 * 1024
+
+    /// The bytes of an answer's head; sets `chunked` for the body to follow.
+    private func head(status: Int, contentType: String, contentLength: Int?, reserving: Int = 0) -> ByteBuffer {
         var head = ByteBuffer()
-        head.reserveCapacity(160 + contentType.utf8.count)
+        head.reserveCapacity(160 + contentType.utf8.count + reserving)
         head.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
         head.writeString(String(status))
         head.writeStaticString(" ")
@@ -320,8 +346,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
         }
         if closeAfterAnswer { head.writeStaticString("\r\nconnection: close") }
         head.writeStaticString("\r\n\r\n")
-        wire.write(NIOAny(head), promise: nil)
-        if flush { wire.flush() }
+        return head
     }
 
     /// Flushes after the work already queued on the event loop (such as the rest of a read from upstream).
@@ -352,11 +377,21 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
 
     /// Ends the answer in progress.
     func writeEnd() {
-        guard let context, let wire else { return }
-        let end = chunked ? Self.lastChunk : ByteBuffer()
+        let last = chunked ? Self.lastChunk : ByteBuffer()
         chunked = false
+        end(with: last)
+    }
+
+    /// Writes `last` (possibly nothing) as the end of the answer, flushes, and closes the connection if it was its
+    /// last answer.
+    private func end(with last: ByteBuffer) {
+        guard let context, let wire else { return }
         guard closeAfterAnswer else {
-            wire.writeAndFlush(NIOAny(end), promise: nil)
+            if last.readableBytes > 0 {
+                wire.writeAndFlush(NIOAny(last), promise: nil)
+            } else {
+                wire.flush()
+            }
             answerDone()
             return
         }
@@ -367,7 +402,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
         let channel = context.channel
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenComplete { _ in channel.close(promise: nil) }
-        wire.writeAndFlush(NIOAny(end), promise: written)
+        wire.writeAndFlush(NIOAny(last), promise: written)
     }
 
     /// The answer about to be written is the connection's last (a refused oversized body is not read to its end).
@@ -377,12 +412,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
 
     /// Answers with an error in OpenAI's shape and ends the answer.
     func writeError(_ error: OpenAIError) {
-        let body = ByteBuffer(string: error.body)
-        writeHead(
-            status: Int(error.status.code), contentType: "application/json", contentLength: body.readableBytes,
-            flush: false)
-        writeBody(body, flush: false)
-        writeEnd()
+        writeAnswer(
+            status: Int(error.status.code), contentType: "application/json", body: ByteBuffer(string: error.body))
     }
 }
 
