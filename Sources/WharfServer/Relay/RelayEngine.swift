@@ -64,21 +64,33 @@ public final class RelayEngine: Sendable {
         /// Compares bytes: it runs for every request.
         init?(requestPath path: String) {
             var path = path
-            let found = path.withUTF8 { bytes -> Endpoint? in
-                var end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
-                while end > 1 && bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
-                let trimmed = UnsafeBufferPointer(rebasing: bytes[..<end])
-                for endpoint in Self.all where trimmed.elementsEqual(endpoint.requestPath.utf8) { return endpoint }
-                return nil
-            }
-            guard let found else { return nil }
+            guard let found = path.withUTF8({ Endpoint(requestTarget: $0) }) else { return nil }
             self = found
+        }
+
+        /// The endpoint for the bytes of a request target (see ``init(requestPath:)``).
+        init?(requestTarget bytes: UnsafeBufferPointer<UInt8>) {
+            var end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+            while end > 1 && bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
+            let trimmed = UnsafeBufferPointer(rebasing: bytes[..<end])
+            for endpoint in Self.all {
+                let matches = endpoint.requestPathBytes.withUTF8Buffer { path in
+                    path.count == trimmed.count && path.elementsEqual(trimmed)
+                }
+                if matches {
+                    self = endpoint
+                    return
+                }
+            }
+            return nil
         }
 
         static let all: [Endpoint] = [.chat, .completions, .embeddings, .responses]
 
         /// The gateway's own path of the endpoint.
-        var requestPath: String {
+        var requestPath: String { requestPathBytes.description }
+
+        private var requestPathBytes: StaticString {
             switch self {
             case .chat: "/v1/chat/completions"
             case .completions: "/v1/completions"

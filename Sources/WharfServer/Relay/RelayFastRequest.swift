@@ -35,20 +35,25 @@ struct RelayFastRequest: Equatable {
 
     /// Reads the head at the start of `bytes`, if it is one of the fast kind. Walks the bytes once, line by line.
     static func read(_ bytes: ByteBufferView) -> Verdict {
+        bytes.withContiguousStorageIfAvailable(read) ?? Array(bytes).withUnsafeBufferPointer(read)
+    }
+
+    /// ``read(_:)`` over memory: it runs for every request.
+    private static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> Verdict {
         guard let first = bytes.first else { return .needMore }
         guard first == UInt8(ascii: "P") else { return .notFast }
-        let limit = min(bytes.endIndex, bytes.startIndex + maxHeadBytes)
+        let limit = min(bytes.count, maxHeadBytes)
         var request = RelayFastRequest(uri: "", endpoint: .chat, contentLength: -1, close: false)
         var seen: UInt16 = 0
-        var lineStart = bytes.startIndex
+        var lineStart = 0
         var isRequestLine = true
         while true {
-            guard let newline = bytes[lineStart..<limit].firstIndex(of: UInt8(ascii: "\n")) else {
-                return limit - bytes.startIndex >= maxHeadBytes ? .notFast : .needMore
-            }
+            var newline = lineStart
+            while newline < limit && bytes[newline] != UInt8(ascii: "\n") { newline += 1 }
+            guard newline < limit else { return limit >= maxHeadBytes ? .notFast : .needMore }
             // Lines end in CRLF here; a bare LF is for the decoder to judge.
             guard newline > lineStart, bytes[newline - 1] == UInt8(ascii: "\r") else { return .notFast }
-            let line = bytes[lineStart..<(newline - 1)]
+            let line = UnsafeBufferPointer(rebasing: bytes[lineStart..<(newline - 1)])
             lineStart = newline + 1
             if isRequestLine {
                 guard let (uri, endpoint) = requestTarget(line) else { return .notFast }
@@ -59,8 +64,9 @@ struct RelayFastRequest: Equatable {
             }
             if line.isEmpty { break }
             // Folding, a bad name, or a control character (a bare CR included) in a value: the decoder decides.
-            guard let (name, value) = try? HTTPFieldSyntax.split(line) else { return .notFast }
-            guard let field = Field.named(name) else { continue }
+            guard let (nameRange, valueRange) = try? HTTPFieldSyntax.splitOffsets(line) else { return .notFast }
+            guard let field = Field.named(UnsafeBufferPointer(rebasing: line[nameRange])) else { continue }
+            let value = UnsafeBufferPointer(rebasing: line[valueRange])
             let bit: UInt16 = 1 << UInt16(field.rawValue)
             guard seen & bit == 0 else { return .notFast }
             seen |= bit
@@ -82,27 +88,31 @@ struct RelayFastRequest: Equatable {
             }
         }
         guard request.contentLength >= 0 else { return .notFast }
-        return .fast(request, headLength: lineStart - bytes.startIndex)
+        return .fast(request, headLength: lineStart)
     }
 
     /// `POST <target> HTTP/1.1` with a relayed endpoint as the target's path.
-    private static func requestTarget(_ line: ByteBufferView) -> (String, RelayEngine.Endpoint)? {
-        let prefix = "POST /".utf8
-        let suffix = " HTTP/1.1".utf8
-        guard line.count > prefix.count + suffix.count, line.starts(with: prefix),
-            line.suffix(suffix.count).elementsEqual(suffix)
-        else { return nil }
-        let target = line.dropFirst(prefix.count - 1).dropLast(suffix.count)
-        guard target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
-        let uri = String(decoding: target, as: UTF8.self)
-        return RelayEngine.Endpoint(requestPath: uri).map { (uri, $0) }
+    private static func requestTarget(_ line: UnsafeBufferPointer<UInt8>) -> (String, RelayEngine.Endpoint)? {
+        let prefix: StaticString = "POST /"
+        let suffix: StaticString = " HTTP/1.1"
+        let p = prefix.utf8CodeUnitCount
+        let q = suffix.utf8CodeUnitCount
+        guard line.count > p + q else { return nil }
+        let framed =
+            prefix.withUTF8Buffer { UnsafeBufferPointer(rebasing: line[0..<p]).elementsEqual($0) }
+            && suffix.withUTF8Buffer { UnsafeBufferPointer(rebasing: line[(line.count - q)...]).elementsEqual($0) }
+        guard framed else { return nil }
+        let target = UnsafeBufferPointer(rebasing: line[(p - 1)..<(line.count - q)])
+        for byte in target where !(byte > 0x20 && byte < 0x7F) { return nil }
+        guard let endpoint = RelayEngine.Endpoint(requestTarget: target) else { return nil }
+        return (String(decoding: target, as: UTF8.self), endpoint)
     }
 
     /// The fields read here.
     private enum Field: Int {
         case contentLength, transferEncoding, expect, upgrade, connection, authorization, apiKey, forwardedFor
 
-        static func named(_ name: ByteBufferView) -> Field? {
+        static func named(_ name: UnsafeBufferPointer<UInt8>) -> Field? {
             switch name.count {
             case 6: return HTTPFieldSyntax.equalsLowercased(name, "expect") ? .expect : nil
             case 7: return HTTPFieldSyntax.equalsLowercased(name, "upgrade") ? .upgrade : nil

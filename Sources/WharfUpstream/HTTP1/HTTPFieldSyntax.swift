@@ -11,24 +11,10 @@ package enum HTTPFieldSyntax {
         case controlCharacter
     }
 
-    /// A field line split into its name and its value without surrounding spaces; the name is a token and the value
-    /// holds no control character other than a tab.
-    package static func split(_ line: ByteBufferView) throws(Refusal) -> (name: ByteBufferView, value: ByteBufferView) {
-        // Read through a pointer: this runs for every field of every request the relay reads itself.
-        let read = { (bytes: UnsafeBufferPointer<UInt8>) in
-            Result { () throws(Refusal) in try splitOffsets(bytes) }
-        }
-        let offsets = line.withContiguousStorageIfAvailable(read) ?? Array(line).withUnsafeBufferPointer(read)
-        let (name, value) = try offsets.get()
-        let base = line.startIndex
-        return (
-            line[(base + name.lowerBound)..<(base + name.upperBound)],
-            line[(base + value.lowerBound)..<(base + value.upperBound)]
-        )
-    }
-
-    /// The offsets of the name and the trimmed value in a field line.
-    private static func splitOffsets(_ bytes: UnsafeBufferPointer<UInt8>) throws(Refusal)
+    /// A field line split into the offsets of its name and of its value without surrounding spaces; the name is a
+    /// token and the value holds no control character other than a tab. Over memory: this runs for every field of
+    /// every request and response the relay reads itself.
+    package static func splitOffsets(_ bytes: UnsafeBufferPointer<UInt8>) throws(Refusal)
         -> (name: Range<Int>, value: Range<Int>)
     {
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
@@ -50,37 +36,35 @@ package enum HTTPFieldSyntax {
         return (0..<colon, start..<end)
     }
 
-    /// `bytes` without leading or trailing spaces and tabs.
-    package static func trimmed(_ bytes: ByteBufferView) -> ByteBufferView {
-        var bytes = bytes
-        while let first = bytes.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
-            bytes = bytes.dropFirst()
-        }
-        while let last = bytes.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
-            bytes = bytes.dropLast()
-        }
-        return bytes
-    }
-
-    /// Calls `body` with each comma-separated item of a field value, trimmed; empty items are skipped.
-    package static func forEachListItem<E: Error>(_ value: ByteBufferView, _ body: (ByteBufferView) throws(E) -> Void)
-        throws(E)
-    {
-        var rest = value[...]
-        while !rest.isEmpty {
-            let comma = rest.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
-            let item = trimmed(rest[rest.startIndex..<comma])
-            rest = comma == rest.endIndex ? rest[comma...] : rest[(comma + 1)...]
-            if !item.isEmpty { try body(item) }
-        }
-    }
-
     /// Whether `bytes` is `lowercase` in any letter case (`lowercase` holds only lowercase letters, digits and `-`,
     /// so setting bit 5 of a byte can only make it match when the byte is that letter in upper case).
-    package static func equalsLowercased(_ bytes: ByteBufferView, _ lowercase: StaticString) -> Bool {
+    package static func equalsLowercased(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
         guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
         return lowercase.withUTF8Buffer { expected in
-            zip(bytes, expected).allSatisfy { $0 == $1 || ($0 | 0x20 == $1 && $1 >= UInt8(ascii: "a")) }
+            for i in 0..<expected.count {
+                let byte = bytes[i]
+                let want = expected[i]
+                guard byte == want || (byte | 0x20 == want && want >= UInt8(ascii: "a")) else { return false }
+            }
+            return true
+        }
+    }
+
+    /// Calls `body` with each comma-separated item of a field value, trimmed of spaces and tabs; empty items are
+    /// skipped.
+    package static func forEachListItem<E: Error>(
+        _ value: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> Void
+    ) throws(E) {
+        var start = 0
+        while start < value.count {
+            var comma = start
+            while comma < value.count && value[comma] != UInt8(ascii: ",") { comma += 1 }
+            var from = start
+            var to = comma
+            while from < to && (value[from] == UInt8(ascii: " ") || value[from] == UInt8(ascii: "\t")) { from += 1 }
+            while to > from && (value[to - 1] == UInt8(ascii: " ") || value[to - 1] == UInt8(ascii: "\t")) { to -= 1 }
+            if to > from { try body(UnsafeBufferPointer(rebasing: value[from..<to])) }
+            start = comma + 1
         }
     }
 

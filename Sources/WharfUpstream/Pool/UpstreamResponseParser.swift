@@ -262,10 +262,20 @@ struct UpstreamResponseParser {
 
     /// `name ":" OWS value OWS`; only the fields that frame the body, and the content type, are kept.
     private mutating func parseField(_ line: ByteBuffer) throws(Malformed) {
-        let name: ByteBufferView
-        let value: ByteBufferView
+        var failure: Malformed?
+        _ = line.readableBytesView.withContiguousStorageIfAvailable { bytes in
+            do throws(Malformed) { try parseFieldBytes(bytes) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    private mutating func parseFieldBytes(_ line: UnsafeBufferPointer<UInt8>) throws(Malformed) {
+        let name: UnsafeBufferPointer<UInt8>
+        let value: UnsafeBufferPointer<UInt8>
         do {
-            (name, value) = try HTTPFieldSyntax.split(line.readableBytesView)
+            let (n, v) = try HTTPFieldSyntax.splitOffsets(line)
+            name = UnsafeBufferPointer(rebasing: line[n])
+            value = UnsafeBufferPointer(rebasing: line[v])
         } catch {
             switch error {
             case .noColon: throw Malformed("field line without a colon")
@@ -297,7 +307,7 @@ struct UpstreamResponseParser {
     }
 
     /// One length, possibly repeated (`42, 42` or several fields): any disagreement is an error.
-    private mutating func noteContentLength(_ value: ByteBufferView) throws(Malformed) {
+    private mutating func noteContentLength(_ value: UnsafeBufferPointer<UInt8>) throws(Malformed) {
         var any = false
         try HTTPFieldSyntax.forEachListItem(value) { item throws(Malformed) in
             guard item.count <= 18, item.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else {
