@@ -136,7 +136,7 @@ struct LedgerCommand: AsyncParsableCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Check that every balance equals the sum of its ledger entries, and every usage charge the records it settled."
+                "Check that every balance equals the sum of its ledger entries, and every usage charge the cost of the records it settled."
         )
         @OptionGroup var options: ConfigOptions
 

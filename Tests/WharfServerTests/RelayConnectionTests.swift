@@ -28,6 +28,34 @@ struct RelayConnectionTests {
         }
     }
 
+    @Test(
+        "Request bodies on either side of 16 KiB reach upstream byte for byte, and a long answer arrives whole, on one connection"
+    )
+    func bodiesAroundTheCopyLimit() async throws {
+        try await RelayHarness.with { h in
+            let empty = RelayHarness.chat(prompt: "").utf8.count
+            var bodies: [String] = []
+            for size in [16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 40_000] {
+                bodies.append(RelayHarness.chat(prompt: String(repeating: "p", count: size - empty)))
+            }
+            #expect(bodies.map(\.utf8.count) == [16_383, 16_384, 16_385, 40_000])
+            let long = RelayHarness.chat(model: "long-answer")
+            let answers = try await RawHTTP.withConnection(port: h.port) { session in
+                var answers: [String] = []
+                for body in bodies + [long] {
+                    answers.append(try await session.send(RawHTTP.chatPost(body, key: h.key)))
+                }
+                return answers
+            }
+            #expect(answers.allSatisfy { $0.hasPrefix("HTTP/1.1 200") })
+            // The answers are framed by their Content-Length; the long one holds all of its content.
+            #expect(answers.last?.contains(String(repeating: "x", count: 20_000) + "\"") == true)
+            #expect(answers.last?.hasSuffix("}") == true)
+            #expect(h.stubLog.all.map(\.body) == bodies + [long])
+            #expect(try await h.flushedBalance() == Money(micros: startBalance - 5 * stubCost))
+        }
+    }
+
     @Test("A key revoked while its client keeps the connection open is refused on that connection's next request")
     func revokedKeyOnOpenConnection() async throws {
         try await RelayHarness.with { h in

@@ -34,7 +34,7 @@ struct RelayHarness {
     }
 
     static let defaultModels = [
-        "gpt-4o-mini", "cut", "slow", "fail-500", "fail-429", "reject-400", "timeout", "malformed",
+        "gpt-4o-mini", "cut", "slow", "fail-500", "fail-429", "reject-400", "timeout", "malformed", "long-answer",
         "text-embedding-3-small",
     ]
 

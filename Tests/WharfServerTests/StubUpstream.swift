@@ -11,6 +11,7 @@ import Synchronization
 /// - `cut`: a stream that stops after two content chunks without `[DONE]`;
 /// - `slow`: a stream with 300 ms between chunks;
 /// - `malformed`: a 200 whose body is not JSON;
+/// - `long-answer`: a JSON answer whose content is 20,000 bytes;
 /// - anything else: a normal answer with usage 12 prompt / 5 completion tokens (2 cached).
 struct StubUpstream {
     /// What the stub received.
@@ -122,8 +123,9 @@ struct StubUpstream {
                 }
                 return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: body)
             }
+            let content = model == "long-answer" ? String(repeating: "x", count: 20_000) : "Hello from stub"
             let body =
-                #"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"\#(model)","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from stub"},"finish_reason":"stop"}],"usage":\#(usageJSON)}"#
+                #"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"\#(model)","choices":[{"index":0,"message":{"role":"assistant","content":"\#(content)"},"finish_reason":"stop"}],"usage":\#(usageJSON)}"#
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: body)))

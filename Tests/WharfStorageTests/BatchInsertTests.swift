@@ -7,7 +7,7 @@ import WharfCore
 @Suite("Batch inserts")
 struct BatchInsertTests {
     @Test(
-        "Rows go in as one statement: values are bound in order, nils are written as NULL and read back as nil",
+        "Rows go in as one statement: values are bound in order, nils go in as NULL and read back as nil",
         arguments: Backend.available)
     func rowsWithNulls(backend: Backend) async throws {
         try await TestDatabase.with(backend) { t in
@@ -19,7 +19,8 @@ struct BatchInsertTests {
             let missing: String? = nil
             let rows: [[BatchInsert.Value]] = [
                 [
-                    .text("led_1"), .text(user.id), .text("adjust"), .integer(5), .text(missing), .text("first"),
+                    .text("led_1"), .text(user.id), .text("adjust"), .integer(9_000_000_000_005), .text(missing),
+                    .text("first"),
                     .integer(1),
                 ],
                 [.text("led_2"), .text(user.id), .text("adjust"), .integer(-2), .text("ref"), .null, .integer(2)],
@@ -35,7 +36,9 @@ struct BatchInsertTests {
                     "SELECT id, amount, reference, reason FROM ledger_entries WHERE user_id = \(bind: user.id) ORDER BY id"
                 ).all()
                 #expect(try stored.map { try $0.decode(column: "id", as: String.self) } == ["led_1", "led_2"])
-                #expect(try stored.map { try $0.decode(column: "amount", as: Int64.self) } == [5, -2])
+                #expect(
+                    try stored.map { try $0.decode(column: "amount", as: Int64.self) } == [9_000_000_000_005, -2],
+                    "beyond 32 bits")
                 #expect(try stored.map { try $0.decode(column: "reference", as: String?.self) } == [nil, "ref"])
                 #expect(try stored.map { try $0.decode(column: "reason", as: String?.self) } == ["first", nil])
             }

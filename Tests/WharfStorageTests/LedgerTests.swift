@@ -152,10 +152,20 @@ struct LedgerTests {
                 try await db.raw("UPDATE usage_records SET cost = 1 WHERE id = 'req_1'").run()
                 try await db.raw("UPDATE usage_records SET ledger_entry_id = 'led_gone' WHERE id = 'req_0'").run()
             }
+            // A charge of another key, whose record is moved to this user's key, matches no entry of its owner.
+            let (other, _) = try await t.store.createKey(userID: user.id, name: "other")
+            var moved = records[0]
+            moved.id = "req_9"
+            moved.keyID = other.id
+            let otherEntry = try #require(try await t.store.writeUsage([moved]).first?.entryID)
+            try await t.store.database.withConnection { db in
+                try await db.raw("UPDATE usage_records SET key_id = \(bind: key.id) WHERE id = 'req_9'").run()
+            }
             #expect(try await t.store.verifyLedger().isEmpty, "the balance still equals the entries")
             let expected = [
                 SettlementMismatch(entryID: entryID, linkedCost: Money(micros: 1), charged: Money(micros: 500)),
                 SettlementMismatch(entryID: "led_gone", linkedCost: Money(micros: 250), charged: nil),
+                SettlementMismatch(entryID: otherEntry, linkedCost: Money(micros: 250), charged: nil),
             ]
             #expect(
                 try await t.store.verifyUsageSettlements() == expected.sorted { $0.entryID < $1.entryID },

@@ -127,7 +127,10 @@ public enum DataMap {
                 ("user_id", true, "whose balance changed"),
                 ("kind", false, "grant, top-up, hold, settle, release, refund or adjustment"),
                 ("amount", false, "signed change in micro-units"),
-                ("reference", false, "the request, hold or order the entry belongs to"),
+                (
+                    "reference", false,
+                    "the hold or order the entry belongs to, or the API key whose requests it charges"
+                ),
                 ("reason", false, "operator's reason for a grant or adjustment"),
                 ("created_at", false, "when the balance changed"),
             ]),

@@ -122,7 +122,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     }
 
     private func startRelay(_ head: RelayRequestHead, context: ChannelHandlerContext) {
-        guard let pool else { return }
+        let pool = self.pool ?? engine.pool.pool(for: context.eventLoop)
         version = head.version
         closeAfterAnswer = head.closeAfterAnswer
         let exchange = RelayExchange(engine: engine, front: self, pool: pool, endpoint: head.endpoint)

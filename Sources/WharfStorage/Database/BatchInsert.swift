@@ -4,10 +4,10 @@ import Synchronization
 
 /// A multi-row `INSERT` for tables written many rows at a time (usage records, ledger entries). The statement is
 /// put together from parts made once per dialect (the `INSERT INTO t (…) VALUES` prefix and numbered
-/// placeholders); nil values are written as `NULL` rather than bound. Building the text with SQLKit's expression
-/// tree cost several microseconds per row on the event loop, and optionals bound as values took the drivers' slow
-/// `Encoder` path. Values are typed (``Value``), and on SQLite they go to the driver as `SQLiteData` directly,
-/// skipping SQLKit's per-value `Encodable` conversion.
+/// placeholders). Building the text with SQLKit's expression tree cost several microseconds per row on the event
+/// loop. Values are typed (``Value``). On SQLite they go to the driver as `SQLiteData` directly, NULLs included,
+/// skipping SQLKit's per-value `Encodable` conversion. On PostgreSQL nil values are written as `NULL` in the text
+/// rather than bound, because optionals bound as values took the driver's slow `Encoder` path.
 public final class BatchInsert: Sendable {
     /// One value of a row.
     public enum Value: Sendable, Equatable {
@@ -64,17 +64,20 @@ public final class BatchInsert: Sendable {
     /// Inserts `rows` (each with one value per column, in column order) as one statement.
     public func run(_ rows: [[Value]], on db: any SQLDatabase) async throws {
         guard !rows.isEmpty else { return }
-        let (sql, binds) = statement(rows, db: db)
         if let counting = db as? CountingSQLDatabase, let sqlite = counting.sqlite {
+            // SQLite takes NULL as a bound value: one text per number of rows, whatever the values.
+            let (sql, binds) = statement(rows, db: db, nullsInText: false)
             counting.counter.increment()
             try await sqlite.query(sql, binds.map(\.sqlite)) { _ in }
         } else {
+            let (sql, binds) = statement(rows, db: db)
             try await db.execute(sql: Statement(sql: sql, binds: binds.map(\.encodable))) { _ in }
         }
     }
 
-    /// The text and the values bound to it (NULLs are in the text) of the statement inserting `rows`.
-    func statement(_ rows: [[Value]], db: any SQLDatabase) -> (sql: String, binds: [Value]) {
+    /// The text and the values bound to it of the statement inserting `rows`. With `nullsInText` (for drivers that
+    /// bind a nil slowly), NULLs are written into the text and not bound; texts are cached by where they fall.
+    func statement(_ rows: [[Value]], db: any SQLDatabase, nullsInText: Bool = true) -> (sql: String, binds: [Value]) {
         precondition(columns.count <= 64, "a batch insert takes at most 64 columns")
         var binds: [Value] = []
         binds.reserveCapacity(rows.count * columns.count)
@@ -84,7 +87,7 @@ public final class BatchInsert: Sendable {
             precondition(row.count == columns.count, "a row of \(table) has \(row.count) values")
             var mask: UInt64 = 0
             for (c, value) in row.enumerated() {
-                if value == .null { mask |= 1 << UInt64(c) } else { binds.append(value) }
+                if nullsInText && value == .null { mask |= 1 << UInt64(c) } else { binds.append(value) }
             }
             nulls.append(mask)
         }

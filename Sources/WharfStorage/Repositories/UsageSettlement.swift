@@ -60,13 +60,15 @@ public struct UsageSettlement: Sendable, Equatable {
     }
 }
 
-/// A `settle` entry whose amount differs from the records linked to it, or records linked to no such entry.
+/// A `settle` entry whose amount differs from the records linked to it, or records linked to no settle entry of
+/// their own user and key.
 public struct SettlementMismatch: Sendable, Equatable, CustomStringConvertible {
     /// The entry named by the records (it may not exist).
     public var entryID: String
     /// What the records linked to it cost in total.
     public var linkedCost: Money
-    /// The entry's charge (the negation of its amount), or nil when no settle entry has that id.
+    /// The entry's charge (the negation of its amount), or nil when no settle entry of the records' user and key has
+    /// that id.
     public var charged: Money?
 
     /// Creates a mismatch.
@@ -77,7 +79,9 @@ public struct SettlementMismatch: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        guard let charged else { return "usage records cost \(linkedCost) under \(entryID), which is no settle entry" }
+        guard let charged else {
+            return "usage records cost \(linkedCost) under \(entryID), which is no settle entry of their user and key"
+        }
         return "settle entry \(entryID): charged \(charged) but its usage records cost \(linkedCost)"
     }
 }

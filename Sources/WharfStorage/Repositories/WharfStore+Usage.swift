@@ -83,18 +83,23 @@ extension WharfStore {
             "ledger_entry_id",
         ])
 
-    /// Checks every `settle` entry that usage records link to against those records: the entry must exist and
-    /// charge exactly what they cost. Returns the entries where this fails. (Entries written before records were
-    /// linked, one per request with the record's id as reference, have no linked records and are not checked here;
-    /// ``verifyLedger()`` still checks them against the balance.)
+    /// Checks every `settle` entry that usage records link to against those records: the entry must exist, belong to
+    /// the user and key of every one of them, and charge exactly what they cost. Returns the entries where this
+    /// fails. Entries written before records were linked (one per request, with the record's id as reference) have
+    /// no linked records and are not checked here; ``verifyLedger()`` still checks them against the balance. A
+    /// retention job must therefore delete an entry's records together (by `ledger_entry_id`), never some of them.
     public func verifyUsageSettlements() async throws -> [SettlementMismatch] {
         try await database.withConnection { db in
             try await db.raw(
                 """
                 SELECT t.entry_id AS entry_id, t.cost AS cost, e.amount AS amount
-                FROM (SELECT ledger_entry_id AS entry_id, CAST(SUM(cost) AS BIGINT) AS cost FROM usage_records
-                      WHERE ledger_entry_id IS NOT NULL GROUP BY ledger_entry_id) t
+                FROM (SELECT ledger_entry_id AS entry_id, CAST(SUM(cost) AS BIGINT) AS cost,
+                             MIN(user_id) AS first_user, MAX(user_id) AS last_user,
+                             MIN(key_id) AS first_key, MAX(key_id) AS last_key
+                      FROM usage_records WHERE ledger_entry_id IS NOT NULL GROUP BY ledger_entry_id) t
                 LEFT JOIN ledger_entries e ON e.id = t.entry_id AND e.kind = 'settle'
+                    AND e.user_id = t.first_user AND e.user_id = t.last_user
+                    AND e.reference = t.first_key AND e.reference = t.last_key
                 WHERE e.id IS NULL OR e.amount <> -t.cost
                 ORDER BY t.entry_id
                 """

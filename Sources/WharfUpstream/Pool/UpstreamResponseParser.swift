@@ -263,8 +263,11 @@ struct UpstreamResponseParser {
     /// `name ":" OWS value OWS`; only the fields that frame the body, and the content type, are kept.
     private mutating func parseField(_ line: ByteBuffer) throws(Malformed) {
         var failure: Malformed?
-        _ = line.readableBytesView.withContiguousStorageIfAvailable { bytes in
-            do throws(Malformed) { try parseFieldBytes(bytes) } catch { failure = error }
+        let parse = { (bytes: UnsafeBufferPointer<UInt8>) in
+            do throws(Malformed) { try self.parseFieldBytes(bytes) } catch { failure = error }
+        }
+        if line.readableBytesView.withContiguousStorageIfAvailable(parse) == nil {
+            Array(line.readableBytesView).withUnsafeBufferPointer(parse)
         }
         if let failure { throw failure }
     }
