@@ -91,14 +91,20 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
         if timeoutCheck == nil { armTimeout(context, after: readTimeout) }
         if body.readableBytes > Self.copiedBodyLimit {
             context.write(wrapOutboundOut(head), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(body), promise: nil)
+            context.write(wrapOutboundOut(body), promise: nil)
         } else {
             // A small body goes out in the head's buffer: one write instead of two.
             var request = head
             request.writeImmutableBuffer(body)
-            context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+            context.write(wrapOutboundOut(request), promise: nil)
         }
+        // Flushed with the other requests written in this turn of the event loop (see
+        // UpstreamLoopPool.flushAtEndOfTurn).
+        pool.flushAtEndOfTurn(self)
     }
+
+    /// Sends what was written (see ``UpstreamLoopPool/flushAtEndOfTurn(_:)``).
+    func flushNow() { context?.flush() }
 
     /// Request bodies up to this size are copied behind their head rather than written on their own.
     static let copiedBodyLimit = 16 * 1024

@@ -62,6 +62,25 @@ public final class UpstreamLoopPool: @unchecked Sendable {
 
     deinit { reaper?.cancel() }
 
+    /// Connections written to in this turn of the event loop, flushed together once its I/O is handled.
+    private var unflushed: [UpstreamConnection] = []
+
+    /// Flushes `connection` at the end of this turn of the event loop, with every other connection written to in
+    /// it: the loop first takes up all the client requests that are ready, then sends them upstream one after the
+    /// other. Flushing each at once let an upstream on the same machine wake and preempt the loop after every
+    /// request; a turn later, both sides handle requests in batches (in the shared benchmark, 13k to 16–17k requests
+    /// per second, and 56 to 44–47 µs of CPU per request). The wait is one turn: nothing when the loop is idle, at
+    /// most the handling of the other requests of the turn under load.
+    func flushAtEndOfTurn(_ connection: UpstreamConnection) {
+        unflushed.append(connection)
+        guard unflushed.count == 1 else { return }
+        eventLoop.execute { [self] in
+            let connections = unflushed
+            unflushed.removeAll(keepingCapacity: true)
+            for c in connections { c.flushNow() }
+        }
+    }
+
     /// Hands over a connection to `origin`: an idle one, or a new one. `done` runs on this loop.
     public func acquire(
         _ origin: UpstreamOrigin, done: @escaping (Result<UpstreamConnection, UpstreamConnectionError>) -> Void
