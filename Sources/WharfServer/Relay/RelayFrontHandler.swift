@@ -8,7 +8,7 @@ import WharfUpstream
 ///
 /// Requests on one connection are answered in order: while one is being answered (by either side), the parts of a
 /// pipelined next request wait here, and reading from the socket pauses until they are dispatched.
-final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, RelayRequestSink {
+final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, RelayRequestSink, EndOfTurnFlushable {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -302,7 +302,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     func writeHead(status: Int, contentType: String, contentLength: Int?, flush: Bool) {
         guard let wire else { return }
         wire.write(NIOAny(head(status: status, contentType: contentType, contentLength: contentLength)), promise: nil)
-        if flush { wire.flush() }
+        if flush { flushAtEndOfTurn(wire) }
     }
 
     /// Writes a whole answer with its length, and ends it. A small body goes out in the head's buffer: one write
@@ -320,6 +320,15 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
             wire?.write(NIOAny(bytes), promise: nil)
             end(with: body)
         }
+    }
+
+    /// Sends what was written to the client.
+    func flushNow() { wire?.flush() }
+
+    /// Flushes at the end of the event loop's turn, with the other connections written to in it (see
+    /// ``UpstreamLoopPool/flushAtEndOfTurn(_:)``): answers go out once every ready read has been handled.
+    private func flushAtEndOfTurn(_ wire: ChannelHandlerContext) {
+        if let pool { pool.flushAtEndOfTurn(self) } else { wire.flush() }
     }
 
     /// Bodies up to this size are copied behind their head rather than written on their own.
@@ -352,8 +361,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     /// Flushes after the work already queued on the event loop (such as the rest of a read from upstream).
     func flushSoon() {
         guard let wire else { return }
-        let bound = NIOLoopBound(wire, eventLoop: wire.eventLoop)
-        wire.eventLoop.execute { bound.value.flush() }
+        flushAtEndOfTurn(wire)
     }
 
     /// Writes a piece of the answer's body (one chunk of a chunked answer; nothing for an empty piece).
@@ -369,7 +377,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
         } else {
             wire.write(NIOAny(buffer), promise: nil)
         }
-        if flush { wire.flush() }
+        if flush { flushAtEndOfTurn(wire) }
     }
 
     private static let crlf = ByteBuffer(string: "\r\n")
@@ -387,11 +395,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     private func end(with last: ByteBuffer) {
         guard let context, let wire else { return }
         guard closeAfterAnswer else {
-            if last.readableBytes > 0 {
-                wire.writeAndFlush(NIOAny(last), promise: nil)
-            } else {
-                wire.flush()
-            }
+            if last.readableBytes > 0 { wire.write(NIOAny(last), promise: nil) }
+            flushAtEndOfTurn(wire)
             answerDone()
             return
         }

@@ -30,7 +30,7 @@ public protocol UpstreamResponseDelegate: AnyObject {
 /// Requests go out as bytes prepared by ``UpstreamTarget/postHead(_:contentLength:)``; responses are read by
 /// ``UpstreamResponseParser``, which keeps only the status and content type of a head. Neither side goes through
 /// NIO's HTTP codec: the relay forwards bodies and needs nothing else from the head.
-public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
+public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler, EndOfTurnFlushable {
     public typealias InboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
 
@@ -104,7 +104,7 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     }
 
     /// Sends what was written (see ``UpstreamLoopPool/flushAtEndOfTurn(_:)``).
-    func flushNow() { context?.flush() }
+    public func flushNow() { context?.flush() }
 
     /// Request bodies up to this size are copied behind their head rather than written on their own.
     static let copiedBodyLimit = 16 * 1024

@@ -63,7 +63,7 @@ public final class UpstreamLoopPool: @unchecked Sendable {
     deinit { reaper?.cancel() }
 
     /// Connections written to in this turn of the event loop, flushed together once its I/O is handled.
-    private var unflushed: [UpstreamConnection] = []
+    private var unflushed: [any EndOfTurnFlushable] = []
 
     /// Flushes `connection` at the end of this turn of the event loop, with every other connection written to in
     /// it: the loop first takes up all the client requests that are ready, then sends them upstream one after the
@@ -71,7 +71,7 @@ public final class UpstreamLoopPool: @unchecked Sendable {
     /// request; a turn later, both sides handle requests in batches (in the shared benchmark, 13k to 16–17k requests
     /// per second, and 56 to 44–47 µs of CPU per request). The wait is one turn: nothing when the loop is idle, at
     /// most the handling of the other requests of the turn under load.
-    func flushAtEndOfTurn(_ connection: UpstreamConnection) {
+    public func flushAtEndOfTurn(_ connection: any EndOfTurnFlushable) {
         unflushed.append(connection)
         guard unflushed.count == 1 else { return }
         eventLoop.execute { [self] in
@@ -178,4 +178,11 @@ public final class UpstreamLoopPool: @unchecked Sendable {
     private func isFresh(_ connection: UpstreamConnection, now: NIODeadline) -> Bool {
         now - connection.idleSince < idleTimeout
     }
+}
+
+/// A channel's writer whose flush can wait for the end of the event loop's turn (see
+/// ``UpstreamLoopPool/flushAtEndOfTurn(_:)``).
+public protocol EndOfTurnFlushable: AnyObject {
+    /// Sends what was written.
+    func flushNow()
 }
