@@ -72,6 +72,7 @@ public final class UpstreamLoopPool: @unchecked Sendable {
     /// per second, and 56 to 44–47 µs of CPU per request). The wait is one turn: nothing when the loop is idle, at
     /// most the handling of the other requests of the turn under load.
     public func flushAtEndOfTurn(_ connection: any EndOfTurnFlushable) {
+        eventLoop.assertInEventLoop()
         unflushed.append(connection)
         guard unflushed.count == 1 else { return }
         eventLoop.execute { [self] in
