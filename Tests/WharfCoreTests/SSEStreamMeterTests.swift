@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import WharfCore
+
+@testable import WharfCore
 
 /// Golden server-sent-event streams, as upstream providers send them.
 enum StreamFixture {
@@ -290,6 +291,27 @@ struct SSEStreamMeterTests {
     )
     func textBytes(payload: String, count: Int) {
         #expect(SSEStreamMeter.textBytes(in: Array(payload.utf8)) == count)
+    }
+
+    @Test("One pass finds the text, a usage member and a Responses-API type; keys quoted inside a value do not count")
+    func payloadFacts() {
+        func facts(_ text: String) -> SSEPayloadFacts {
+            Array(text.utf8).withUnsafeBufferPointer { SSEPayloadFacts($0) }
+        }
+        #expect(
+            facts(#"{"choices":[],"usage":{"prompt_tokens":1}}"#)
+                == SSEPayloadFacts(textBytes: 0, hasUsage: true, hasUsageObject: true, isResponsesEvent: false))
+        #expect(
+            facts(#"{"choices":[{"delta":{"content":"Hi"}}],"usage" : null}"#)
+                == SSEPayloadFacts(textBytes: 2, hasUsage: true, hasUsageObject: false), "usage: null is no usage")
+        #expect(facts(#"{"usage":  {}}"#).hasUsageObject)
+        #expect(
+            facts(#"{"type":"response.output_text.delta","delta":"Hi"}"#)
+                == SSEPayloadFacts(textBytes: 2, hasUsage: false, isResponsesEvent: true))
+        // The content is `say \"usage\":\"text\":\"x`: 26 bytes as sent, and none of its quoted words is a key.
+        let tricky = #"{"choices":[{"delta":{"content":"say \"usage\":\"text\":\"x"}}]}"#
+        #expect(facts(tricky) == SSEPayloadFacts(textBytes: 26, hasUsage: false, isResponsesEvent: false))
+        #expect(facts(#"{"content":"unterminated"#) == SSEPayloadFacts(textBytes: 12))
     }
 
     @Test("An escaped quote inside content does not end the counted text")

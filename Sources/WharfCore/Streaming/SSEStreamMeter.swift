@@ -120,13 +120,7 @@ public struct SSEStreamMeter: Sendable {
     }
 
     private static let doneMarker = Array("[DONE]".utf8)
-    private static let usageKey = Array("\"usage\"".utf8)
-    private static let responsesType = Array("\"type\":\"response.".utf8)
     private static let deltaType = Array(".delta\"".utf8)
-    private static let textKeys = [
-        "\"content\":\"", "\"reasoning_content\":\"", "\"arguments\":\"", "\"text\":\"",
-        "\"delta\":\"",
-    ].map { Array($0.utf8) }
 
     private mutating func inspect(data payload: ArraySlice<UInt8>) -> Bool {
         if payload.elementsEqual(Self.doneMarker) {
@@ -134,15 +128,16 @@ public struct SSEStreamMeter: Sendable {
             return true
         }
         sawData = true
-        let bytes = Array(payload)
+        let facts = payload.withUnsafeBufferPointer { SSEPayloadFacts($0) }
         // Responses-API events repeat the whole text in their `.done` and `response.completed` events: count
         // only the deltas there.
-        let isResponsesEvent = Self.contains(bytes, Self.responsesType)
-        if !isResponsesEvent || Self.contains(bytes, Self.deltaType) {
-            deliveredTextBytes += Self.textBytes(in: bytes)
+        if !facts.isResponsesEvent || Self.contains(Array(payload), Self.deltaType) {
+            deliveredTextBytes += facts.textBytes
         }
-        guard Self.contains(bytes, Self.usageKey),
-            let top = try? JSONObjectScanner.lastMembers(named: ["type", "choices"], in: bytes).ranges
+        // A Responses-API event is read whenever it names usage (its `response.completed` ends the stream).
+        guard facts.hasUsageObject || (facts.isResponsesEvent && facts.hasUsage) else { return true }
+        let bytes = Array(payload)
+        guard let top = try? JSONObjectScanner.lastMembers(named: ["type", "choices"], in: bytes).ranges
         else { return true }
         if let type = top[0], bytes[type].elementsEqual("\"response.completed\"".utf8) {
             sawDone = true
@@ -156,22 +151,9 @@ public struct SSEStreamMeter: Sendable {
         return true
     }
 
-    /// Sums the lengths of the string values of text-bearing keys in one JSON payload.
+    /// Sums the lengths of the string values of text-bearing keys in one JSON payload (see ``SSEPayloadFacts``).
     public static func textBytes(in b: [UInt8]) -> Int {
-        var total = 0
-        for key in textKeys {
-            var i = 0
-            while let found = find(key, in: b, from: i) {
-                var j = found + key.count
-                let start = j
-                while j < b.count, b[j] != UInt8(ascii: "\"") {
-                    j += b[j] == UInt8(ascii: "\\") ? 2 : 1
-                }
-                total += min(j, b.count) - start
-                i = j + 1
-            }
-        }
-        return total
+        b.withUnsafeBufferPointer { SSEPayloadFacts($0).textBytes }
     }
 
     static func contains(_ b: [UInt8], _ needle: [UInt8]) -> Bool { find(needle, in: b, from: 0) != nil }
