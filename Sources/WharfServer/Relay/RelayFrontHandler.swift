@@ -265,6 +265,14 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
         }
     }
 
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        // A relayed answer may be written and waiting for the end of the turn to be flushed (flushAtEndOfTurn), and
+        // Hummingbird, which never saw the relayed request, may close the connection as idle (at shutdown): send the
+        // answer first.
+        wire?.flush()
+        context.close(mode: mode, promise: promise)
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let part = unwrapOutboundIn(data)
         if answeringHEAD, case .hummingbird = answering {
