@@ -307,7 +307,8 @@ struct SSEStreamMeterTests {
         #expect(facts(#"{"usage":  {}}"#).hasUsageObject)
         #expect(
             facts(#"{"type":"response.output_text.delta","delta":"Hi"}"#)
-                == SSEPayloadFacts(textBytes: 2, hasUsage: false, isResponsesEvent: true))
+                == SSEPayloadFacts(textBytes: 2, hasUsage: false, isResponsesEvent: true, endsAStringInDelta: true))
+        #expect(!facts(#"{"type":"response.output_text.done","text":"Hi"}"#).endsAStringInDelta)
         // The content is `say \"usage\":\"text\":\"x`: 26 bytes as sent, and none of its quoted words is a key.
         let tricky = #"{"choices":[{"delta":{"content":"say \"usage\":\"text\":\"x"}}]}"#
         #expect(facts(tricky) == SSEPayloadFacts(textBytes: 26, hasUsage: false, isResponsesEvent: false))

@@ -15,19 +15,26 @@ struct SSEPayloadFacts: Equatable {
     var hasUsageObject = false
     /// Whether `"type":"response.` appears (a Responses-API event).
     var isResponsesEvent = false
+    /// Whether a string ends in `.delta` (a Responses-API delta event's type).
+    var endsAStringInDelta = false
 
     private static let usageKey: StaticString = "\"usage\""
     private static let responsesType: StaticString = "\"type\":\"response."
+    private static let deltaSuffix: StaticString = ".delta\""
     private static let textKeys: [StaticString] = [
         "\"content\":\"", "\"reasoning_content\":\"", "\"arguments\":\"", "\"text\":\"", "\"delta\":\"",
     ]
 
     /// Facts stated outright.
-    init(textBytes: Int = 0, hasUsage: Bool = false, hasUsageObject: Bool = false, isResponsesEvent: Bool = false) {
+    init(
+        textBytes: Int = 0, hasUsage: Bool = false, hasUsageObject: Bool = false, isResponsesEvent: Bool = false,
+        endsAStringInDelta: Bool = false
+    ) {
         self.textBytes = textBytes
         self.hasUsage = hasUsage
         self.hasUsageObject = hasUsageObject
         self.isResponsesEvent = isResponsesEvent
+        self.endsAStringInDelta = endsAStringInDelta
     }
 
     /// Reads `b`.
@@ -53,6 +60,9 @@ struct SSEPayloadFacts: Equatable {
                 hasUsageObject = Self.objectFollows(at: i + Self.usageKey.utf8CodeUnitCount, in: b)
             }
             if !isResponsesEvent && Self.matches(Self.responsesType, at: i, in: b) { isResponsesEvent = true }
+            if !endsAStringInDelta && i >= 6 && Self.matches(Self.deltaSuffix, at: i - 6, in: b) {
+                endsAStringInDelta = true
+            }
             i += 1
         }
     }

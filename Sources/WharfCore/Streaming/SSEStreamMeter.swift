@@ -120,7 +120,6 @@ public struct SSEStreamMeter: Sendable {
     }
 
     private static let doneMarker = Array("[DONE]".utf8)
-    private static let deltaType = Array(".delta\"".utf8)
 
     private mutating func inspect(data payload: ArraySlice<UInt8>) -> Bool {
         if payload.elementsEqual(Self.doneMarker) {
@@ -131,7 +130,7 @@ public struct SSEStreamMeter: Sendable {
         let facts = payload.withUnsafeBufferPointer { SSEPayloadFacts($0) }
         // Responses-API events repeat the whole text in their `.done` and `response.completed` events: count
         // only the deltas there.
-        if !facts.isResponsesEvent || Self.contains(Array(payload), Self.deltaType) {
+        if !facts.isResponsesEvent || facts.endsAStringInDelta {
             deliveredTextBytes += facts.textBytes
         }
         // A Responses-API event is read whenever it names usage (its `response.completed` ends the stream).
@@ -154,23 +153,5 @@ public struct SSEStreamMeter: Sendable {
     /// Sums the lengths of the string values of text-bearing keys in one JSON payload (see ``SSEPayloadFacts``).
     public static func textBytes(in b: [UInt8]) -> Int {
         b.withUnsafeBufferPointer { SSEPayloadFacts($0).textBytes }
-    }
-
-    static func contains(_ b: [UInt8], _ needle: [UInt8]) -> Bool { find(needle, in: b, from: 0) != nil }
-
-    static func find(_ needle: [UInt8], in b: [UInt8], from: Int) -> Int? {
-        guard needle.count <= b.count, from <= b.count - needle.count else { return nil }
-        let first = needle[0]
-        var i = from
-        let last = b.count - needle.count
-        while i <= last {
-            if b[i] == first {
-                var k = 1
-                while k < needle.count, b[i + k] == needle[k] { k += 1 }
-                if k == needle.count { return i }
-            }
-            i += 1
-        }
-        return nil
     }
 }
