@@ -194,12 +194,9 @@ struct ConsoleStorageTests {
             func record(_ user: UserRecord, _ model: String, _ at: Int64, _ status: String = "ok", cost: Int64 = 10)
                 -> UsageRecord
             {
-                UsageRecord(
-                    id: WharfID.make("req"), createdAt: at, userID: user.id, keyID: "key_\(user.id)", model: model,
-                    channelID: nil, endpoint: "chat/completions",
-                    usage: TokenUsage(promptTokens: 3, completionTokens: 4, cachedTokens: 0),
-                    cost: Money(micros: cost), latencyMillis: 5, timeToFirstTokenMillis: nil, status: status,
-                    stream: false, clientIP: nil)
+                .forTest(
+                    userID: user.id, keyID: "key_\(user.id)", cost: cost, model: model, createdAt: at, status: status,
+                    usage: TokenUsage(promptTokens: 3, completionTokens: 4, cachedTokens: 0))
             }
             try await t.store.writeUsage(
                 [

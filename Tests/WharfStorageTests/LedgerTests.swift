@@ -90,11 +90,7 @@ struct LedgerTests {
             let (first, _) = try await t.store.createKey(userID: user.id, name: "first")
             let (second, _) = try await t.store.createKey(userID: user.id, name: "second")
             func record(_ i: Int, key: String, cost: Int64) -> UsageRecord {
-                UsageRecord(
-                    id: "req_\(i)", createdAt: 1, userID: user.id, keyID: key, model: "m", channelID: "chn_1",
-                    endpoint: "chat/completions", usage: TokenUsage(promptTokens: 10, completionTokens: 5),
-                    cost: Money(micros: cost), latencyMillis: 12, timeToFirstTokenMillis: 3, status: "ok", stream: true,
-                    clientIP: "127.0.0.0/24")
+                .forTest(id: "req_\(i)", userID: user.id, keyID: key, cost: cost)
             }
             let settlements = try await t.store.writeUsage([
                 record(0, key: first.id, cost: 100), record(1, key: second.id, cost: 40),
@@ -140,11 +136,7 @@ struct LedgerTests {
             let user = try await t.store.makeUser("grace@example.com", balance: Money(micros: 1_000_000))
             let (key, _) = try await t.store.createKey(userID: user.id, name: "k")
             let records = (0..<2).map { i in
-                UsageRecord(
-                    id: "req_\(i)", createdAt: 1, userID: user.id, keyID: key.id, model: "m", channelID: nil,
-                    endpoint: "chat/completions", usage: TokenUsage(promptTokens: 1, completionTokens: 1),
-                    cost: Money(micros: 250), latencyMillis: 1, timeToFirstTokenMillis: nil, status: "ok",
-                    stream: false, clientIP: nil)
+                UsageRecord.forTest(id: "req_\(i)", userID: user.id, keyID: key.id, cost: 250)
             }
             let entryID = try #require(try await t.store.writeUsage(records).first?.entryID)
             // Someone lowers one request's recorded cost: the entry no longer matches its records.

@@ -92,3 +92,17 @@ extension WharfStore {
         return user
     }
 }
+
+extension UsageRecord {
+    /// A usage record for storage scenarios: a non-streamed chat completion with what a scenario varies.
+    static func forTest(
+        id: String = WharfID.make("req"), userID: String, keyID: String, cost: Int64, model: String = "m",
+        createdAt: Int64 = 1, status: String = "ok",
+        usage: TokenUsage = TokenUsage(promptTokens: 1, completionTokens: 1)
+    ) -> UsageRecord {
+        UsageRecord(
+            id: id, createdAt: createdAt, userID: userID, keyID: keyID, model: model, channelID: nil,
+            endpoint: "chat/completions", usage: usage, cost: Money(micros: cost), latencyMillis: 5,
+            timeToFirstTokenMillis: nil, status: status, stream: false, clientIP: nil)
+    }
+}

@@ -5,10 +5,7 @@ import WharfStorage
 @Suite("Usage charges grouped per key")
 struct UsageSettlementTests {
     func record(_ id: String, user: String, key: String, cost: Int64) -> UsageRecord {
-        UsageRecord(
-            id: id, createdAt: 1, userID: user, keyID: key, model: "m", channelID: nil, endpoint: "chat/completions",
-            usage: TokenUsage(promptTokens: 1, completionTokens: 1), cost: Money(micros: cost), latencyMillis: 1,
-            timeToFirstTokenMillis: nil, status: "ok", stream: false, clientIP: nil)
+        .forTest(id: id, userID: user, keyID: key, cost: cost)
     }
 
     @Test("Each user's key gets one entry, in order of first charge; free records name none")
