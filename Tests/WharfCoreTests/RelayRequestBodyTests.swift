@@ -30,7 +30,8 @@ struct RelayRequestBodyTests {
         #expect(body.stream)
         #expect(body.maxOutputTokens == 100)
         #expect(!body.clientRequestedUsage)
-        #expect(body.promptBytes == messages.utf8.count)
+        #expect(body.bodyBytes == body.bytes.count)
+        #expect(body.choices == 1)
     }
 
     @Test("An escaped model name is unescaped")
@@ -45,7 +46,6 @@ struct RelayRequestBodyTests {
             (#"{"model":"m","stream":false}"#, false),
             (#"{"model":"m","stream":null}"#, false),
             (#"{"model":"m"}"#, false),
-            (#"{"stream":true,"model":"m","stream":false}"#, false),
         ]
     )
     func streamFlag(text: String, stream: Bool) throws {
@@ -144,12 +144,54 @@ struct RelayRequestBodyTests {
         #expect(try Self.body(text).clientRequestedUsage == requested)
     }
 
-    @Test("The prompt size is the sum of the raw prompt members")
-    func promptBytes() throws {
-        let text = #"{"model":"m","messages":[1,2],"system":"ab","input":"xyz","instructions":{},"other":"ignored"}"#
-        #expect(try Self.body(text).promptBytes == 5 + 4 + 5 + 2)
-        #expect(try Self.body(#"{"model":"m","prompt":"hello"}"#).promptBytes == 7)
-        #expect(try Self.body(#"{"model":"m"}"#).promptBytes == 0)
+    @Test("The prompt estimate covers the whole body: tools, response format and unknown members too")
+    func wholeBodyCounts() throws {
+        let tools = #"[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]"#
+        let text = #"{"model":"m","messages":[],"tools":\#(tools),"response_format":{"type":"json_object"}}"#
+        #expect(try Self.body(text).bodyBytes == text.utf8.count)
+    }
+
+    @Test(
+        "The choices asked for are the larger of n and best_of",
+        arguments: [
+            (#"{"model":"m"}"#, 1), (#"{"model":"m","n":4}"#, 4), (#"{"model":"m","n":null}"#, 1),
+            (#"{"model":"m","n":2,"best_of":5}"#, 5), (#"{"model":"m","best_of":3}"#, 3),
+        ] as [(String, Int64)]
+    )
+    func choices(text: String, choices: Int64) throws {
+        #expect(try Self.body(text).choices == choices)
+    }
+
+    @Test(
+        "n and best_of must be integers of at least 1",
+        arguments: [#""n":0"#, #""n":-1"#, #""n":1.5"#, #""best_of":"2""#])
+    func badChoices(member: String) {
+        #expect(throws: RelayRequestError.self) { try Self.body(#"{"model":"m",\#(member)}"#) }
+    }
+
+    @Test(
+        "A member the gateway reads may appear once only, however its key is written",
+        arguments: [
+            #"{"model":"cheap","messages":[],"model":"dear"}"#,
+            #"{"model":"cheap","mod\u0065l":"dear"}"#,
+            #"{"model":"m","stream":false,"stream":true}"#,
+            #"{"model":"m","max_tokens":1,"max_tokens":100000}"#,
+            #"{"model":"m","n":1,"n":8}"#,
+            #"{"model":"m","stream":true,"stream_options":{"include_usage":false,"include_usage":true}}"#,
+        ]
+    )
+    func duplicatesRefused(text: String) {
+        #expect {
+            try Self.body(text)
+        } throws: { error in
+            if case .duplicateMember = error as? RelayRequestError { return true }
+            return false
+        }
+    }
+
+    @Test("Members the gateway does not read may repeat (they reach the upstream as sent)")
+    func otherDuplicatesPass() throws {
+        #expect(try Self.body(#"{"model":"m","temperature":1,"temperature":0}"#).model == "m")
     }
 
     // MARK: - Forwarding
@@ -172,12 +214,6 @@ struct RelayRequestBodyTests {
         #expect(out == expected)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         #expect(parsed["model"] as? String == "up\"stream\\name\n\t\u{1}é")
-    }
-
-    @Test("With duplicate model members only the last, the one upstream reads, is replaced")
-    func duplicateModel() throws {
-        let out = try Self.forwarded(#"{"model":"a","n":1,"model":"b"}"#, model: "up", askForUsage: false)
-        #expect(out == #"{"model":"a","n":1,"model":"up"}"#)
     }
 
     @Test(
@@ -264,7 +300,6 @@ struct RelayRequestBodyTests {
         #expect(again.model == "vendor/model-v2")
         #expect(again.stream)
         #expect(again.clientRequestedUsage)
-        #expect(again.promptBytes == body.promptBytes)
         // Apart from the two edits, the bytes are the original ones.
         let original = String(decoding: body.bytes, as: UTF8.self)
         let rebuilt = String(decoding: out, as: UTF8.self)

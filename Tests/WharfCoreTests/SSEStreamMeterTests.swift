@@ -89,7 +89,7 @@ struct SSEStreamMeterTests {
         #expect(meter.usage == StreamFixture.usage, "\(label)")
         #expect(meter.sawDone, "\(label)")
         #expect(meter.sawData, "\(label)")
-        #expect(meter.deliveredTextBytes == StreamFixture.contentBytes, "\(label)")
+        #expect(meter.textBytes == StreamFixture.contentBytes, "\(label)")
         #expect(meter.forwardedBytes == expected.count, "\(label)")
     }
 
@@ -197,7 +197,7 @@ struct SSEStreamMeterTests {
             + StreamFixture.usageChunk + StreamFixture.done
         let (meter, output) = Self.run([ArraySlice(Array(stream.utf8))], strip: true)
         #expect(Self.text(output) == stream.replacingOccurrences(of: StreamFixture.usageChunk, with: ""))
-        #expect(meter.deliveredTextBytes == 1)
+        #expect(meter.textBytes == 1)
     }
 
     @Test("A stream cut mid-way bills the prompt estimate and the delivered text at one token per 4 bytes")
@@ -212,7 +212,7 @@ struct SSEStreamMeterTests {
                 #expect(output == cut, "strip: \(strip), split at \(k)")
                 #expect(meter.usage == nil)
                 #expect(!meter.sawDone)
-                #expect(meter.deliveredTextBytes == 5)
+                #expect(meter.textBytes == 5)
                 #expect(
                     meter.billableUsage(estimatedPromptTokens: 40)
                         == TokenUsage(promptTokens: 40, completionTokens: 2, cachedTokens: 0))
@@ -273,11 +273,11 @@ struct SSEStreamMeterTests {
         let (meter, _) = Self.run([StreamFixture.bytes(events)[...]], strip: true)
         #expect(!meter.sawDone)
         #expect(meter.usage == nil)
-        #expect(meter.deliveredTextBytes == "Hi there".utf8.count)
+        #expect(meter.textBytes == "Hi there".utf8.count)
     }
 
     @Test(
-        "Text bytes count the string values of text-bearing keys, escapes not ending a string",
+        "Text bytes count the decoded string values of text-bearing keys, escapes not ending a string",
         arguments: [
             (#"{"choices":[{"delta":{"content":"Hello"}}]}"#, 5),
             (#"{"choices":[{"delta":{"content":""}}]}"#, 0),
@@ -293,32 +293,10 @@ struct SSEStreamMeterTests {
         #expect(SSEStreamMeter.textBytes(in: Array(payload.utf8)) == count)
     }
 
-    @Test("One pass finds the text, a usage member and a Responses-API type; keys quoted inside a value do not count")
-    func payloadFacts() {
-        func facts(_ text: String) -> SSEPayloadFacts {
-            Array(text.utf8).withUnsafeBufferPointer { SSEPayloadFacts($0) }
-        }
-        #expect(
-            facts(#"{"choices":[],"usage":{"prompt_tokens":1}}"#)
-                == SSEPayloadFacts(textBytes: 0, hasUsage: true, hasUsageObject: true, isResponsesEvent: false))
-        #expect(
-            facts(#"{"choices":[{"delta":{"content":"Hi"}}],"usage" : null}"#)
-                == SSEPayloadFacts(textBytes: 2, hasUsage: true, hasUsageObject: false), "usage: null is no usage")
-        #expect(facts(#"{"usage":  {}}"#).hasUsageObject)
-        #expect(
-            facts(#"{"type":"response.output_text.delta","delta":"Hi"}"#)
-                == SSEPayloadFacts(textBytes: 2, hasUsage: false, isResponsesEvent: true, endsAStringInDelta: true))
-        #expect(!facts(#"{"type":"response.output_text.done","text":"Hi"}"#).endsAStringInDelta)
-        // The content is `say \"usage\":\"text\":\"x`: 26 bytes as sent, and none of its quoted words is a key.
-        let tricky = #"{"choices":[{"delta":{"content":"say \"usage\":\"text\":\"x"}}]}"#
-        #expect(facts(tricky) == SSEPayloadFacts(textBytes: 26, hasUsage: false, isResponsesEvent: false))
-        #expect(facts(#"{"content":"unterminated"#) == SSEPayloadFacts(textBytes: 12))
-    }
-
     @Test("An escaped quote inside content does not end the counted text")
     func escapedQuoteInContent() {
-        // `a\"b` is three characters of text, four bytes of JSON; either count is fine, stopping at `\"` is not.
+        // `a\"b` is three bytes of text (four of JSON): the decoded text counts.
         let count = SSEStreamMeter.textBytes(in: Array(#"{"delta":{"content":"a\"b"},"x":"yy"}"#.utf8))
-        #expect((3...4).contains(count))
+        #expect(count == 3)
     }
 }

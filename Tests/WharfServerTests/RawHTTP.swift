@@ -122,3 +122,63 @@ extension RawHTTP {
         }
     }
 }
+
+extension RawHTTP {
+    /// Reads answers until `enough` says the bytes so far are enough, then closes the connection (a client hanging
+    /// up); returns what was read.
+    static func hangUp(port: Int, _ request: String, when enough: @escaping @Sendable (String) -> Bool) async throws
+        -> String
+    {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let done = loop.makePromise(of: String.self)
+        let channel = try await ClientBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(HangingUp(done: done, enough: enough))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        try await channel.writeAndFlush(ByteBuffer(string: request))
+        let timeout = loop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
+        defer { timeout.cancel() }
+        return try await done.futureResult.get()
+    }
+
+    final class HangingUp: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        var received = ByteBuffer()
+        let done: EventLoopPromise<String>
+        let enough: @Sendable (String) -> Bool
+        init(done: EventLoopPromise<String>, enough: @escaping @Sendable (String) -> Bool) {
+            self.done = done
+            self.enough = enough
+        }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = unwrapInboundIn(data)
+            received.writeBuffer(&buffer)
+            if enough(String(buffer: received)) { context.close(promise: nil) }
+        }
+        func channelInactive(context: ChannelHandlerContext) { done.succeed(String(buffer: received)) }
+        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+    }
+
+    /// The body of a chunked answer (everything after the head), unchunked as far as it goes, and whether it ended
+    /// with the last chunk.
+    static func unchunk(_ answer: String) -> (body: String, complete: Bool) {
+        let bytes = Array(answer.utf8)
+        guard let headEnd = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound else { return ("", false) }
+        var i = headEnd
+        var body: [UInt8] = []
+        while let lineEnd = bytes[i...].firstRange(of: Array("\r\n".utf8))?.lowerBound,
+            let size = Int(String(decoding: bytes[i..<lineEnd], as: UTF8.self), radix: 16)
+        {
+            if size == 0 { return (String(decoding: body, as: UTF8.self), true) }
+            let start = lineEnd + 2
+            let end = min(bytes.count, start + size)
+            body += bytes[start..<end]
+            guard end + 2 <= bytes.count else { break }
+            i = end + 2
+        }
+        return (String(decoding: body, as: UTF8.self), false)
+    }
+}

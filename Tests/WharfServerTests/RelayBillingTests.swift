@@ -72,18 +72,22 @@ struct RelayBillingTests {
         }
     }
 
-    @Test("A stream cut by upstream bills the prompt estimate and the output delivered, and nothing more")
-    func cutStreamBillsDelivered() async throws {
+    @Test("A stream cut by upstream bills the prompt estimate and the output produced, and ends visibly cut")
+    func cutStreamBillsProduced() async throws {
         try await RelayHarness.with { h in
-            let answer = try await h.request(
-                "/v1/chat/completions", body: RelayHarness.chat(model: "cut", stream: true))
-            #expect(answer.status == 200)
-            #expect(!answer.body.contains("[DONE]"))
+            let body = RelayHarness.chat(model: "cut", stream: true)
+            let answer = try await RawHTTP.exchange(port: h.port, RawHTTP.chatPost(body, key: h.key))
+            let (events, complete) = RawHTTP.unchunk(answer)
+            #expect(!complete)
+            #expect(!events.contains("[DONE]"))
+            #expect(events.contains(#""code":"upstream_cut""#))
             let balance = try await h.flushedBalance()
             let record = try #require(try await h.store.usageRecords(userID: h.user.id).first)
             #expect(record.status == "upstream_cut")
-            // "" + "Hello" + " from" were delivered (10 bytes → 3 tokens at $2/M = 6 micros) plus the prompt estimate.
+            // "" + "Hello" + " from" were produced (10 bytes → 3 tokens at $2/M = 6 micros), plus the prompt estimate
+            // of one token per 3 bytes of the body.
             #expect(record.usage.completionTokens == 3)
+            #expect(record.usage.promptTokens == Int64((body.utf8.count + 2) / 3))
             #expect(record.cost.micros == record.usage.promptTokens * 1 + 6)
             #expect(balance == Money(micros: startBalance - record.cost.micros))
             #expect(try await h.store.verifyLedger().isEmpty)

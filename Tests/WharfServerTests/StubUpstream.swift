@@ -22,9 +22,45 @@ struct StubUpstream {
             var body: String
         }
         let entries = Mutex<[Entry]>([])
+        /// Answers scripted by a test, by the model name they answer.
+        let scripts = Mutex<[String: Script]>([:])
         let abortedStreams = Atomic<Int>(0)
         let completedStreams = Atomic<Int>(0)
         var all: [Entry] { entries.withLock { $0 } }
+    }
+
+    /// An answer a test writes byte for byte: the pieces go out one by one, `pauseMillis` apart; with `cutAfter`,
+    /// the connection drops after that many pieces.
+    struct Script: Sendable {
+        var status = 200
+        var contentType = "text/event-stream"
+        var pieces: [String]
+        var pauseMillis = 0
+        var cutAfter: Int?
+    }
+
+    /// Answers with `script`.
+    static func respond(_ script: Script, log: Log) -> Response {
+        let body = ResponseBody { writer in
+            do {
+                for (i, piece) in script.pieces.enumerated() {
+                    if let cut = script.cutAfter, i == cut {
+                        // Let what was written reach the wire before the connection drops.
+                        try await Task.sleep(for: .milliseconds(30))
+                        throw CancellationError()
+                    }
+                    if script.pauseMillis > 0 && i > 0 { try await Task.sleep(for: .milliseconds(script.pauseMillis)) }
+                    try await writer.write(ByteBuffer(string: piece))
+                }
+                try await writer.finish(nil)
+                log.completedStreams.add(1, ordering: .relaxed)
+            } catch {
+                log.abortedStreams.add(1, ordering: .relaxed)
+                throw error
+            }
+        }
+        return Response(
+            status: .init(code: script.status), headers: [.contentType: script.contentType], body: body)
     }
 
     static let usageJSON =
@@ -65,6 +101,7 @@ struct StubUpstream {
             let stream = json["stream"] as? Bool ?? false
             let includeUsage = ((json["stream_options"] as? [String: Any])?["include_usage"] as? Bool) ?? false
             let prompt = ((json["messages"] as? [[String: Any]])?.first?["content"] as? String) ?? ""
+            if let script = log.scripts.withLock({ $0[model] }) { return respond(script, log: log) }
             func error(_ status: HTTPResponse.Status, _ type: String) -> Response {
                 let body =
                     #"{"error":{"message":"Upstream failed while reading: \#(prompt) at http://10.9.8.7/internal","type":"\#(type)","code":"\#(type)_code"}}"#

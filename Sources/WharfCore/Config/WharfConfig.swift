@@ -27,6 +27,12 @@ public struct WharfConfig: Sendable, Equatable {
     public var breakerCooldownMillis: Int64 = 30_000
     /// Output tokens held for a request that sets no `max_tokens`.
     public var defaultMaxOutputTokens: Int64 = 4096
+    /// After a client leaves, how long its upstream answer is still read for its usage before the estimate is charged.
+    public var disconnectDrainMillis: Int64 = 60_000
+    /// After a client leaves, how many bytes of its upstream answer are read at most for its usage.
+    public var disconnectDrainBytes = 8 << 20
+    /// Largest single server-sent event relayed (a stream with a larger one is cut).
+    public var maxSSEEventBytes = 8 << 20
     /// Usage writer: flush at least this often.
     public var usageFlushMillis: Int64 = 100
     /// Usage writer: flush when this many rows wait.
@@ -88,7 +94,8 @@ public struct WharfConfig: Sendable, Equatable {
         "shutdown_grace_ms", "threads", "key_rpm", "admin_allowlist", "trusted_proxies", "config",
         "public_url", "cookie_secure", "session_idle_minutes", "session_absolute_hours", "policy_version",
         "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "smtp_from", "smtp_ca_file",
-        "require_email_verification", "telegram_bot_token", "telegram_bot_name",
+        "require_email_verification", "telegram_bot_token", "telegram_bot_name", "disconnect_drain_ms",
+        "disconnect_drain_bytes", "max_sse_event_bytes",
     ]
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
@@ -144,6 +151,9 @@ public struct WharfConfig: Sendable, Equatable {
         if let v = try int("breaker_failures", 1...1000) { c.breakerFailures = v }
         if let v = try int("breaker_cooldown_ms", 0...3_600_000) { c.breakerCooldownMillis = Int64(v) }
         if let v = try int("default_max_output_tokens", 1...10_000_000) { c.defaultMaxOutputTokens = Int64(v) }
+        if let v = try int("disconnect_drain_ms", 0...3_600_000) { c.disconnectDrainMillis = Int64(v) }
+        if let v = try int("disconnect_drain_bytes", 0...(1 << 30)) { c.disconnectDrainBytes = v }
+        if let v = try int("max_sse_event_bytes", 1024...(1 << 30)) { c.maxSSEEventBytes = v }
         if let v = try int("usage_flush_ms", 1...60_000) { c.usageFlushMillis = Int64(v) }
         if let v = try int("usage_flush_rows", 1...100_000) { c.usageFlushRows = v }
         if let v = merged["client_ip_mode"] {

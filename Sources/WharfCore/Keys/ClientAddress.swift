@@ -5,16 +5,23 @@ public enum ClientAddress {
     /// The client's address: the connection's peer, unless the peer is a trusted proxy, in which case the
     /// right-most `X-Forwarded-For` entry that is not itself a trusted proxy. Forwarded headers from anyone else are
     /// ignored, so a client cannot choose its own address (promise P7).
+    ///
+    /// `forwardedFor` is every `X-Forwarded-For` field line joined with commas (a proxy may append a line of its own
+    /// rather than extend the first). Behind a trusted proxy the header fails closed: an empty header, or an entry
+    /// that is not an address (`unknown`, `host:port`) before a non-proxy address is found, gives nil (no address,
+    /// which no allowlist admits), never the proxy's own address. Every path (relay, API, pages) reads it here.
     public static func effective(peer: String?, forwardedFor: String?, trustedProxies: [IPRange]) -> String? {
         guard let peer, !trustedProxies.isEmpty, let forwardedFor,
             trustedProxies.contains(where: { $0.contains(peer) })
         else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let hops = forwardedFor.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         for hop in hops.reversed() {
-            guard IPRange.parseAddress(hop) != nil else { return peer }
+            guard IPRange.parseAddress(hop) != nil else { return nil }
             if !trustedProxies.contains(where: { $0.contains(hop) }) { return hop }
         }
-        return hops.first ?? peer
+        return hops.first
     }
 
     /// The unit rate limits count per: an IPv4 address, or the IPv6 /64 network (one subscriber's usual

@@ -18,9 +18,10 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Parses a plain decimal such as `12.50`, `-3`, `0.000001`.
     ///
-    /// Rejects exponents, separators, more than six fractional digits and values that overflow `Int64`.
+    /// Rejects whitespace anywhere (an amount is typed exactly), exponents, separators, more than six fractional
+    /// digits and values that overflow `Int64`.
     public init(parsing text: String) throws(MoneyError) {
-        var s = Substring(text.trimmingCharacters(in: .whitespaces))
+        var s = Substring(text)
         var negative = false
         if s.first == "-" || s.first == "+" {
             negative = s.first == "-"

@@ -44,9 +44,12 @@ public struct JSONObjectScanner: Sendable {
     /// Checks that `bytes` holds one JSON object, as the initializer does (keys included), and returns for each of
     /// `keys` the raw value range of the last top-level member of that name, or nil. Key bytes are compared in
     /// place: no member list is built and no other key becomes a string. For bodies read once per request.
-    public static func lastMembers(named keys: [String], in bytes: UnsafeBufferPointer<UInt8>) throws(JSONScanError)
-        -> (ranges: [Range<Int>?], openBrace: Int)
-    {
+    ///
+    /// With `rejectingDuplicates`, a second member named one of `keys` is an error (``JSONScanError/duplicateMember(_:)``):
+    /// for a body that is checked and then forwarded, where another parser could keep the first.
+    public static func lastMembers(
+        named keys: [String], in bytes: UnsafeBufferPointer<UInt8>, rejectingDuplicates: Bool = false
+    ) throws(JSONScanError) -> (ranges: [Range<Int>?], openBrace: Int) {
         var ranges = [Range<Int>?](repeating: nil, count: keys.count)
         let braces = try scanTopLevel(bytes) { raw, value throws(JSONScanError) in
             let inner = UnsafeBufferPointer(rebasing: bytes[(raw.lowerBound + 1)..<(raw.upperBound - 1)])
@@ -58,11 +61,15 @@ public struct JSONObjectScanner: Sendable {
             }
             if !plain {
                 let key = try decodeString(Array(bytes[raw])[...])
-                if let i = keys.firstIndex(of: key) { ranges[i] = value }
+                if let i = keys.firstIndex(of: key) {
+                    if rejectingDuplicates && ranges[i] != nil { throw .duplicateMember(key) }
+                    ranges[i] = value
+                }
                 return
             }
             if !ascii && String(validating: inner, as: UTF8.self) == nil { throw .invalidUTF8 }
             for (i, key) in keys.enumerated() where key.utf8.count == inner.count && sameBytes(inner, key) {
+                if rejectingDuplicates && ranges[i] != nil { throw .duplicateMember(key) }
                 ranges[i] = value
                 return
             }
@@ -81,10 +88,12 @@ public struct JSONObjectScanner: Sendable {
     }
 
     /// The same, for an array.
-    public static func lastMembers(named keys: [String], in bytes: [UInt8]) throws(JSONScanError)
-        -> (ranges: [Range<Int>?], openBrace: Int)
+    public static func lastMembers(named keys: [String], in bytes: [UInt8], rejectingDuplicates: Bool = false)
+        throws(JSONScanError) -> (ranges: [Range<Int>?], openBrace: Int)
     {
-        try bytes.withUnsafeBufferPointer { b throws(JSONScanError) in try lastMembers(named: keys, in: b) }
+        try bytes.withUnsafeBufferPointer { b throws(JSONScanError) in
+            try lastMembers(named: keys, in: b, rejectingDuplicates: rejectingDuplicates)
+        }
     }
 
     /// Walks one JSON object's top level, calling `visit` with each member's key literal range (quotes included)
@@ -295,6 +304,8 @@ public enum JSONScanError: Error, Equatable, Sendable, CustomStringConvertible {
     case trailingData(offset: Int)
     case tooDeep
     case invalidUTF8
+    /// A member the gateway reads appears twice.
+    case duplicateMember(String)
 
     public var description: String {
         switch self {
@@ -304,6 +315,7 @@ public enum JSONScanError: Error, Equatable, Sendable, CustomStringConvertible {
         case .trailingData(let o): "the request body is not valid JSON (unexpected data at byte \(o))"
         case .tooDeep: "the request body is nested too deeply"
         case .invalidUTF8: "the request body is not valid UTF-8"
+        case .duplicateMember(let key): "the request body has more than one '\(key)' member"
         }
     }
 }

@@ -18,20 +18,21 @@ public struct RelayRequestBody: Sendable {
     public let clientRequestedUsage: Bool
     /// `max_tokens`, `max_completion_tokens` or `max_output_tokens`, when given.
     public let maxOutputTokens: Int64?
-    /// Size in bytes of the prompt members (`messages`, `prompt`, `input`, `instructions`, `system`).
-    public let promptBytes: Int
+    /// How many answers the upstream generates: the larger of `n` and `best_of` (1 when neither is given).
+    public let choices: Int64
+    /// Size in bytes of the whole body: every member can reach the model (messages, tools, response format...).
+    public var bodyBytes: Int { bytes.count }
 
-    /// The members read, in the order of `Member.names`.
+    /// The members read, in the order of `Member.names`. None may appear twice: the body forwarded is the body
+    /// checked, whichever duplicate an upstream's parser would keep.
     private enum Member: Int {
-        case model, stream, streamOptions, maxTokens, maxCompletionTokens, maxOutputTokens
-        case messages, prompt, input, instructions, system
+        case model, stream, streamOptions, maxTokens, maxCompletionTokens, maxOutputTokens, n, bestOf
 
         static let names = [
-            "model", "stream", "stream_options", "max_tokens", "max_completion_tokens", "max_output_tokens",
-            "messages", "prompt", "input", "instructions", "system",
+            "model", "stream", "stream_options", "max_tokens", "max_completion_tokens", "max_output_tokens", "n",
+            "best_of",
         ]
         static let maxOutput: [Member] = [.maxTokens, .maxCompletionTokens, .maxOutputTokens]
-        static let promptParts: [Member] = [.messages, .prompt, .input, .instructions, .system]
         var name: String { Self.names[rawValue] }
     }
 
@@ -40,7 +41,10 @@ public struct RelayRequestBody: Sendable {
         self.bytes = bytes
         let ranges: [Range<Int>?]
         do {
-            (ranges, openBrace) = try JSONObjectScanner.lastMembers(named: Member.names, in: bytes)
+            (ranges, openBrace) = try JSONObjectScanner.lastMembers(
+                named: Member.names, in: bytes, rejectingDuplicates: true)
+        } catch .duplicateMember(let key) {
+            throw .duplicateMember(key)
         } catch {
             throw .invalidJSON(error.description)
         }
@@ -66,24 +70,35 @@ public struct RelayRequestBody: Sendable {
         streamOptionsRange = range(.streamOptions)
         var requested = false
         if let r = streamOptionsRange, bytes[r.lowerBound] == UInt8(ascii: "{") {
-            let inner = try? JSONObjectScanner(Array(bytes[r]))
-            if let inner, let u = inner.range(of: "include_usage") {
-                requested = Array(bytes[r])[u].elementsEqual("true".utf8)
+            let inner: [Range<Int>?]
+            do {
+                inner = try JSONObjectScanner.lastMembers(
+                    named: ["include_usage"], in: Array(bytes[r]), rejectingDuplicates: true
+                ).ranges
+            } catch .duplicateMember(let key) {
+                throw .duplicateMember("stream_options.\(key)")
+            } catch {
+                throw .invalidField("stream_options", "must be an object")
             }
+            if let u = inner[0] { requested = Array(bytes[r])[u].elementsEqual("true".utf8) }
         }
         clientRequestedUsage = requested
+        func integer(_ member: Member, minimum: Int64) throws(RelayRequestError) -> Int64? {
+            guard let r = range(member) else { return nil }
+            let raw = bytes[r]
+            if raw.elementsEqual("null".utf8) { return nil }
+            guard let text = String(validating: raw, as: UTF8.self), let v = Int64(text), v >= minimum else {
+                throw .invalidField(
+                    member.name, minimum == 0 ? "must be a non-negative integer" : "must be an integer of at least 1")
+            }
+            return v
+        }
         var maxTokens: Int64?
         for member in Member.maxOutput {
-            guard let r = range(member) else { continue }
-            let raw = bytes[r]
-            if raw.elementsEqual("null".utf8) { continue }
-            guard let text = String(validating: raw, as: UTF8.self), let v = Int64(text), v >= 0 else {
-                throw .invalidField(member.name, "must be a non-negative integer")
-            }
-            maxTokens = v
+            if let v = try integer(member, minimum: 0) { maxTokens = v }
         }
         maxOutputTokens = maxTokens
-        promptBytes = Member.promptParts.compactMap { range($0)?.count }.reduce(0, +)
+        choices = max(try integer(.n, minimum: 1) ?? 1, try integer(.bestOf, minimum: 1) ?? 1)
     }
 
     /// Whether ``forwardedBytes(upstreamModel:askForUsage:)`` would change anything.
@@ -139,12 +154,14 @@ public enum RelayRequestError: Error, Equatable, Sendable, CustomStringConvertib
     case invalidJSON(String)
     case missingModel
     case invalidField(String, String)
+    case duplicateMember(String)
 
     public var description: String {
         switch self {
         case .invalidJSON(let why): why
         case .missingModel: "you must provide a model parameter"
         case .invalidField(let name, let why): "'\(name)' \(why)"
+        case .duplicateMember(let name): "the member '\(name)' appears more than once"
         }
     }
 }

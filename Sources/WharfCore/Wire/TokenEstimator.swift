@@ -1,12 +1,13 @@
-/// The documented estimator Wharf uses where a provider reports no token counts.
+/// The documented estimator Wharf uses where a provider reports no token counts, and for the hold.
 ///
-/// - A prompt is held at one token per **3** bytes of its JSON text, rounded up (generous, so a hold covers the
-///   real count for most scripts, CJK included).
-/// - Output actually delivered on a cut stream is billed at one token per **4** bytes of the text the client
-///   received (content, reasoning and tool-call argument strings), rounded up.
+/// - A prompt is estimated at one token per **3** bytes of the whole request body, rounded up (generous, so it
+///   covers the real count for most scripts, CJK included, and every member that can reach the model: messages,
+///   tools, response format and the rest).
+/// - Output is estimated at one token per **4** bytes of the decoded generated text, rounded up (content, reasoning
+///   and tool-call arguments, in every choice).
 public enum TokenEstimator {
-    /// Prompt tokens to hold for a prompt of `bytes` bytes.
-    public static func promptTokensForHold(bytes: Int) -> Int64 { Int64((bytes + 2) / 3) }
-    /// Output tokens to bill for `bytes` bytes of delivered text.
-    public static func deliveredTokens(bytes: Int) -> Int64 { Int64((bytes + 3) / 4) }
+    /// Prompt tokens estimated for a request body of `bytes` bytes.
+    public static func promptTokens(bodyBytes bytes: Int) -> Int64 { Int64((bytes + 2) / 3) }
+    /// Output tokens estimated for `textBytes` bytes of generated text.
+    public static func outputTokens(textBytes bytes: Int) -> Int64 { Int64((bytes + 3) / 4) }
 }

@@ -10,10 +10,12 @@ import WharfUpstream
 /// prices, the balance book, rate limits, the upstream pool and the usage writer. Its methods are synchronous and
 /// touch no database: admission and billing run on the event loop of the client's connection.
 ///
-/// Billing policy: the hold is the cost of the estimated prompt plus `max_tokens` (or the configured default);
-/// the charge is the provider's reported usage, capped at the hold. A stream cut by upstream or the client is billed
-/// for the prompt plus the output actually delivered (estimated when upstream sent no usage); a request that
-/// delivered no output (upstream failure, or nothing sent before a disconnect) costs nothing.
+/// Billing policy (README, "Billing policy"): the hold is an admission check, not a price ceiling: the estimated
+/// prompt (the whole body) plus the output allowance (`max_tokens` or the configured default) times the choices
+/// asked for (`n`, `best_of`). The charge is the provider's reported usage at the model's price, whatever the hold
+/// was. Without reported usage (absent, a cut stream, a client that left and a drain that ran out), the charge is
+/// the prompt estimate plus the estimate of all text the upstream produced. Any 2xx answer costs at least its prompt
+/// estimate; an upstream failure before any answer costs nothing.
 public final class RelayEngine: Sendable {
     let snapshots: SnapshotStore
     let book: BalanceBook
@@ -196,6 +198,9 @@ public final class RelayEngine: Sendable {
             body = try RelayRequestBody(bytes: Array(bytes.readableBytesView))
         } catch .missingModel {
             throw OpenAIError.invalidRequest("You must provide a model parameter.", param: "model")
+        } catch .duplicateMember(let name) {
+            throw OpenAIError.invalidRequest(
+                "The request body has more than one '\(name)' member; send each member once.", param: name)
         } catch {
             throw OpenAIError.invalidRequest("We could not parse the JSON body of your request: \(error.description).")
         }
@@ -210,9 +215,11 @@ public final class RelayEngine: Sendable {
             $0.channel.capabilities.contains(endpoint.capability)
         }
         guard !targets.isEmpty, let price = caller.snapshot.prices[model] else { throw .modelNotFound(model) }
-        let promptTokens = TokenEstimator.promptTokensForHold(bytes: body.promptBytes)
+        let promptTokens = TokenEstimator.promptTokens(bodyBytes: body.bodyBytes)
         let maxOutput = endpoint == .embeddings ? 0 : (body.maxOutputTokens ?? config.defaultMaxOutputTokens)
-        let holdAmount = price.cost(of: TokenUsage(promptTokens: promptTokens, completionTokens: maxOutput))
+        let (allOutput, overflow) = maxOutput.multipliedReportingOverflow(by: body.choices)
+        let holdAmount = price.cost(
+            of: TokenUsage(promptTokens: promptTokens, completionTokens: overflow ? Int64.max : allOutput))
         guard
             let reservation = book.reserve(
                 userID: key.userID, keyID: key.id, amount: holdAmount, keyLimit: key.policy.spendLimit)

@@ -9,8 +9,13 @@ import WharfUpstream
 /// database query.
 ///
 /// Failover: before the first byte reaches the client, a connect error, timeout, 401, 403, 408, 429 or 5xx moves the
-/// request to the next channel (up to `max_attempts`); another 4xx is the client's error. After the first byte,
-/// never. A keep-alive connection that the upstream had closed while idle is retried once on a fresh connection.
+/// request to the next channel (up to `max_attempts`); another 4xx is the client's error; a 1xx, 204, 205 or 3xx is
+/// no answer to an API call and fails over like a malformed one. After the first byte, never. A keep-alive connection
+/// that the upstream had closed while idle is retried once on a fresh connection.
+///
+/// Hanging up does not lower the price: once the request has gone upstream, a client that leaves only stops the
+/// writing. The upstream's answer is still read (and dropped) for its usage, for at most `disconnect_drain_ms` and
+/// `disconnect_drain_bytes`; past either bound the upstream is let go and the estimate is charged.
 final class RelayExchange: UpstreamResponseDelegate {
     /// Where the exchange stands.
     enum Phase {
@@ -57,6 +62,11 @@ final class RelayExchange: UpstreamResponseDelegate {
     private var firstByte: Int64?
     private var clientBlocked = false
     private var requestComplete = false
+    /// The client left after its request went upstream: the answer is read for its usage, not written.
+    private var clientLeft = false
+    /// Bytes read from upstream since the client left.
+    private var drainedBytes = 0
+    private var drainTimer: Scheduled<Void>?
 
     init(engine: RelayEngine, front: RelayFrontHandler, pool: UpstreamLoopPool, endpoint: RelayEngine.Endpoint) {
         self.engine = engine
@@ -76,7 +86,10 @@ final class RelayExchange: UpstreamResponseDelegate {
     func start(_ head: RelayRequestHead, peer: String?, memo: inout RelayEngine.ConnectionMemo) {
         do {
             caller = try engine.admit(head, peer: peer, memo: &memo)
+            if head.expectContinue { front?.writeContinue() }
         } catch {
+            // A client waiting for 100 Continue may or may not send its body now: the connection ends after the answer.
+            if head.expectContinue { front?.closeWhenAnswered() }
             refuse(error)
         }
     }
@@ -104,21 +117,20 @@ final class RelayExchange: UpstreamResponseDelegate {
             return
         }
         requestBody = ByteBuffer()
-        if let plan { meter = SSEStreamMeter(stripUsageChunk: plan.stripUsage) }
+        if let plan {
+            meter = SSEStreamMeter(stripUsageChunk: plan.stripUsage, maxEventBytes: engine.config.maxSSEEventBytes)
+        }
         phase = .awaitingHead
         tryNextChannel()
     }
 
-    /// The client went away (closed, reset or half-closed its connection).
+    /// The client went away (closed, reset or half-closed its connection). Before the request went upstream it costs
+    /// nothing; after, the upstream's answer is still read for its usage (see the type's notes).
     func clientGone() {
+        front = nil
         switch phase {
-        case .streaming:
-            connection?.abort()
-            connection = nil
-            finishStream(status: "client_disconnected")
-        case .awaitingHead, .buffering, .collectingError:
-            connection?.abort()
-            connection = nil
+        case .awaitingHead where connection == nil:
+            // Still connecting: nothing reached an upstream.
             phase = .done
             if let plan {
                 plan.reservation.release()
@@ -126,8 +138,74 @@ final class RelayExchange: UpstreamResponseDelegate {
                     plan, channelID: target?.channel.id, usage: .zero, cost: .zero, firstByte: nil,
                     status: "client_disconnected")
             }
+        case .awaitingHead, .buffering, .streaming, .collectingError:
+            guard !clientLeft else { return }
+            clientLeft = true
+            if clientBlocked {
+                clientBlocked = false
+                connection?.setReading(true)
+            }
+            drainTimer = pool.eventLoop.scheduleTask(
+                in: .milliseconds(engine.config.disconnectDrainMillis)
+            ) { [weak self] in self?.drainRanOut() }
         case .receiving, .discarding, .done:
             phase = .done
+        }
+    }
+
+    /// The client left and its answer did not finish within the drain bounds: let the upstream go and charge the
+    /// estimate of what was produced.
+    private func drainRanOut() {
+        guard clientLeft, !isOver else { return }
+        connection?.abort()
+        connection = nil
+        switch phase {
+        case .streaming:
+            finishStream(status: "client_disconnected")
+        case .awaitingHead, .buffering:
+            guard let plan else { return }
+            // No (whole) answer: the prompt estimate plus any text already read.
+            let usage = TokenUsage(
+                promptTokens: plan.promptEstimate,
+                completionTokens: TokenEstimator.outputTokens(textBytes: bufferedTextBytes()))
+            settle(plan, usage: usage, status: "client_disconnected", firstByte: firstByte)
+        default:
+            endWithoutCharge(status: "client_disconnected")
+        }
+    }
+
+    /// Ends a request whose client left, at no charge (an upstream error, or nothing left to try).
+    private func endWithoutCharge(status: String) {
+        drainTimer?.cancel()
+        phase = .done
+        guard let plan else { return }
+        plan.reservation.release()
+        engine.record(plan, channelID: target?.channel.id, usage: .zero, cost: .zero, firstByte: nil, status: status)
+    }
+
+    /// Charges `usage` at the plan's price, records it, and ends the exchange.
+    private func settle(_ plan: RelayEngine.Plan, usage: TokenUsage, status: String, firstByte: Int64?) {
+        drainTimer?.cancel()
+        phase = .done
+        let charged = plan.reservation.settle(cost: plan.price.cost(of: usage))
+        engine.record(
+            plan, channelID: target?.channel.id, usage: usage, cost: charged, firstByte: firstByte, status: status)
+    }
+
+    /// Counts the bytes of a piece read after the client left; true when the drain bound is passed (and the exchange
+    /// is then over).
+    private func drainBoundPassed(_ piece: Int) -> Bool {
+        guard clientLeft else { return false }
+        drainedBytes += piece
+        guard drainedBytes > engine.config.disconnectDrainBytes else { return false }
+        drainRanOut()
+        return true
+    }
+
+    /// Text in the part of a non-streamed answer read so far.
+    private func bufferedTextBytes() -> Int {
+        answerBody.withUnsafeReadableBytes { raw in
+            raw.withMemoryRebound(to: UInt8.self) { SSEStreamMeter.textBytes(inBody: $0) }
         }
     }
 
@@ -144,6 +222,10 @@ final class RelayExchange: UpstreamResponseDelegate {
 
     private func tryNextChannel() {
         guard let plan else { return }
+        guard !clientLeft else {
+            endWithoutCharge(status: "client_disconnected")
+            return
+        }
         while nextTarget < plan.targets.count && attempts < engine.config.maxAttempts {
             let target = plan.targets[nextTarget]
             nextTarget += 1
@@ -200,6 +282,16 @@ final class RelayExchange: UpstreamResponseDelegate {
         guard case .awaitingHead = phase, let plan, let target else { return }
         let code = head.status
         answerHead = head
+        if code < 200 || code == 204 || code == 205 || (300..<400).contains(code) {
+            // No answer to an API call, and no body to relay: 204 and 304 have none, so a chunked or sized answer
+            // built from them would corrupt the client's connection.
+            lastStatus = code
+            connection?.abort()
+            connection = nil
+            answerHead = nil
+            attemptFailed()
+            return
+        }
         guard (200..<300).contains(code) else {
             answerBody.clear()
             phase = .collectingError(status: code)
@@ -224,19 +316,30 @@ final class RelayExchange: UpstreamResponseDelegate {
     func upstreamDidReceiveBody(_ buffer: ByteBuffer) {
         switch phase {
         case .streaming:
+            var kept: [UInt8] = []
+            buffer.withUnsafeReadableBytes { raw in
+                raw.withMemoryRebound(to: UInt8.self) { meter.consume($0, into: &kept) }
+            }
+            if meter.overflowed {
+                // One event past the bound: the stream cannot be relayed whole.
+                connection?.abort()
+                connection = nil
+                finishStream(status: "upstream_cut")
+                return
+            }
+            if drainBoundPassed(buffer.readableBytes) { return }
+            guard let front else { return }
             let out: ByteBuffer
             if meter.stripUsageChunk {
-                let kept = meter.consume(Array(buffer.readableBytesView))
                 guard !kept.isEmpty else { return }
                 out = ByteBuffer(bytes: kept)
             } else {
-                _ = meter.consume(Array(buffer.readableBytesView))
                 guard buffer.readableBytes > 0 else { return }
                 out = buffer
             }
             if firstByte == nil { firstByte = engine.clock.monotonicMillis() }
-            front?.writeBody(out, flush: true)
-            if front?.isWritable == false && !clientBlocked {
+            front.writeBody(out, flush: true)
+            if !front.isWritable && !clientBlocked {
                 clientBlocked = true
                 connection?.setReading(false)
             }
@@ -246,10 +349,15 @@ final class RelayExchange: UpstreamResponseDelegate {
                 connection = nil
                 answerHead = nil
                 phase = .awaitingHead
-                attemptFailed()
+                if clientLeft {
+                    drainRanOut()
+                } else {
+                    attemptFailed()
+                }
                 return
             }
             Self.append(buffer, to: &answerBody)
+            _ = drainBoundPassed(buffer.readableBytes)
         case .collectingError:
             if answerBody.readableBytes < Self.maxErrorBytes { Self.append(buffer, to: &answerBody) }
         default:
@@ -285,7 +393,7 @@ final class RelayExchange: UpstreamResponseDelegate {
         let reused = connection?.isReused ?? false
         connection = nil
         switch phase {
-        case .awaitingHead where answerHead == nil && error == .closed && reused && !retriedStale:
+        case .awaitingHead where answerHead == nil && error == .closed && reused && !retriedStale && !clientLeft:
             // An idle keep-alive connection the upstream had already closed: not the channel's failure.
             retriedStale = true
             if let origin = target?.origin { pool.connect(origin) { [self] result in connected(result) } }
@@ -293,7 +401,11 @@ final class RelayExchange: UpstreamResponseDelegate {
             // Nothing reached the client yet: the next channel may still answer.
             answerHead = nil
             phase = .awaitingHead
-            attemptFailed()
+            if clientLeft {
+                endWithoutCharge(status: "client_disconnected")
+            } else {
+                attemptFailed()
+            }
         case .streaming:
             finishStream(status: "upstream_cut")
         default:
@@ -311,7 +423,9 @@ final class RelayExchange: UpstreamResponseDelegate {
         engine.health.record(target.channel.id, success: !retryable, latencyMillis: now - attemptStarted, now: now)
         lastStatus = code
         answerHead = nil
-        if retryable {
+        if clientLeft {
+            endWithoutCharge(status: "client_disconnected")
+        } else if retryable {
             phase = .awaitingHead
             tryNextChannel()
         } else {
@@ -320,7 +434,8 @@ final class RelayExchange: UpstreamResponseDelegate {
         }
     }
 
-    /// A 2xx non-streamed answer is complete: bill it from its usage and send it unchanged.
+    /// A 2xx non-streamed answer is complete: bill it from its usage (else the estimate of its prompt and text) and
+    /// send it unchanged.
     private func completeBuffered() {
         guard let plan, let target, let head = answerHead else { return }
         // A 200 whose body is not a JSON object is an upstream failure, not an answer to charge for.
@@ -336,6 +451,10 @@ final class RelayExchange: UpstreamResponseDelegate {
         guard read.isJSON else {
             let now = engine.clock.monotonicMillis()
             engine.health.record(target.channel.id, success: false, latencyMillis: now - attemptStarted, now: now)
+            if clientLeft {
+                endWithoutCharge(status: "client_disconnected")
+                return
+            }
             fail(
                 RelayEngine.clientError(for: .allFailed(attempts: attempts, lastStatus: 200)),
                 status: "upstream_malformed")
@@ -345,41 +464,42 @@ final class RelayExchange: UpstreamResponseDelegate {
             read.usage
             ?? TokenUsage(
                 promptTokens: plan.promptEstimate,
-                completionTokens: TokenEstimator.deliveredTokens(
-                    bytes: SSEStreamMeter.textBytes(in: Array(answerBody.readableBytesView))))
-        let charged = plan.reservation.settle(cost: plan.price.cost(of: usage))
-        phase = .done
-        engine.record(
-            plan, channelID: target.channel.id, usage: usage, cost: charged,
-            firstByte: engine.clock.monotonicMillis(), status: "ok")
+                completionTokens: TokenEstimator.outputTokens(textBytes: bufferedTextBytes()))
+        settle(
+            plan, usage: usage, status: clientLeft ? "client_disconnected" : "ok",
+            firstByte: engine.clock.monotonicMillis())
         let body = answerBody
         answerBody = ByteBuffer()
         front?.writeAnswer(status: head.status, contentType: head.contentType ?? "application/json", body: body)
     }
 
-    /// The stream ended, however it ended: bill the prompt and what was delivered, then close the response.
+    /// The stream ended, however it ended: bill the provider's usage, else the prompt estimate and all the text the
+    /// upstream produced; then end the response. A stream that did not end as the protocol ends it is cut visibly:
+    /// the client gets an error event and the connection closes without the last chunk.
     private func finishStream(status initial: String) {
         guard let plan else { return }
-        phase = .done
         var status = initial
-        if status != "client_disconnected" {
-            let tail = meter.finish()
-            if !tail.isEmpty { front?.writeBody(ByteBuffer(bytes: tail), flush: false) }
-            if status == "ok" && !meter.sawDone && meter.usage == nil { status = "upstream_cut" }
+        let tail = meter.finish()
+        if !tail.isEmpty { front?.writeBody(ByteBuffer(bytes: tail), flush: false) }
+        if status == "ok" && !meter.sawDone && meter.usage == nil { status = "upstream_cut" }
+        if clientLeft { status = "client_disconnected" }
+        settle(
+            plan, usage: meter.billableUsage(estimatedPromptTokens: plan.promptEstimate), status: status,
+            firstByte: firstByte)
+        if status == "upstream_cut" {
+            front?.writeCut(ByteBuffer(staticString: Self.cutEvent))
+        } else {
+            front?.writeEnd()
         }
-        let delivered = meter.forwardedBytes > 0 || firstByte != nil
-        let usage = meter.billableUsage(estimatedPromptTokens: plan.promptEstimate)
-        let charged =
-            delivered && (meter.usage != nil || meter.deliveredTextBytes > 0)
-            ? plan.reservation.settle(cost: plan.price.cost(of: usage)) : plan.reservation.settle(cost: .zero)
-        engine.record(
-            plan, channelID: target?.channel.id, usage: charged.micros > 0 ? usage : .zero, cost: charged,
-            firstByte: firstByte, status: status)
-        if status != "client_disconnected" { front?.writeEnd() }
     }
+
+    /// Sent before a cut stream's connection closes; SDKs raise it as an API error.
+    static let cutEvent: StaticString =
+        "\n\ndata: {\"error\":{\"message\":\"The upstream provider ended the stream before it was complete; the answer is truncated.\",\"type\":\"server_error\",\"code\":\"upstream_cut\"}}\n\n"
 
     /// Ends the request with an error before anything was sent: nothing is charged.
     private func fail(_ error: OpenAIError, status: String) {
+        drainTimer?.cancel()
         if let plan {
             plan.reservation.release()
             engine.record(

@@ -220,9 +220,15 @@ final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
         let from = max(0, searched - 3)
         let found =
             view.withContiguousStorageIfAvailable { bytes in
+                // The blank line ends a head as CRLF CRLF, or (not fast, but the decoder must see it) as a bare LF
+                // after a line end: LF LF or LF CR LF.
                 var i = from
-                while i + 3 < bytes.count {
-                    if bytes[i + 3] == 10 && bytes[i + 2] == 13 && bytes[i + 1] == 10 && bytes[i] == 13 { return true }
+                while i + 1 < bytes.count {
+                    if bytes[i] == 10
+                        && (bytes[i + 1] == 10 || (i + 2 < bytes.count && bytes[i + 1] == 13 && bytes[i + 2] == 10))
+                    {
+                        return true
+                    }
                     i += 1
                 }
                 return false

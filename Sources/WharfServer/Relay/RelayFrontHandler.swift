@@ -330,6 +330,12 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
         }
     }
 
+    /// Tells a client that sent `Expect: 100-continue` to send its body.
+    func writeContinue() {
+        guard let wire else { return }
+        wire.writeAndFlush(NIOAny(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+    }
+
     /// Sends what was written to the client.
     func flushNow() { wire?.flush() }
 
@@ -396,6 +402,15 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
         let last = chunked ? Self.lastChunk : ByteBuffer()
         chunked = false
         end(with: last)
+    }
+
+    /// Ends a stream the upstream cut: `event` (an SSE error event) goes out as the last piece, then the connection
+    /// closes without the last chunk, so no client takes the truncated answer for a whole one.
+    func writeCut(_ event: ByteBuffer) {
+        writeBody(event, flush: false)
+        chunked = false
+        closeAfterAnswer = true
+        end(with: ByteBuffer())
     }
 
     /// Writes `last` (possibly nothing) as the end of the answer, flushes, and closes the connection if it was its

@@ -17,6 +17,8 @@ struct RelayRequestHead: Equatable {
     /// The connection closes once this request is answered: the client asked to, or speaks HTTP/1.0, which has no
     /// chunked encoding (a streamed answer ends when the connection does).
     var closeAfterAnswer: Bool
+    /// The client sent `Expect: 100-continue` and waits for `100 Continue` before its body.
+    var expectContinue = false
 
     /// A head read from the bytes.
     init(
@@ -39,9 +41,19 @@ struct RelayRequestHead: Equatable {
             endpoint: endpoint, version: head.version,
             contentLength: headers.first(name: "content-length").flatMap(Int.init),
             authorization: headers.first(name: "authorization"), apiKey: headers.first(name: "x-api-key"),
-            forwardedFor: headers.first(name: "x-forwarded-for"),
+            forwardedFor: Self.joined(headers[canonicalForm: "x-forwarded-for"]),
             closeAfterAnswer: !head.isKeepAlive || head.version.major < 1
                 || (head.version.major == 1 && head.version.minor == 0))
+        expectContinue =
+            head.version == .http1_1
+            && headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
+    }
+}
+
+extension RelayRequestHead {
+    /// Every line of a list field, joined as one value (`X-Forwarded-For` may come in several lines); nil without any.
+    static func joined(_ lines: [Substring]) -> String? {
+        lines.isEmpty ? nil : lines.joined(separator: ",")
     }
 }
 

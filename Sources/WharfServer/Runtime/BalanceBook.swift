@@ -7,7 +7,9 @@ import WharfCore
 /// For each account: the balance last read from the database, the charges settled here but not yet written
 /// (pending), and the holds of requests in flight (reserved). A hold succeeds only when
 /// `balance − pending − reserved ≥ amount` (and likewise for the key's spending limit), checked and taken under one
-/// lock, so concurrent requests on this server can never overdraw. Charges reach the database through the batched
+/// lock. The hold is an admission check, not a ceiling: a request whose real cost passes its hold is charged in
+/// full, so a balance (or a key's spend) may pass its bound by that difference; it is then refused until topped up.
+/// Such overages are counted (``overages``). Charges reach the database through the batched
 /// usage writer, which then calls ``flushed(_:)``; the writer also reloads balances (credit granted elsewhere)
 /// between its flushes, so a reload never races a flush.
 public final class BalanceBook: Sendable {
@@ -29,6 +31,18 @@ public final class BalanceBook: Sendable {
     }
 
     let state = Mutex(State())
+    private let overageCount = Atomic<Int64>(0)
+    private let overageMicros = Atomic<Int64>(0)
+
+    /// Requests whose charge passed their hold since start, and the sum of the differences.
+    public var overages: (count: Int64, amount: Money) {
+        (overageCount.load(ordering: .relaxed), Money(micros: overageMicros.load(ordering: .relaxed)))
+    }
+
+    func recordOverage(_ micros: Int64) {
+        overageCount.add(1, ordering: .relaxed)
+        overageMicros.wrappingAdd(micros, ordering: .relaxed)
+    }
 
     /// Creates an empty book.
     public init() {}
@@ -38,9 +52,11 @@ public final class BalanceBook: Sendable {
     public func reserve(userID: String, keyID: String, amount: Money, keyLimit: Money?) -> Reservation? {
         let ok = state.withLock { s -> Bool in
             let a = s.accounts[userID] ?? Account()
-            guard a.balance - a.pending - a.reserved >= amount.micros else { return false }
+            // An account (or key) already past its bound by an overage is refused even for a free request.
+            let needed = max(0, amount.micros)
+            guard a.balance - a.pending - a.reserved >= needed else { return false }
             let k = s.keys[keyID] ?? KeySpend()
-            if let limit = keyLimit, limit.micros - k.spent - k.pending - k.reserved < amount.micros { return false }
+            if let limit = keyLimit, limit.micros - k.spent - k.pending - k.reserved < needed { return false }
             s.accounts[userID, default: Account()].reserved += amount.micros
             s.keys[keyID, default: KeySpend()].reserved += amount.micros
             return true
@@ -95,13 +111,14 @@ public final class Reservation: Sendable {
         self.amount = amount
     }
 
-    /// Charges `cost`, capped at the amount held (the user is never charged more than was held), and returns what
-    /// was charged. Only the first settle or release has an effect.
+    /// Charges `cost` in full, returns it, and frees the hold. A cost above the hold is charged too (the hold only
+    /// admitted the request) and counted as an overage. Only the first settle or release has an effect.
     @discardableResult
     public func settle(cost: Money) -> Money {
         guard closed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { return .zero }
-        let charged = min(max(0, cost.micros), amount.micros)
+        let charged = max(0, cost.micros)
+        if charged > amount.micros { book.recordOverage(charged - amount.micros) }
         book.close(self, charged: charged)
         return Money(micros: charged)
     }

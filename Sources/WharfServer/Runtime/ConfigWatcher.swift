@@ -31,8 +31,15 @@ public final class ConfigWatcher: Service, Sendable {
     /// Builds the snapshot from the database now.
     public func reload() async throws {
         let version = try await store.configVersion()
+        let keys = try await store.activeKeys()
+        let unreadable = keys.filter { !$0.policyReadable }
+        if !unreadable.isEmpty {
+            logger.error(
+                "API keys with an unreadable stored policy are refused",
+                metadata: ["keys": "\(unreadable.map(\.id).joined(separator: ","))"])
+        }
         let snapshot = RuntimeSnapshot(
-            keys: try await store.activeKeys(), channels: try await store.enabledChannelsWithSecrets(),
+            keys: keys, channels: try await store.enabledChannelsWithSecrets(),
             prices: try await store.prices(), version: version)
         snapshots.replace(snapshot)
         writer.requestBalanceReload()

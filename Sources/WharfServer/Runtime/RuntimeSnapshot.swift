@@ -32,7 +32,8 @@ public struct RuntimeSnapshot: Sendable {
 
     /// Builds a snapshot from stored records.
     public init(keys: [KeyRecord], channels: [ChannelWithSecret], prices: [String: ModelPrice], version: Int64) {
-        for k in keys where k.status == .active {
+        // A key whose stored policy cannot be read is left out: it is refused as unknown (fail closed).
+        for k in keys where k.status == .active && k.policyReadable {
             self.keys[k.keyHash] = Key(id: k.id, userID: k.userID, policy: k.policy, role: k.ownerRole ?? .user)
         }
         for c in channels where c.channel.status == .enabled {

@@ -14,6 +14,8 @@ public struct KeyRecord: Sendable, Equatable {
     public var createdAt: Int64
     /// The owner's role, when the query joined the account (``WharfStore/activeKeys()`` does).
     public var ownerRole: Role?
+    /// Whether the stored policy was read whole; a key whose policy cannot be read is not usable.
+    public var policyReadable = true
 }
 
 extension WharfStore {
@@ -80,10 +82,13 @@ extension WharfStore {
     }
 
     static func decodeKey(_ row: any SQLRow) throws -> KeyRecord {
-        let models = JSONColumn.decode([String].self, try row.string("allowed_models")) ?? []
-        let ips = (JSONColumn.decode([String].self, try row.string("allowed_ips")) ?? []).compactMap(IPRange.init)
+        // A policy that cannot be read whole makes the key unusable (fail closed): never "any model, any address".
+        let models = JSONColumn.decode([String].self, try row.string("allowed_models"))
+        let ipTexts = JSONColumn.decode([String].self, try row.string("allowed_ips"))
+        let ips = (ipTexts ?? []).compactMap(IPRange.init)
+        let readable = models != nil && ipTexts != nil && ips.count == ipTexts?.count
         let policy = KeyPolicy(
-            allowedModels: Set(models), allowedIPs: ips,
+            allowedModels: Set(models ?? []), allowedIPs: ips,
             spendLimit: try row.optionalInt64("spend_limit").map(Money.init),
             expiresAtMillis: try row.optionalInt64("expires_at"),
             requestsPerMinute: try row.optionalInt64("rate_limit_rpm"))
@@ -92,6 +97,7 @@ extension WharfStore {
             keyHash: try row.string("key_hash"), displayPrefix: try row.string("display_prefix"),
             status: KeyStatus(rawValue: try row.string("status")) ?? .revoked, policy: policy,
             spent: Money(micros: try row.int64("spent")), createdAt: try row.int64("created_at"),
-            ownerRole: row.contains(column: "owner_role") ? Role(rawValue: try row.string("owner_role")) : nil)
+            ownerRole: row.contains(column: "owner_role") ? Role(rawValue: try row.string("owner_role")) : nil,
+            policyReadable: readable)
     }
 }

@@ -43,7 +43,7 @@ public final class UpstreamConnectionPool: Sendable {
 
 /// The connections of one event loop. Used only on that loop.
 public final class UpstreamLoopPool: @unchecked Sendable {
-    let eventLoop: any EventLoop
+    public let eventLoop: any EventLoop
     let connectTimeout: TimeAmount
     let idleTimeout: TimeAmount
     let tls: NIOSSLContext?
