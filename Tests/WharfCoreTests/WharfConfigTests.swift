@@ -79,7 +79,8 @@ struct WharfConfigTests {
             "smtp_port": "465", "smtp_security": "tls", "smtp_username": "u", "smtp_password": "p",
             "smtp_from": "Ops <ops@wharf.example>", "smtp_ca_file": "/ca.pem", "require_email_verification": "false",
             "telegram_bot_token": "123:abc", "telegram_bot_name": "wharf_bot", "disconnect_drain_ms": "0",
-            "disconnect_drain_bytes": "1024", "max_sse_event_bytes": "65536",
+            "disconnect_drain_bytes": "1024", "max_sse_event_bytes": "65536", "client_idle_timeout_ms": "1000",
+            "client_header_timeout_ms": "2000", "client_body_timeout_ms": "3000", "client_stall_timeout_ms": "4000",
         ]
         #expect(Set(file.keys) == Set(WharfConfig.keys).subtracting(["config"]))
         let c = try Self.resolve(file: file)
@@ -88,6 +89,12 @@ struct WharfConfigTests {
         #expect(c.disconnectDrainMillis == 0)
         #expect(c.disconnectDrainBytes == 1024)
         #expect(c.maxSSEEventBytes == 65536)
+        #expect(
+            [
+                c.clientIdleTimeoutMillis, c.clientHeaderTimeoutMillis, c.clientBodyTimeoutMillis,
+                c.clientStallTimeoutMillis,
+            ]
+                == [1000, 2000, 3000, 4000])
         #expect(c.adminAllowlist.map(\.description) == ["10.0.0.0/8", "0:0:0:0:0:0:0:1/128"])
         #expect(c.trustedProxies.map(\.description) == ["192.168.0.1/32"])
         #expect(c.port == 9000)

@@ -13,6 +13,7 @@ struct RelayFastPathTests {
     final class Sink: RelayRequestSink {
         var parts: [String] = []
         var isClosing = false
+        func bytesArrived() {}
         func deliver(_ part: RelayRequestPart) {
             switch part {
             case .relayHead(let head):

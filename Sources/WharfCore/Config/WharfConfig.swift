@@ -33,6 +33,14 @@ public struct WharfConfig: Sendable, Equatable {
     public var disconnectDrainBytes = 8 << 20
     /// Largest single server-sent event relayed (a stream with a larger one is cut).
     public var maxSSEEventBytes = 8 << 20
+    /// A client connection with no request for this long after its last answer is closed.
+    public var clientIdleTimeoutMillis: Int64 = 75_000
+    /// A request head must be complete this long after its first byte.
+    public var clientHeaderTimeoutMillis: Int64 = 30_000
+    /// A request body must be complete this long after its head.
+    public var clientBodyTimeoutMillis: Int64 = 120_000
+    /// A client that does not read its answer for this long is disconnected.
+    public var clientStallTimeoutMillis: Int64 = 60_000
     /// Usage writer: flush at least this often.
     public var usageFlushMillis: Int64 = 100
     /// Usage writer: flush when this many rows wait.
@@ -95,7 +103,8 @@ public struct WharfConfig: Sendable, Equatable {
         "public_url", "cookie_secure", "session_idle_minutes", "session_absolute_hours", "policy_version",
         "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "smtp_from", "smtp_ca_file",
         "require_email_verification", "telegram_bot_token", "telegram_bot_name", "disconnect_drain_ms",
-        "disconnect_drain_bytes", "max_sse_event_bytes",
+        "disconnect_drain_bytes", "max_sse_event_bytes", "client_idle_timeout_ms", "client_header_timeout_ms",
+        "client_body_timeout_ms", "client_stall_timeout_ms",
     ]
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
@@ -154,6 +163,10 @@ public struct WharfConfig: Sendable, Equatable {
         if let v = try int("disconnect_drain_ms", 0...3_600_000) { c.disconnectDrainMillis = Int64(v) }
         if let v = try int("disconnect_drain_bytes", 0...(1 << 30)) { c.disconnectDrainBytes = v }
         if let v = try int("max_sse_event_bytes", 1024...(1 << 30)) { c.maxSSEEventBytes = v }
+        if let v = try int("client_idle_timeout_ms", 100...86_400_000) { c.clientIdleTimeoutMillis = Int64(v) }
+        if let v = try int("client_header_timeout_ms", 100...3_600_000) { c.clientHeaderTimeoutMillis = Int64(v) }
+        if let v = try int("client_body_timeout_ms", 100...86_400_000) { c.clientBodyTimeoutMillis = Int64(v) }
+        if let v = try int("client_stall_timeout_ms", 100...86_400_000) { c.clientStallTimeoutMillis = Int64(v) }
         if let v = try int("usage_flush_ms", 1...60_000) { c.usageFlushMillis = Int64(v) }
         if let v = try int("usage_flush_rows", 1...100_000) { c.usageFlushRows = v }
         if let v = merged["client_ip_mode"] {

@@ -47,9 +47,11 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
     router.get("healthz") { _, _ in "ok" }
     router.get("readyz") { _, _ -> Response in
         let ready = (try? await runtime.database.isMigrated()) == true
+        // Charges that cannot be written make the node not ready, with the reason (no content, no amounts per user).
+        let problem = ready ? writer.problem : "the database is not migrated or does not answer"
         return Response(
-            status: ready ? .ok : .serviceUnavailable,
-            body: .init(byteBuffer: ByteBuffer(string: ready ? "ready" : "not ready")))
+            status: problem == nil ? .ok : .serviceUnavailable,
+            body: .init(byteBuffer: ByteBuffer(string: problem.map { "not ready: " + $0 } ?? "ready")))
     }
     SetupController(store: runtime.store).addRoutes(to: router)
     AdminAPIController(store: runtime.store, snapshots: snapshots, health: health, config: config, clock: clock)

@@ -2,6 +2,7 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import WharfCore
 import WharfStorage
 import WharfUpstream
@@ -26,6 +27,8 @@ public final class RelayEngine: Sendable {
     let auth: KeyAuthenticator
     let config: WharfConfig
     let clock: WharfClock
+    /// Client connections closed by each time limit since start.
+    let clientTimeouts = Mutex<[String: Int]>([:])
 
     /// Creates the engine.
     public init(
@@ -232,6 +235,18 @@ public final class RelayEngine: Sendable {
             endpoint: endpoint, caller: caller, body: body, received: bytes, price: price,
             promptEstimate: promptTokens, reservation: reservation, targets: ordered, askForUsage: askForUsage,
             started: started)
+    }
+
+    /// The time limits of client connections.
+    var clientLimits: ClientDeadlines.Limits {
+        ClientDeadlines.Limits(
+            idle: config.clientIdleTimeoutMillis, head: config.clientHeaderTimeoutMillis,
+            body: config.clientBodyTimeoutMillis, stall: config.clientStallTimeoutMillis)
+    }
+
+    /// Counts client connections closed by a time limit.
+    func notice(clientTimeout: ClientDeadlines.Expired) {
+        clientTimeouts.withLock { $0[clientTimeout.rawValue, default: 0] += 1 }
     }
 
     func tooLarge() -> OpenAIError {

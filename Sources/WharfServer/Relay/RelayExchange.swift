@@ -86,6 +86,7 @@ final class RelayExchange: UpstreamResponseDelegate {
     func start(_ head: RelayRequestHead, peer: String?, memo: inout RelayEngine.ConnectionMemo) {
         do {
             caller = try engine.admit(head, peer: peer, memo: &memo)
+            front?.admitted()
             if head.expectContinue { front?.writeContinue() }
         } catch {
             // A client waiting for 100 Continue may or may not send its body now: the connection ends after the answer.
@@ -512,6 +513,7 @@ final class RelayExchange: UpstreamResponseDelegate {
 
     /// Answers with an error before any upstream was tried; the rest of the client's body is dropped.
     private func refuse(_ error: OpenAIError) {
+        front?.refused()
         phase = requestComplete ? .done : .discarding
         // Reading an oversized body to its end only to drop it is what the limit is there to avoid.
         if !requestComplete && error.code == "request_too_large" { front?.closeWhenAnswered() }

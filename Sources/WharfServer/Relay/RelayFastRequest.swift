@@ -141,6 +141,8 @@ protocol RelayRequestSink: AnyObject {
     func deliver(_ part: RelayRequestPart)
     /// No more requests are taken up on this connection.
     var isClosing: Bool { get }
+    /// Bytes arrived from the client (for the connection's time limits).
+    func bytesArrived()
 }
 
 /// Sits before NIO's HTTP decoder in each client connection and reads the common API call itself (see
@@ -165,6 +167,7 @@ final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        sink.bytesArrived()
         guard !handedOver else {
             context.fireChannelRead(data)
             return
@@ -179,6 +182,12 @@ final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
         drain(context)
     }
 
+    /// The client takes answers again: requests held back while it did not are taken up.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        if !handedOver && context.channel.isWritable && pending.readableBytes > 0 { drain(context) }
+    }
+
     private func drain(_ context: ChannelHandlerContext) {
         reading: while pending.readableBytes > 0 {
             // An answer given at once may have closed the connection: nothing more is taken up.
@@ -186,6 +195,9 @@ final class RelayFastPath: ChannelInboundHandler, RemovableChannelHandler {
                 pending = ByteBuffer()
                 return
             }
+            // A client that does not read its answers gets no more of them until it does (a new head waits here;
+            // the rest of a body being read still goes on).
+            if bodyLeft == 0 && !context.channel.isWritable { break reading }
             if bodyLeft > 0 {
                 let n = min(bodyLeft, pending.readableBytes)
                 guard let piece = pending.readSlice(length: n) else { break reading }

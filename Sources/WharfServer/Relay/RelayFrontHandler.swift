@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import WharfCore
 import WharfUpstream
 
 /// Sits in each client connection's pipeline, right after HTTP parsing (see ``WharfHTTP1Channel``): `POST`s to the relayed
@@ -48,20 +49,63 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     private var peer: String??
     /// Carried from one relayed request of the connection to the next.
     private var memo = RelayEngine.ConnectionMemo()
+    /// The connection's time limits (idle, head, body, stall) and the check that enforces them.
+    private var deadlines: ClientDeadlines
+    private var deadlineCheck: Scheduled<Void>?
+    /// Requests refused in a row (no key, bad key...); a connection that keeps sending them is closed.
+    private var refusedInARow = 0
+    /// Refused requests in a row after which the connection closes.
+    static let maxRefusedInARow = 32
 
     init(engine: RelayEngine) {
         self.engine = engine
+        deadlines = ClientDeadlines(limits: engine.clientLimits, openedAt: engine.clock.monotonicMillis())
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         wire = try? context.pipeline.syncOperations.context(handlerType: RelayWireGate.self)
         pool = engine.pool.pool(for: context.eventLoop)
+        armDeadlineCheck()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         wire = nil
+        deadlineCheck?.cancel()
+        deadlineCheck = nil
+    }
+
+    // MARK: - Time limits
+
+    private var now: Int64 { engine.clock.monotonicMillis() }
+
+    /// Schedules the check of the time limits, unless one is pending (it re-arms itself for the time then left).
+    private func armDeadlineCheck() {
+        guard deadlineCheck == nil, let context else { return }
+        guard let next = deadlines.check(at: now).nextIn else { return }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        deadlineCheck = context.eventLoop.scheduleTask(in: .milliseconds(max(1, next))) {
+            handler.value.deadlineCheckFired()
+        }
+    }
+
+    private func deadlineCheckFired() {
+        deadlineCheck = nil
+        guard let context else { return }
+        if let expired = deadlines.check(at: now).expired {
+            // Idle, a head or body too slow, or a client that stopped reading: the connection is closed.
+            engine.notice(clientTimeout: expired)
+            context.close(promise: nil)
+            return
+        }
+        armDeadlineCheck()
+    }
+
+    /// Bytes arrived from the client (reported by the fast path, before any parsing).
+    func bytesArrived() {
+        deadlines.bytesArrived(at: now)
+        armDeadlineCheck()
     }
 
     // MARK: - Inbound
@@ -122,6 +166,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     }
 
     private func startRelay(_ head: RelayRequestHead, context: ChannelHandlerContext) {
+        deadlines.headTaken(at: now)
+        armDeadlineCheck()
         let pool = self.pool ?? engine.pool.pool(for: context.eventLoop)
         version = head.version
         closeAfterAnswer = head.closeAfterAnswer
@@ -141,6 +187,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
             if head.method == .POST, let endpoint = RelayEngine.Endpoint(requestPath: head.uri) {
                 startRelay(RelayRequestHead(head, endpoint: endpoint), context: context)
             } else {
+                deadlines.headTaken(at: now)
+                armDeadlineCheck()
                 // Hummingbird closes the connection itself when its answer asks for it.
                 closeAfterAnswer = false
                 reader = .hummingbird
@@ -158,6 +206,7 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
             case .none: break
             }
         case .end:
+            deadlines.bodyEnded()
             let current = reader
             reader = .none
             switch current {
@@ -186,12 +235,16 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
         answering = .none
         guard let context, !closing else { return }
         dispatchWaiting(context: context)
+        if answeringNone && waiting.isEmpty {
+            deadlines.becameIdle(at: now)
+            armDeadlineCheck()
+        }
         if passedSinceReadComplete {
             // Parts handed to Hummingbird outside a read cycle: its channel delivers them on read-complete.
             passedSinceReadComplete = false
             context.fireChannelReadComplete()
         }
-        if readHeld && waiting.isEmpty {
+        if readHeld && waiting.isEmpty && context.channel.isWritable {
             readHeld = false
             context.read()
         }
@@ -239,8 +292,16 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        deadlines.writable(writable, at: now)
+        armDeadlineCheck()
         if case .relay(let exchange) = answering {
-            exchange.clientWritabilityChanged(writable: context.channel.isWritable)
+            exchange.clientWritabilityChanged(writable: writable)
+        }
+        // Reading resumes once the client takes answers again (see read(context:)).
+        if writable && readHeld && waiting.isEmpty {
+            readHeld = false
+            context.read()
         }
         context.fireChannelWritabilityChanged()
     }
@@ -257,8 +318,10 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
 
     // MARK: - Outbound
 
+    /// Reading pauses while a request waits for its turn, and while the client does not take its answers (so a
+    /// client that pipelines requests and never reads cannot make the server queue answers without bound).
     func read(context: ChannelHandlerContext) {
-        if waiting.isEmpty {
+        if waiting.isEmpty && context.channel.isWritable {
             context.read()
         } else {
             readHeld = true
@@ -437,6 +500,16 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     func closeWhenAnswered() {
         closeAfterAnswer = true
     }
+
+    /// A request was refused before any upstream was tried (no key, bad key, limits...): after
+    /// ``maxRefusedInARow`` such requests in a row, the connection closes after this answer.
+    func refused() {
+        refusedInARow += 1
+        if refusedInARow >= Self.maxRefusedInARow { closeAfterAnswer = true }
+    }
+
+    /// A request was admitted: the count of refusals starts again.
+    func admitted() { refusedInARow = 0 }
 
     /// Answers with an error in OpenAI's shape and ends the answer.
     func writeError(_ error: OpenAIError) {
