@@ -58,7 +58,7 @@ struct RelayRequestBodyTests {
             (#"{"model":"m","max_tokens":100}"#, 100),
             (#"{"model":"m","max_completion_tokens":256}"#, 256),
             (#"{"model":"m","max_output_tokens":64}"#, 64),
-            (#"{"model":"m","max_tokens":0}"#, 0),
+            (#"{"model":"m","max_tokens":0}"#, nil),
             (#"{"model":"m","max_tokens":null}"#, nil),
             (#"{"model":"m"}"#, nil),
             (#"{"model":"m","max_tokens": 7 }"#, 7),
@@ -88,7 +88,8 @@ struct RelayRequestBodyTests {
     func missingModel() {
         #expect(throws: RelayRequestError.missingModel) { try Self.body(#"{"messages":[]}"#) }
         #expect(throws: RelayRequestError.missingModel) { try Self.body("{}") }
-        #expect(throws: RelayRequestError.missingModel) { try Self.body(#"{"Model":"m"}"#) }
+        // `Model` is `model` to upstreams that match names regardless of case: refused, never read as no model.
+        #expect(throws: RelayRequestError.duplicateMember("model")) { try Self.body(#"{"Model":"m"}"#) }
         #expect(RelayRequestError.missingModel.description == "you must provide a model parameter")
     }
 
@@ -178,6 +179,9 @@ struct RelayRequestBodyTests {
             #"{"model":"m","max_tokens":1,"max_tokens":100000}"#,
             #"{"model":"m","n":1,"n":8}"#,
             #"{"model":"m","stream":true,"stream_options":{"include_usage":false,"include_usage":true}}"#,
+            #"{"model":"cheap","MODEL":"dear"}"#,
+            #"{"model":"m","\u017Ftream":true}"#,
+            #"{"model":"m","stream":true,"stream_options":{"INCLUDE_USAGE":false}}"#,
         ]
     )
     func duplicatesRefused(text: String) {
@@ -187,6 +191,18 @@ struct RelayRequestBodyTests {
             if case .duplicateMember = error as? RelayRequestError { return true }
             return false
         }
+    }
+
+    @Test(
+        "The largest output limit given is held, and 0 (no limit to some upstreams) counts as absent",
+        arguments: [
+            (#"{"model":"m","max_completion_tokens":32000,"max_output_tokens":0}"#, 32000),
+            (#"{"model":"m","max_tokens":10,"max_completion_tokens":500}"#, 500),
+            (#"{"model":"m","max_completion_tokens":0}"#, nil),
+        ] as [(String, Int64?)]
+    )
+    func largestOutputLimit(text: String, limit: Int64?) throws {
+        #expect(try Self.body(text).maxOutputTokens == limit)
     }
 
     @Test("Members the gateway does not read may repeat (they reach the upstream as sent)")

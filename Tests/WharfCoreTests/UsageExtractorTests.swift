@@ -83,4 +83,17 @@ struct UsageExtractorTests {
             UsageExtractor.decode(Array(object.utf8))
                 == TokenUsage(promptTokens: 1, completionTokens: 2, cachedTokens: 0))
     }
+
+    @Test(
+        "A count that is not a whole number in range makes the usage unreadable (the estimate is billed), never 0",
+        arguments: [
+            #"{"usage":{"prompt_tokens":10,"completion_tokens":57.0}}"#,
+            #"{"usage":{"prompt_tokens":10,"completion_tokens":"57"}}"#,
+            #"{"usage":{"prompt_tokens":10,"completion_tokens":9223372036854775807}}"#,
+            #"{"usage":{"prompt_tokens":-1,"completion_tokens":5}}"#,
+        ]
+    )
+    func unreadableCounts(body: String) {
+        #expect(Self.usage(body) == nil)
+    }
 }

@@ -28,6 +28,26 @@ struct LedgerTests {
         }
     }
 
+    @Test(
+        "After an overage took the balance below zero, a grant smaller than the debt is accepted",
+        arguments: Backend.available)
+    func grantBelowDebt(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("dora@example.com", balance: Money(micros: 1_000))
+            let (key, _) = try await t.store.createKey(userID: user.id, name: "k")
+            _ = try await t.store.writeUsage([
+                .forTest(id: "req_over", userID: user.id, keyID: key.id, cost: 5_000)
+            ])
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: -4_000))
+            _ = try await t.store.post(userID: user.id, kind: .grant, amount: Money(micros: 3_000))
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: -1_000))
+            await #expect(throws: StoreError.insufficientBalance) {
+                _ = try await t.store.post(userID: user.id, kind: .adjustment, amount: Money(micros: -1), reason: "x")
+            }
+            #expect(try await t.store.verifyLedger().isEmpty)
+        }
+    }
+
     @Test("Grants must be positive and name an existing user", arguments: Backend.available)
     func grantsAreValidated(backend: Backend) async throws {
         try await TestDatabase.with(backend) { t in

@@ -209,6 +209,8 @@ public struct SSEStreamMeter: Sendable {
             // A whole event that is not JSON: whatever it is, the upstream produced it. The broken-off last event of
             // a cut stream (which SSE clients drop) is not counted.
             if !unfinished { textBytes += payload.count }
+            // Its usage still counts, read leniently (an echoed tool schema nested too deep, say).
+            if let found = (try? UsageExtractor.usage(inBody: payload)) ?? nil { usage = found }
             return true
         }
         if let type = facts.responsesType {

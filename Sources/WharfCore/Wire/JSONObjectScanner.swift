@@ -51,7 +51,18 @@ public struct JSONObjectScanner: Sendable {
         named keys: [String], in bytes: UnsafeBufferPointer<UInt8>, rejectingDuplicates: Bool = false
     ) throws(JSONScanError) -> (ranges: [Range<Int>?], openBrace: Int) {
         var ranges = [Range<Int>?](repeating: nil, count: keys.count)
+        var folded = [Bool](repeating: false, count: keys.count)
         let braces = try scanTopLevel(bytes) { raw, value throws(JSONScanError) in
+            if rejectingDuplicates {
+                // Upstream parsers that match keys case-insensitively (Go's encoding/json) would read `MODEL` as
+                // `model`: a second member equal under folding is a duplicate too.
+                let key = try decodeString(Array(bytes[raw])[...])
+                if let i = keys.firstIndex(of: foldedKey(key)) {
+                    if folded[i] { throw .duplicateMember(keys[i]) }
+                    folded[i] = true
+                    if key != keys[i] { throw .duplicateMember(keys[i]) }
+                }
+            }
             let inner = UnsafeBufferPointer(rebasing: bytes[(raw.lowerBound + 1)..<(raw.upperBound - 1)])
             var plain = true
             var ascii = true
@@ -75,6 +86,21 @@ public struct JSONObjectScanner: Sendable {
             }
         }
         return (ranges, braces.open)
+    }
+
+    /// `key` as Go's encoding/json compares member names: ASCII letters in lower case, `ſ` as `s`, the Kelvin sign
+    /// as `k`.
+    static func foldedKey(_ key: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                key.unicodeScalars.map { scalar -> Unicode.Scalar in
+                    switch scalar {
+                    case "A"..."Z": Unicode.Scalar(scalar.value + 32)!
+                    case "\u{17F}": "s"
+                    case "\u{212A}": "k"
+                    default: scalar
+                    }
+                }))
     }
 
     /// Whether `bytes` are the UTF-8 of `text`, compared as memory when the string is stored contiguously (string

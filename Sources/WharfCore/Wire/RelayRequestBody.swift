@@ -93,9 +93,11 @@ public struct RelayRequestBody: Sendable {
             }
             return v
         }
+        // The largest limit given counts (an upstream may read any of them), and 0 is no limit at all to some
+        // upstreams (vLLM reads `max_completion_tokens or max_tokens`): it counts as absent.
         var maxTokens: Int64?
         for member in Member.maxOutput {
-            if let v = try integer(member, minimum: 0) { maxTokens = v }
+            if let v = try integer(member, minimum: 0), v > 0 { maxTokens = max(maxTokens ?? 0, v) }
         }
         maxOutputTokens = maxTokens
         choices = max(try integer(.n, minimum: 1) ?? 1, try integer(.bestOf, minimum: 1) ?? 1)
@@ -161,7 +163,8 @@ public enum RelayRequestError: Error, Equatable, Sendable, CustomStringConvertib
         case .invalidJSON(let why): why
         case .missingModel: "you must provide a model parameter"
         case .invalidField(let name, let why): "'\(name)' \(why)"
-        case .duplicateMember(let name): "the member '\(name)' appears more than once"
+        case .duplicateMember(let name):
+            "the member '\(name)' appears more than once (names are compared regardless of case) or in another case"
         }
     }
 }

@@ -32,9 +32,18 @@ public enum UsageExtractor {
             "input_tokens_details",
         ]
         guard let found = try? JSONObjectScanner.lastMembers(named: keys, in: object).ranges else { return nil }
+        // A count present but not a whole number from 0 to a billion (57.0, "57", a sentinel near Int64.max) makes
+        // the whole usage unreadable: the estimate is billed instead of a silent 0 or an overflow.
+        var unreadable = false
         func count(_ range: Range<Int>?, in bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-            guard let range, let text = String(validating: bytes[range], as: UTF8.self) else { return nil }
-            return Int64(text)
+            guard let range else { return nil }
+            guard let text = String(validating: bytes[range], as: UTF8.self), let v = Int64(text),
+                (0...Self.maxCount).contains(v)
+            else {
+                if !(bytes[range].elementsEqual("null".utf8)) { unreadable = true }
+                return nil
+            }
+            return v
         }
         func cached(_ range: Range<Int>?) -> Int64? {
             guard let range, object[range.lowerBound] == UInt8(ascii: "{") else { return nil }
@@ -46,9 +55,13 @@ public enum UsageExtractor {
         }
         let prompt = count(found[0], in: object) ?? count(found[1], in: object)
         let completion = count(found[2], in: object) ?? count(found[3], in: object)
-        guard prompt != nil || completion != nil else { return nil }
+        let cachedCount = cached(found[4]) ?? cached(found[5]) ?? 0
+        guard !unreadable, prompt != nil || completion != nil else { return nil }
         return TokenUsage(
             promptTokens: prompt ?? 0, completionTokens: completion ?? 0,
-            cachedTokens: cached(found[4]) ?? cached(found[5]) ?? 0)
+            cachedTokens: cachedCount)
     }
+
+    /// The largest token count believed.
+    public static let maxCount: Int64 = 1_000_000_000
 }

@@ -273,6 +273,7 @@ final class RelayExchange: UpstreamResponseDelegate {
 
     /// The current channel failed before answering: count it against the channel and try the next one.
     private func attemptFailed() {
+        answerBody = ByteBuffer()
         guard let target else { return }
         let now = engine.clock.monotonicMillis()
         engine.health.record(target.channel.id, success: false, latencyMillis: now - attemptStarted, now: now)
@@ -424,13 +425,15 @@ final class RelayExchange: UpstreamResponseDelegate {
         engine.health.record(target.channel.id, success: !retryable, latencyMillis: now - attemptStarted, now: now)
         lastStatus = code
         answerHead = nil
+        let errorBody = Array(answerBody.readableBytesView)
+        answerBody = ByteBuffer()
         if clientLeft {
             endWithoutCharge(status: "client_disconnected")
         } else if retryable {
             phase = .awaitingHead
             tryNextChannel()
         } else {
-            let reduced = ReducedUpstreamError(status: code, body: Array(answerBody.readableBytesView))
+            let reduced = ReducedUpstreamError(status: code, body: errorBody)
             fail(RelayEngine.clientError(for: .rejected(reduced)), status: "upstream_error")
         }
     }
@@ -483,6 +486,8 @@ final class RelayExchange: UpstreamResponseDelegate {
         let tail = meter.finish()
         if !tail.isEmpty { front?.writeBody(ByteBuffer(bytes: tail), flush: false) }
         if status == "ok" && !meter.sawDone && meter.usage == nil { status = "upstream_cut" }
+        // A connection that failed after the stream's terminal event (a TLS close without close_notify) cut nothing.
+        if status == "upstream_cut" && meter.sawDone && !meter.overflowed { status = "ok" }
         if clientLeft { status = "client_disconnected" }
         settle(
             plan, usage: meter.billableUsage(estimatedPromptTokens: plan.promptEstimate), status: status,

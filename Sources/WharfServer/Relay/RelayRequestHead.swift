@@ -41,7 +41,7 @@ struct RelayRequestHead: Equatable {
             endpoint: endpoint, version: head.version,
             contentLength: headers.first(name: "content-length").flatMap(Int.init),
             authorization: headers.first(name: "authorization"), apiKey: headers.first(name: "x-api-key"),
-            forwardedFor: Self.joined(headers[canonicalForm: "x-forwarded-for"]),
+            forwardedFor: Self.joined(headers["x-forwarded-for"]),
             closeAfterAnswer: !head.isKeepAlive || head.version.major < 1
                 || (head.version.major == 1 && head.version.minor == 0))
         expectContinue =
@@ -52,7 +52,7 @@ struct RelayRequestHead: Equatable {
 
 extension RelayRequestHead {
     /// Every line of a list field, joined as one value (`X-Forwarded-For` may come in several lines); nil without any.
-    static func joined(_ lines: [Substring]) -> String? {
+    static func joined(_ lines: [String]) -> String? {
         lines.isEmpty ? nil : lines.joined(separator: ",")
     }
 }

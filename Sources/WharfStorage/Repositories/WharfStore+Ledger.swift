@@ -27,7 +27,7 @@ extension WharfStore {
             let updated = try await db.raw(
                 """
                 UPDATE wallets SET balance = balance + \(bind: amount.micros), updated_at = \(bind: at)
-                WHERE user_id = \(bind: userID) AND balance + \(bind: amount.micros) >= 0
+                WHERE user_id = \(bind: userID) AND (\(bind: amount.micros) > 0 OR balance + \(bind: amount.micros) >= 0)
                 RETURNING balance
                 """
             ).first()
