@@ -2,19 +2,6 @@ import Testing
 
 @testable import WharfCore
 
-/// A small, seeded random source (SplitMix64), so every property run can be repeated from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A JSON value, written out in any of the valid forms a provider might use.
 indirect enum JSONValue {
     case string(String)
@@ -26,14 +13,14 @@ indirect enum JSONValue {
 
     /// The value as compact JSON with no escapes beyond the needed ones.
     var compact: String {
-        var random = SeededRandom(seed: 0)
+        var random = SplitMix64(seed: 0)
         return write(&random, style: .compact)
     }
 
     enum Style { case compact, random }
 
     /// The value as JSON; in `.random` style, whitespace, key order and escapes vary (all valid JSON).
-    func write(_ random: inout SeededRandom, style: Style) -> String {
+    func write(_ random: inout SplitMix64, style: Style) -> String {
         func space() -> String {
             guard style == .random else { return "" }
             return ["", "", " ", "  ", "\n", "\t", " \n "][Int(random.next() % 7)]
@@ -59,7 +46,7 @@ indirect enum JSONValue {
 
     /// A JSON string literal; in `.random` style any character may be written as a `\u` escape (surrogate pairs
     /// beyond the BMP) and `/` as `\/`.
-    static func quote(_ s: String, _ random: inout SeededRandom, style: Style) -> String {
+    static func quote(_ s: String, _ random: inout SplitMix64, style: Style) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             let escape = style == .random && random.next() % 4 == 0
@@ -98,7 +85,7 @@ struct SSEMeteringPropertyTests {
     ]
 
     /// A random chat stream: events as JSON values, the text bytes they carry, and the usage at the end.
-    static func randomStream(_ random: inout SeededRandom) -> (events: [JSONValue], textBytes: Int, usage: JSONValue) {
+    static func randomStream(_ random: inout SplitMix64) -> (events: [JSONValue], textBytes: Int, usage: JSONValue) {
         let choices = Int(random.next() % 4) + 1
         var events: [JSONValue] = []
         var text = 0
@@ -142,7 +129,7 @@ struct SSEMeteringPropertyTests {
 
     /// The stream written out: each event in `style`, each line ended by a random (or the given) delimiter.
     static func serialise(
-        _ events: [JSONValue], usage: JSONValue?, done: Bool, _ random: inout SeededRandom, style: JSONValue.Style,
+        _ events: [JSONValue], usage: JSONValue?, done: Bool, _ random: inout SplitMix64, style: JSONValue.Style,
         delimiter: String?
     ) -> [UInt8] {
         var text = ""
@@ -169,7 +156,7 @@ struct SSEMeteringPropertyTests {
     }
 
     /// Feeds `bytes` in random pieces.
-    static func meter(_ bytes: [UInt8], strip: Bool, _ random: inout SeededRandom) -> (SSEStreamMeter, [UInt8]) {
+    static func meter(_ bytes: [UInt8], strip: Bool, _ random: inout SplitMix64) -> (SSEStreamMeter, [UInt8]) {
         var meter = SSEStreamMeter(stripUsageChunk: strip)
         var out: [UInt8] = []
         var i = 0
@@ -184,7 +171,7 @@ struct SSEMeteringPropertyTests {
 
     @Test("300 random streams in random JSON forms, delimiters and splits meter the same text and usage")
     func randomFormsAgree() {
-        var random = SeededRandom(seed: 0x5EED_0001)
+        var random = SplitMix64(seed: 0x5EED_0001)
         for run in 0..<300 {
             let (events, textBytes, usage) = Self.randomStream(&random)
             let withUsage = run % 2 == 0
@@ -211,7 +198,7 @@ struct SSEMeteringPropertyTests {
 
     @Test("A stream cut after any event bills the text of the events before the cut, in any form")
     func cutAfterEachEvent() {
-        var random = SeededRandom(seed: 0x5EED_0002)
+        var random = SplitMix64(seed: 0x5EED_0002)
         for run in 0..<60 {
             let (events, _, _) = Self.randomStream(&random)
             for cut in 0...events.count {

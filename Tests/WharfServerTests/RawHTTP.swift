@@ -8,10 +8,16 @@ enum RawHTTP {
         typealias InboundIn = ByteBuffer
         var received = ByteBuffer()
         let done: EventLoopPromise<String>
-        init(done: EventLoopPromise<String>) { self.done = done }
+        /// When it says the bytes so far are enough, the client hangs up.
+        let enough: (@Sendable (String) -> Bool)?
+        init(done: EventLoopPromise<String>, enough: (@Sendable (String) -> Bool)?) {
+            self.done = done
+            self.enough = enough
+        }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
             received.writeBuffer(&buffer)
+            if let enough, enough(String(buffer: received)) { context.close(promise: nil) }
         }
         func channelInactive(context: ChannelHandlerContext) { done.succeed(String(buffer: received)) }
         func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
@@ -24,14 +30,17 @@ enum RawHTTP {
             + "Content-Type: application/json\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
     }
 
-    /// Sends `request` (already framed) and returns all bytes of the answer.
-    static func exchange(port: Int, _ request: String) async throws -> String {
+    /// Sends `request` (already framed) and returns all bytes of the answer, read until the server closes the
+    /// connection, or until `enough` says the bytes so far are enough and the client hangs up.
+    static func exchange(port: Int, _ request: String, until enough: (@Sendable (String) -> Bool)? = nil)
+        async throws -> String
+    {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let done = loop.makePromise(of: String.self)
         let channel = try await ClientBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Collector(done: done))
+                    try channel.pipeline.syncOperations.addHandler(Collector(done: done, enough: enough))
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
@@ -124,44 +133,6 @@ extension RawHTTP {
 }
 
 extension RawHTTP {
-    /// Reads answers until `enough` says the bytes so far are enough, then closes the connection (a client hanging
-    /// up); returns what was read.
-    static func hangUp(port: Int, _ request: String, when enough: @escaping @Sendable (String) -> Bool) async throws
-        -> String
-    {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let done = loop.makePromise(of: String.self)
-        let channel = try await ClientBootstrap(group: loop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(HangingUp(done: done, enough: enough))
-                }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
-        try await channel.writeAndFlush(ByteBuffer(string: request))
-        let timeout = loop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
-        defer { timeout.cancel() }
-        return try await done.futureResult.get()
-    }
-
-    final class HangingUp: ChannelInboundHandler {
-        typealias InboundIn = ByteBuffer
-        var received = ByteBuffer()
-        let done: EventLoopPromise<String>
-        let enough: @Sendable (String) -> Bool
-        init(done: EventLoopPromise<String>, enough: @escaping @Sendable (String) -> Bool) {
-            self.done = done
-            self.enough = enough
-        }
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            var buffer = unwrapInboundIn(data)
-            received.writeBuffer(&buffer)
-            if enough(String(buffer: received)) { context.close(promise: nil) }
-        }
-        func channelInactive(context: ChannelHandlerContext) { done.succeed(String(buffer: received)) }
-        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
-    }
-
     /// The body of a chunked answer (everything after the head), unchunked as far as it goes, and whether it ended
     /// with the last chunk.
     static func unchunk(_ answer: String) -> (body: String, complete: Bool) {

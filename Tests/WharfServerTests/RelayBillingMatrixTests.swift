@@ -5,7 +5,8 @@ import WharfCore
 import WharfStorage
 
 /// The billing policy, asserted amount by amount for each way an upstream or a client can behave. Prices are $1/M
-/// input and $2/M output tokens, so a cost in micro-units is `prompt + 2 × completion`:
+/// input, $0.50/M cached input and $2/M output tokens, so a cost in micro-units is
+/// `(prompt − cached) + cached / 2 + 2 × completion`:
 /// - with usage from upstream, that usage, whatever the hold was;
 /// - without it, `⌈body bytes / 3⌉ + 2 × ⌈text bytes / 4⌉`, the text being every generated string the upstream sent
 ///   (every choice, reasoning and tool arguments), decoded.
@@ -23,13 +24,17 @@ struct RelayBillingMatrixTests {
 
     /// Generated text per event and choice.
     static let texts = [["Hel", "Bon"], ["lo, wör", "jour à"], ["ld \u{1F600}", " tous"], ["!", "\"ok\""]]
-    static let usage = (prompt: Int64(40), completion: Int64(25))
+    /// The usage the upstream reports: 40 prompt tokens of which 10 cached, 25 completion tokens.
+    static let usage = (prompt: Int64(40), completion: Int64(25), cached: Int64(10))
+    /// Its cost: 30 uncached + 10 cached at half price + 25 at twice the input price.
+    static let usageCost: Int64 = 30 + 5 + 50
 
     /// A chat stream as an upstream writes it: a role event, one event per text, a finish event, the usage-only
     /// chunk when `withUsage`, and `[DONE]`.
-    static func events(choices: Int, withUsage: Bool, form: Form, usage: (prompt: Int64, completion: Int64) = usage)
-        -> [String]
-    {
+    static func events(
+        choices: Int, withUsage: Bool, form: Form,
+        usage: (prompt: Int64, completion: Int64, cached: Int64) = usage
+    ) -> [String] {
         let c = form.spaced ? ": " : ":"
         let s = form.spaced ? ", " : ","
         func event(_ json: String) -> String { "data: " + json + form.delimiter + form.delimiter }
@@ -50,7 +55,8 @@ struct RelayBillingMatrixTests {
             out.append(
                 event(
                     "{\"id\"\(c)\"chatcmpl-1\"\(s)\"choices\"\(c)[]\(s)\"usage\"\(c){\"prompt_tokens\"\(c)\(usage.prompt)\(s)"
-                        + "\"completion_tokens\"\(c)\(usage.completion)\(s)\"completion_tokens_details\"\(c)"
+                        + "\"completion_tokens\"\(c)\(usage.completion)\(s)\"prompt_tokens_details\"\(c)"
+                        + "{\"cached_tokens\"\(c)\(usage.cached)}\(s)\"completion_tokens_details\"\(c)"
                         + "{\"reasoning_tokens\"\(c)7}}}"))
         }
         out.append(event("[DONE]"))
@@ -78,7 +84,16 @@ struct RelayBillingMatrixTests {
     ) async throws {
         try await RelayHarness.with(
             channels: [RelayHarness.ChannelSpec(name: "stub", models: models)], balance: balance, tune: tune
-        ) { h in try await body(h, Counter()) }
+        ) { h in
+            // Cached input at half the input price, so a cached token that is billed as uncached shows.
+            let price = ModelPrice(
+                inputPerMillion: Money(micros: 1_000_000), outputPerMillion: Money(micros: 2_000_000),
+                cachedInputPerMillion: Money(micros: 500_000))
+            for model in models { try await h.store.setPrice(model: model, price: price) }
+            let last = try #require(models.last)
+            #expect(try await h.eventually { h.services.snapshots.snapshot.prices[last] == price })
+            try await body(h, Counter())
+        }
     }
 
     final class Counter: Sendable {
@@ -122,7 +137,7 @@ struct RelayBillingMatrixTests {
                         let record = try await Self.record(h, model: model)
                         let expected =
                             withUsage
-                            ? Self.usage.prompt + 2 * Self.usage.completion
+                            ? Self.usageCost
                             : Self.estimate(body: body, textBytes: Self.textBytes(choices: choices, events: 5))
                         #expect(record.cost.micros == expected, "\(label)")
                         #expect(record.status == "ok", "\(label)")
@@ -153,7 +168,7 @@ struct RelayBillingMatrixTests {
                     let sawUsage = k > 6
                     let expected =
                         sawUsage
-                        ? Self.usage.prompt + 2 * Self.usage.completion
+                        ? Self.usageCost
                         : Self.estimate(body: body, textBytes: Self.textBytes(choices: 2, events: k))
                     #expect(record.cost.micros == expected, "\(label)")
                 }
@@ -171,7 +186,7 @@ struct RelayBillingMatrixTests {
                     let model = counter.model()
                     h.stubLog.scripts.withLock { $0[model] = .init(pieces: events, pauseMillis: 40) }
                     let body = Self.body(model: model)
-                    _ = try await RawHTTP.hangUp(port: h.port, RawHTTP.chatPost(body, key: h.key)) { read in
+                    _ = try await RawHTTP.exchange(port: h.port, RawHTTP.chatPost(body, key: h.key)) { read in
                         read.components(separatedBy: "data:").count - 1 >= k
                     }
                     let record = try await Self.record(h, model: model)
@@ -179,7 +194,7 @@ struct RelayBillingMatrixTests {
                     #expect(record.status == "client_disconnected", "\(label)")
                     let expected =
                         withUsage
-                        ? Self.usage.prompt + 2 * Self.usage.completion
+                        ? Self.usageCost
                         : Self.estimate(body: body, textBytes: Self.textBytes(choices: 1, events: 5))
                     #expect(record.cost.micros == expected, "\(label)")
                 }
@@ -197,14 +212,15 @@ struct RelayBillingMatrixTests {
             let events = Self.events(choices: 1, withUsage: true, form: Form(spaced: false, delimiter: "\n"))
             h.stubLog.scripts.withLock { $0[model] = .init(pieces: events, pauseMillis: 400) }
             let body = Self.body(model: model)
-            _ = try await RawHTTP.hangUp(port: h.port, RawHTTP.chatPost(body, key: h.key)) {
+            _ = try await RawHTTP.exchange(port: h.port, RawHTTP.chatPost(body, key: h.key)) {
                 $0.contains("data:")
             }
             let record = try await Self.record(h, model: model)
             #expect(record.status == "client_disconnected")
-            // The usage never arrived: the prompt estimate and the text read before the bound (the role event's "").
-            #expect(record.usage.promptTokens == Int64((body.utf8.count + 2) / 3))
-            #expect(record.cost.micros == record.usage.promptTokens + 2 * record.usage.completionTokens)
+            // The usage never arrived: the prompt estimate, and the text read before the bound (the role event's ""
+            // only: the next event comes 400 ms later, the bound ends the drain after 150).
+            #expect(record.usage == TokenUsage(promptTokens: Int64((body.utf8.count + 2) / 3), completionTokens: 0))
+            #expect(record.cost.micros == Self.estimate(body: body, textBytes: 0))
             #expect(try await h.eventually(3) { h.stubLog.abortedStreams.load(ordering: .relaxed) == 1 })
         }
     }
@@ -218,10 +234,11 @@ struct RelayBillingMatrixTests {
             let many = counter.model()
             h.stubLog.scripts.withLock {
                 $0[many] = .init(
-                    pieces: Self.events(choices: 4, withUsage: true, form: form, usage: (prompt: 30, completion: 400)))
+                    pieces: Self.events(
+                        choices: 4, withUsage: true, form: form, usage: (prompt: 30, completion: 400, cached: 0)))
             }
-            _ = try await RawHTTP.exchange(
-                port: h.port, RawHTTP.chatPost(Self.body(model: many, extra: #","n":4,"max_tokens":10"#), key: h.key))
+            let manyBody = Self.body(model: many, extra: #","n":4,"max_tokens":10"#)
+            _ = try await RawHTTP.exchange(port: h.port, RawHTTP.chatPost(manyBody, key: h.key))
             #expect(try await Self.record(h, model: many).cost.micros == 30 + 2 * 400)
 
             // A 40 KB tools array and no usage: the estimate covers every byte of the body.
@@ -242,11 +259,21 @@ struct RelayBillingMatrixTests {
             let long = counter.model()
             h.stubLog.scripts.withLock {
                 $0[long] = .init(
-                    pieces: Self.events(choices: 1, withUsage: true, form: form, usage: (prompt: 12, completion: 5000)))
+                    pieces: Self.events(
+                        choices: 1, withUsage: true, form: form, usage: (prompt: 12, completion: 5000, cached: 0)))
             }
-            _ = try await RawHTTP.exchange(port: h.port, RawHTTP.chatPost(Self.body(model: long), key: h.key))
+            let longBody = Self.body(model: long)
+            _ = try await RawHTTP.exchange(port: h.port, RawHTTP.chatPost(longBody, key: h.key))
             #expect(try await Self.record(h, model: long).cost.micros == 12 + 2 * 5000)
-            #expect(h.services.book.overages.count >= 2)
+            // The admin sees each overage: the charge minus the hold (prompt estimate + 2 × the output allowance).
+            func hold(_ body: String, output: Int64) -> Int64 { Int64((body.utf8.count + 2) / 3) + 2 * output }
+            let expectedOverage =
+                (30 + 2 * 400 - hold(manyBody, output: 4 * 10)) + (12 + 2 * 5000 - hold(longBody, output: 16))
+            let admin = try await AdminAPITests.key(h, role: .admin, email: "ops@example.com")
+            let billing = try await h.request("/admin/api/billing", method: .GET, key: admin)
+            #expect(billing.status == 200)
+            #expect(billing.json["overage_requests"] as? Int == 2)
+            #expect(billing.json["overage_amount"] as? String == Money(micros: expectedOverage).description)
             #expect(try await h.store.verifyLedger().isEmpty)
         }
     }
@@ -257,7 +284,7 @@ struct RelayBillingMatrixTests {
             let model = counter.model()
             let events = Self.events(
                 choices: 1, withUsage: true, form: Form(spaced: false, delimiter: "\n"),
-                usage: (prompt: 10, completion: 5_000))
+                usage: (prompt: 10, completion: 5_000, cached: 0))
             h.stubLog.scripts.withLock { $0[model] = .init(pieces: events) }
             let body = Self.body(model: model, extra: #","max_tokens":10"#)
             _ = try await RawHTTP.exchange(port: h.port, RawHTTP.chatPost(body, key: h.key))

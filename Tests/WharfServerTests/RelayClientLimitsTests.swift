@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import Testing
 import WharfCore
 
@@ -11,40 +12,62 @@ struct RelayClientLimitsTests {
         c.clientHeaderTimeoutMillis = 400
         c.clientBodyTimeoutMillis = 600
         c.clientStallTimeoutMillis = 600
+        // A client that left is drained to its usage (the big stream is 16 MB).
+        c.disconnectDrainBytes = 64 << 20
     }
 
-    /// Sends `pieces` (a little apart) on one connection and returns how long the server took to close it.
-    static func closedAfter(_ port: Int, _ pieces: [String], gapMillis: Int = 0) async throws -> Duration {
+    /// Sends `head`, then one more byte every `every` until the server closes; returns how long that took.
+    static func trickle(port: Int, _ head: String, every: TimeAmount) async throws -> Duration {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port).get()
         let started = ContinuousClock.now
-        if pieces.count <= 1 {
-            _ = try await RawHTTP.exchange(port: port, pieces.first ?? "")
-        } else {
-            _ = try await RawHTTP.withConnection(port: port) { session in
-                for piece in pieces {
-                    try? await session.outbound.write(ByteBuffer(string: piece))
-                    try await Task.sleep(for: .milliseconds(gapMillis))
-                }
-                return 0
-            }
+        try await channel.writeAndFlush(ByteBuffer(string: head))
+        let bytes = channel.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { _ in
+            channel.writeAndFlush(ByteBuffer(string: "x"), promise: nil)
         }
+        let giveUp = channel.eventLoop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
+        try await channel.closeFuture.get()
+        bytes.cancel()
+        giveUp.cancel()
         return ContinuousClock.now - started
     }
 
     @Test("An idle connection, one with half a head, and one whose body trickles in are closed by their limits")
     func timeouts() async throws {
         try await RelayHarness.with(tune: Self.tune) { h in
-            // The exchange returns when the server closes the connection (or after 10 s, a failure).
-            let idle = try await Self.closedAfter(h.port, [""])
+            let idle = try await Self.trickle(port: h.port, "", every: .seconds(60))
             #expect(idle < .seconds(3))
-            let halfHead = try await Self.closedAfter(
-                h.port, ["POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bea"])
+            // A header line that never ends, a byte every 100 ms.
+            let halfHead = try await Self.trickle(
+                port: h.port, "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ",
+                every: .milliseconds(100))
             #expect(halfHead < .seconds(3))
+            // A body of 200 bytes, a byte every 100 ms: 20 s if nothing stopped it.
             let head = RawHTTP.chatPost(String(repeating: " ", count: 200), key: h.key)
-            let headOnly = String(head.prefix(head.utf8.count - 200))
-            let started = ContinuousClock.now
-            let answer = try await RawHTTP.exchange(port: h.port, headOnly + " ")
-            #expect(ContinuousClock.now - started < .seconds(3))
-            #expect(answer.isEmpty, "nothing is answered for a body that never completes")
+            let slowBody = try await Self.trickle(
+                port: h.port, String(head.prefix(head.utf8.count - 200)), every: .milliseconds(100))
+            #expect(slowBody < .seconds(3))
+        }
+    }
+
+    @Test("A client that stops reading a stream is disconnected at the stall limit, and still pays for the answer")
+    func stalledClient() async throws {
+        let channels = [RelayHarness.ChannelSpec(name: "stub", models: RelayHarness.defaultModels + ["big"])]
+        try await RelayHarness.with(channels: channels, tune: Self.tune) { h in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(ChannelOptions.autoRead, value: false)
+                .connect(host: "127.0.0.1", port: h.port).get()
+            let request = RawHTTP.chatPost(RelayHarness.chat(model: "big", stream: true), key: h.key)
+            try await channel.writeAndFlush(ByteBuffer(string: request))
+            // The client reads nothing: the server's buffers fill, then the stall limit passes.
+            #expect(
+                try await h.eventually(8) {
+                    await h.services.writer.flush()
+                    return try await h.store.usageRecords(userID: h.user.id).first?.status == "client_disconnected"
+                })
+            try await channel.close()
+            let record = try #require(try await h.store.usageRecords(userID: h.user.id).first)
+            #expect(record.cost.micros == stubCost, "the upstream answer was drained to its usage")
         }
     }
 

@@ -135,11 +135,7 @@ public struct SSEStreamMeter: Sendable {
     public mutating func finish() -> [UInt8] {
         guard !overflowed else { return [] }
         var keep = true
-        if !line.isEmpty {
-            let last = line
-            line = []
-            last.withUnsafeBufferPointer { _ = lineEnded($0) }
-        }
+        if !line.isEmpty { _ = lineEnded(UnsafeBufferPointer(start: nil, count: 0)) }
         if hasData { keep = dispatch(unfinished: true) }
         let tail = stripUsageChunk && keep ? raw : []
         raw = []
@@ -160,8 +156,13 @@ public struct SSEStreamMeter: Sendable {
     private mutating func lineEnded(_ piece: UnsafeBufferPointer<UInt8>) -> Bool? {
         if line.isEmpty { return field(piece) }
         line.append(contentsOf: piece)
-        let whole = line
-        line.removeAll(keepingCapacity: true)
+        // Read the held line in place: swapped out (no copy), emptied, swapped back to keep its storage.
+        var whole: [UInt8] = []
+        swap(&whole, &line)
+        defer {
+            whole.removeAll(keepingCapacity: true)
+            swap(&whole, &line)
+        }
         return whole.withUnsafeBufferPointer { field($0) }
     }
 
@@ -193,9 +194,14 @@ public struct SSEStreamMeter: Sendable {
     /// The current event is complete (or, `unfinished`, the stream ended inside it): read its data. Returns false
     /// when it is a usage-only chunk to strip.
     private mutating func dispatch(unfinished: Bool = false) -> Bool {
-        let payload = data
-        data.removeAll(keepingCapacity: true)
         hasData = false
+        // Read in place: swapped out (no copy), emptied, swapped back to keep its storage for the next event.
+        var payload: [UInt8] = []
+        swap(&payload, &data)
+        defer {
+            payload.removeAll(keepingCapacity: true)
+            swap(&payload, &data)
+        }
         return payload.withUnsafeBufferPointer { inspect($0, unfinished: unfinished) }
     }
 
@@ -206,9 +212,9 @@ public struct SSEStreamMeter: Sendable {
         }
         sawData = true
         guard let facts = try? JSONPayloadReader.read(payload) else {
-            // A whole event that is not JSON: whatever it is, the upstream produced it. The broken-off last event of
-            // a cut stream (which SSE clients drop) is not counted.
-            if !unfinished { textBytes += payload.count }
+            // A whole event that is not JSON: whatever it is, the upstream produced it. Of the broken-off last event
+            // of a cut stream, the text before the break counts.
+            textBytes += unfinished ? JSONPayloadReader.textBytes(inPrefix: payload) ?? 0 : payload.count
             // Its usage still counts, read leniently (an echoed tool schema nested too deep, say).
             if let found = (try? UsageExtractor.usage(inBody: payload)) ?? nil { usage = found }
             return true
@@ -228,10 +234,10 @@ public struct SSEStreamMeter: Sendable {
         return !(facts.choicesEmpty && stripUsageChunk)
     }
 
-    /// The decoded bytes of generated text in one whole JSON answer (a non-streamed body); a body that is not JSON
-    /// counts whole.
+    /// The decoded bytes of generated text in a non-streamed JSON answer, whole or read in part (the text before the
+    /// cut); bytes that are not JSON count whole.
     public static func textBytes(inBody bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        (try? JSONPayloadReader.read(bytes).textBytes) ?? bytes.count
+        JSONPayloadReader.textBytes(inPrefix: bytes) ?? bytes.count
     }
 
     /// The same, over an array.

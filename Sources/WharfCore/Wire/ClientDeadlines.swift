@@ -57,9 +57,6 @@ public struct ClientDeadlines: Sendable, Equatable {
     /// Every answer is written and nothing waits: the connection is idle.
     public mutating func becameIdle(at now: Int64) { idleSince = now }
 
-    /// Work (an answer) started: the connection is not idle.
-    public mutating func busy() { idleSince = nil }
-
     /// The client's socket stopped (or resumed) taking bytes.
     public mutating func writable(_ writable: Bool, at now: Int64) {
         if writable {

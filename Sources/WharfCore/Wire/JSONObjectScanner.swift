@@ -43,26 +43,18 @@ public struct JSONObjectScanner: Sendable {
 
     /// Checks that `bytes` holds one JSON object, as the initializer does (keys included), and returns for each of
     /// `keys` the raw value range of the last top-level member of that name, or nil. Key bytes are compared in
-    /// place: no member list is built and no other key becomes a string. For bodies read once per request.
+    /// place: no member list is built and no other key becomes a string (unless it holds an escape or, when
+    /// rejecting duplicates, a non-ASCII byte). For bodies read once per request.
     ///
-    /// With `rejectingDuplicates`, a second member named one of `keys` is an error (``JSONScanError/duplicateMember(_:)``):
-    /// for a body that is checked and then forwarded, where another parser could keep the first.
+    /// With `rejectingDuplicates`, a second member named one of `keys` is an error
+    /// (``JSONScanError/duplicateMember(_:)``), for a body that is checked and then forwarded, where another parser
+    /// could keep the first. So is a member whose name equals one of `keys` only under Go's case folding (`MODEL`,
+    /// `ſtream`): Go's encoding/json, in many self-hosted upstreams, reads it as that member. `keys` are lower case.
     public static func lastMembers(
         named keys: [String], in bytes: UnsafeBufferPointer<UInt8>, rejectingDuplicates: Bool = false
     ) throws(JSONScanError) -> (ranges: [Range<Int>?], openBrace: Int) {
         var ranges = [Range<Int>?](repeating: nil, count: keys.count)
-        var folded = [Bool](repeating: false, count: keys.count)
         let braces = try scanTopLevel(bytes) { raw, value throws(JSONScanError) in
-            if rejectingDuplicates {
-                // Upstream parsers that match keys case-insensitively (Go's encoding/json) would read `MODEL` as
-                // `model`: a second member equal under folding is a duplicate too.
-                let key = try decodeString(Array(bytes[raw])[...])
-                if let i = keys.firstIndex(of: foldedKey(key)) {
-                    if folded[i] { throw .duplicateMember(keys[i]) }
-                    folded[i] = true
-                    if key != keys[i] { throw .duplicateMember(keys[i]) }
-                }
-            }
             let inner = UnsafeBufferPointer(rebasing: bytes[(raw.lowerBound + 1)..<(raw.upperBound - 1)])
             var plain = true
             var ascii = true
@@ -70,22 +62,42 @@ public struct JSONObjectScanner: Sendable {
                 if byte == UInt8(ascii: "\\") { plain = false }
                 if byte >= 0x80 { ascii = false }
             }
-            if !plain {
-                let key = try decodeString(Array(bytes[raw])[...])
-                if let i = keys.firstIndex(of: key) {
-                    if rejectingDuplicates && ranges[i] != nil { throw .duplicateMember(key) }
-                    ranges[i] = value
+            // Which of `keys` the member is (by name, or by folded name when rejecting duplicates), and whether the
+            // name is exactly that key.
+            let index: Int?
+            let exact: Bool
+            if plain && ascii {
+                if rejectingDuplicates {
+                    index = keys.firstIndex { sameBytesFoldingASCIICase(inner, $0) }
+                    exact = index.map { sameBytes(inner, keys[$0]) } ?? true
+                } else {
+                    index = keys.firstIndex { $0.utf8.count == inner.count && sameBytes(inner, $0) }
+                    exact = true
                 }
-                return
+            } else {
+                let key: String
+                if plain {
+                    guard let valid = String(validating: inner, as: UTF8.self) else { throw .invalidUTF8 }
+                    key = valid
+                } else {
+                    key = try decodeString(Array(bytes[raw])[...])
+                }
+                index = keys.firstIndex(of: rejectingDuplicates ? foldedKey(key) : key)
+                exact = index.map { keys[$0] == key } ?? true
             }
-            if !ascii && String(validating: inner, as: UTF8.self) == nil { throw .invalidUTF8 }
-            for (i, key) in keys.enumerated() where key.utf8.count == inner.count && sameBytes(inner, key) {
-                if rejectingDuplicates && ranges[i] != nil { throw .duplicateMember(key) }
-                ranges[i] = value
-                return
-            }
+            guard let i = index else { return }
+            if rejectingDuplicates && (ranges[i] != nil || !exact) { throw .duplicateMember(keys[i]) }
+            ranges[i] = value
         }
         return (ranges, braces.open)
+    }
+
+    /// Whether `bytes` spell the lower-case ASCII `key` with letters in either case.
+    static func sameBytesFoldingASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ key: String) -> Bool {
+        key.utf8.count == bytes.count
+            && zip(bytes, key.utf8).allSatisfy { b, k in
+                b == k || ((UInt8(ascii: "a")...UInt8(ascii: "z")).contains(k) && b | 0x20 == k)
+            }
     }
 
     /// `key` as Go's encoding/json compares member names: ASCII letters in lower case, `ſ` as `s`, the Kelvin sign
@@ -303,7 +315,9 @@ public struct JSONObjectScanner: Sendable {
         return s
     }
 
-    static func hex4(_ b: ArraySlice<UInt8>, _ i: inout Int) throws(JSONScanError) -> UInt32 {
+    /// Reads the four hex digits of a `\u` escape at `i` and steps over them.
+    static func hex4<Bytes: Collection<UInt8>>(_ b: Bytes, _ i: inout Int) throws(JSONScanError) -> UInt32
+    where Bytes.Index == Int {
         guard i + 4 <= b.endIndex else { throw .truncated }
         var v: UInt32 = 0
         for _ in 0..<4 {

@@ -15,8 +15,6 @@ public struct JSONPayloadFacts: Equatable, Sendable {
 
     public init() {}
 
-    /// Whether this is a Responses-API event (its `type` starts with `response.`).
-    public var isResponsesEvent: Bool { responsesType != nil }
     /// A Responses-API delta event: the only kind whose text is new (`.done` events and `response.completed` repeat
     /// it).
     public var isResponsesDelta: Bool { responsesType?.hasSuffix(".delta") ?? false }
@@ -44,6 +42,22 @@ public enum JSONPayloadReader {
         reader.skipWhitespace()
         guard reader.i == bytes.count else { throw .trailingData(offset: reader.i) }
         return reader.facts
+    }
+
+    /// The text bytes of the whole strings in a document that may be cut short (an answer read in part): for a whole
+    /// document the same count as ``read(_:)-([UInt8])``, for a cut one the text before the cut (a string cut in two
+    /// does not count); nil when the bytes there are not the start of a JSON document.
+    public static func textBytes(inPrefix bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var reader = Reader(b: bytes)
+        reader.skipWhitespace()
+        do {
+            try reader.value(depth: 0, role: .root)
+            return reader.facts.textBytes
+        } catch .truncated {
+            return reader.facts.textBytes
+        } catch {
+            return nil
+        }
     }
 
     /// The same, over an array.
@@ -251,13 +265,13 @@ public enum JSONPayloadReader {
                         i += 2
                     case UInt8(ascii: "u"):
                         i += 2
-                        let unit = try hex4()
+                        let unit = try JSONObjectScanner.hex4(b, &i)
                         if (0xD800..<0xDC00).contains(unit), i + 1 < b.count, b[i] == UInt8(ascii: "\\"),
                             b[i + 1] == UInt8(ascii: "u")
                         {
                             let save = i
                             i += 2
-                            let low = try hex4()
+                            let low = try JSONObjectScanner.hex4(b, &i)
                             if (0xDC00..<0xE000).contains(low) {
                                 length += 4
                             } else {
@@ -318,24 +332,6 @@ public enum JSONPayloadReader {
             for k in 2..<n where !(0x80...0xBF).contains(b[i + k]) { throw .invalidUTF8 }
             i += n
             return n
-        }
-
-        mutating func hex4() throws(JSONScanError) -> UInt32 {
-            guard i + 4 <= b.count else { throw .truncated }
-            var v: UInt32 = 0
-            for _ in 0..<4 {
-                let c = b[i]
-                let d: UInt32
-                switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-                default: throw .malformed(offset: i)
-                }
-                v = v << 4 | d
-                i += 1
-            }
-            return v
         }
 
         mutating func literal(_ word: StaticString) throws(JSONScanError) {

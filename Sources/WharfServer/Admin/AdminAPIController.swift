@@ -5,7 +5,8 @@ import WharfCore
 import WharfStorage
 import WharfUpstream
 
-/// The admin JSON API (`/admin/api/...`): channels with their live health, enabling and disabling them.
+/// The admin JSON API (`/admin/api/...`): channels with their live health, enabling and disabling them, and the
+/// state of billing on this node (charges over their hold, charges not written).
 ///
 /// Reachable only from the admin allowlist (the effective client address: the peer, or what a trusted proxy
 /// forwarded), and only with an API key whose owner is an admin or root (promise P7). Not on the relay hot path:
@@ -16,14 +17,19 @@ public struct AdminAPIController: Sendable {
     let health: ChannelHealthBoard
     let auth: KeyAuthenticator
     let config: WharfConfig
+    let book: BalanceBook
+    let writer: UsageWriter
 
     /// Creates the controller.
     public init(
-        store: WharfStore, snapshots: SnapshotStore, health: ChannelHealthBoard, config: WharfConfig, clock: WharfClock
+        store: WharfStore, snapshots: SnapshotStore, health: ChannelHealthBoard, book: BalanceBook,
+        writer: UsageWriter, config: WharfConfig, clock: WharfClock
     ) {
         self.store = store
         self.snapshots = snapshots
         self.health = health
+        self.book = book
+        self.writer = writer
         self.auth = KeyAuthenticator(config: config, clock: clock)
         self.config = config
     }
@@ -38,6 +44,7 @@ public struct AdminAPIController: Sendable {
         api.post("channels/{name}/enable") { request, context in
             try await setStatus(.enabled, request, context)
         }
+        api.get("billing") { request, context in try billing(request, context) }
     }
 
     /// Checks address, key and role, in that order; returns the admin's key.
@@ -101,6 +108,28 @@ public struct AdminAPIController: Sendable {
                 .notFound, "No channel named '\(name)'.", type: "invalid_request_error", code: "not_found")
         }
         return try Self.json(["name": name, "status": status.rawValue])
+    }
+
+    /// Billing on this node since it started: requests charged more than their hold (the overage is charged, see the
+    /// billing policy), and usage records waiting to be written or set aside because they cannot be.
+    struct BillingView: Encodable {
+        var overageRequests: Int64
+        var overageAmount: String
+        var queuedRows: Int
+        var setAsideRows: Int
+        var setAsideAmount: String
+        var problem: String?
+    }
+
+    func billing(_ request: Request, _ context: WharfRequestContext) throws -> Response {
+        _ = try authorize(request, context)
+        let overages = book.overages
+        let aside = writer.setAsideSummary
+        return try Self.json(
+            BillingView(
+                overageRequests: overages.count, overageAmount: overages.amount.description,
+                queuedRows: writer.backlog, setAsideRows: aside.rows, setAsideAmount: aside.amount.description,
+                problem: writer.problem))
     }
 
     static func json(_ value: some Encodable) throws -> Response {

@@ -54,8 +54,11 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
             body: .init(byteBuffer: ByteBuffer(string: problem.map { "not ready: " + $0 } ?? "ready")))
     }
     SetupController(store: runtime.store).addRoutes(to: router)
-    AdminAPIController(store: runtime.store, snapshots: snapshots, health: health, config: config, clock: clock)
-        .addRoutes(to: router)
+    AdminAPIController(
+        store: runtime.store, snapshots: snapshots, health: health, book: book, writer: writer, config: config,
+        clock: clock
+    )
+    .addRoutes(to: router)
     let web = WebEnvironment(
         store: runtime.store, config: config, renderer: try PageRenderer(), logger: logger, clock: clock,
         health: health, upstream: upstream,

@@ -2,7 +2,6 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
-import Synchronization
 import WharfCore
 import WharfStorage
 import WharfUpstream
@@ -27,8 +26,6 @@ public final class RelayEngine: Sendable {
     let auth: KeyAuthenticator
     let config: WharfConfig
     let clock: WharfClock
-    /// Client connections closed by each time limit since start.
-    let clientTimeouts = Mutex<[String: Int]>([:])
 
     /// Creates the engine.
     public init(
@@ -242,11 +239,6 @@ public final class RelayEngine: Sendable {
         ClientDeadlines.Limits(
             idle: config.clientIdleTimeoutMillis, head: config.clientHeaderTimeoutMillis,
             body: config.clientBodyTimeoutMillis, stall: config.clientStallTimeoutMillis)
-    }
-
-    /// Counts client connections closed by a time limit.
-    func notice(clientTimeout: ClientDeadlines.Expired) {
-        clientTimeouts.withLock { $0[clientTimeout.rawValue, default: 0] += 1 }
     }
 
     func tooLarge() -> OpenAIError {

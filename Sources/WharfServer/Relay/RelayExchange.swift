@@ -132,13 +132,7 @@ final class RelayExchange: UpstreamResponseDelegate {
         switch phase {
         case .awaitingHead where connection == nil:
             // Still connecting: nothing reached an upstream.
-            phase = .done
-            if let plan {
-                plan.reservation.release()
-                engine.record(
-                    plan, channelID: target?.channel.id, usage: .zero, cost: .zero, firstByte: nil,
-                    status: "client_disconnected")
-            }
+            endWithoutCharge(status: "client_disconnected")
         case .awaitingHead, .buffering, .streaming, .collectingError:
             guard !clientLeft else { return }
             clientLeft = true
@@ -482,13 +476,9 @@ final class RelayExchange: UpstreamResponseDelegate {
     /// the client gets an error event and the connection closes without the last chunk.
     private func finishStream(status initial: String) {
         guard let plan else { return }
-        var status = initial
         let tail = meter.finish()
         if !tail.isEmpty { front?.writeBody(ByteBuffer(bytes: tail), flush: false) }
-        if status == "ok" && !meter.sawDone && meter.usage == nil { status = "upstream_cut" }
-        // A connection that failed after the stream's terminal event (a TLS close without close_notify) cut nothing.
-        if status == "upstream_cut" && meter.sawDone && !meter.overflowed { status = "ok" }
-        if clientLeft { status = "client_disconnected" }
+        let status = streamStatus(upstreamEndedCleanly: initial == "ok")
         settle(
             plan, usage: meter.billableUsage(estimatedPromptTokens: plan.promptEstimate), status: status,
             firstByte: firstByte)
@@ -497,6 +487,16 @@ final class RelayExchange: UpstreamResponseDelegate {
         } else {
             front?.writeEnd()
         }
+    }
+
+    /// How a stream ended, for the request log: the client left; or it was cut (an event over the bound, or no
+    /// terminal event: a clean end without `[DONE]` counts as whole only when the usage came); or it is whole (the
+    /// terminal event seen, even if the connection failed after it, as a TLS close without close_notify does).
+    private func streamStatus(upstreamEndedCleanly: Bool) -> String {
+        if clientLeft { return "client_disconnected" }
+        if meter.overflowed { return "upstream_cut" }
+        if meter.sawDone || (upstreamEndedCleanly && meter.usage != nil) { return "ok" }
+        return "upstream_cut"
     }
 
     /// Sent before a cut stream's connection closes; SDKs raise it as an API error.

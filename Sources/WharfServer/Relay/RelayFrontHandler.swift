@@ -93,9 +93,8 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     private func deadlineCheckFired() {
         deadlineCheck = nil
         guard let context else { return }
-        if let expired = deadlines.check(at: now).expired {
+        if deadlines.check(at: now).expired != nil {
             // Idle, a head or body too slow, or a client that stopped reading: the connection is closed.
-            engine.notice(clientTimeout: expired)
             context.close(promise: nil)
             return
         }

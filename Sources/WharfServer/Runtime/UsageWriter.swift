@@ -128,6 +128,7 @@ public final class UsageWriter: Service, Sendable {
             do {
                 let settlements = try await store.writeUsage([row])
                 book.flushed(settlements.map { ($0.userID, $0.keyID, $0.total) })
+                lastWriteReached.store(true, ordering: .relaxed)
             } catch {
                 guard (try? await store.configVersion()) != nil else {
                     queue.withLock { $0.insert(contentsOf: rows[index...], at: 0) }
