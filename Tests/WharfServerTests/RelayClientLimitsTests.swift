@@ -21,7 +21,8 @@ struct RelayClientLimitsTests {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port).get()
         let started = ContinuousClock.now
-        try await channel.writeAndFlush(ByteBuffer(string: head))
+        // On a busy machine the server may close first: a write to a closed connection is what is measured anyway.
+        try? await channel.writeAndFlush(ByteBuffer(string: head))
         let bytes = channel.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { _ in
             channel.writeAndFlush(ByteBuffer(string: "x"), promise: nil)
         }
