@@ -17,12 +17,18 @@ public final class UpstreamClient: Sendable {
         public var readTimeoutMillis: Int64
         /// How many channels one request may try.
         public var maxAttempts: Int
+        /// Relay connections to one origin at most, for the whole process (see ``UpstreamConnectionPool``).
+        public var maxConnectionsPerOrigin: Int
 
         /// Creates settings.
-        public init(connectTimeoutMillis: Int64 = 10_000, readTimeoutMillis: Int64 = 120_000, maxAttempts: Int = 3) {
+        public init(
+            connectTimeoutMillis: Int64 = 10_000, readTimeoutMillis: Int64 = 120_000, maxAttempts: Int = 3,
+            maxConnectionsPerOrigin: Int = 256
+        ) {
             self.connectTimeoutMillis = connectTimeoutMillis
             self.readTimeoutMillis = readTimeoutMillis
             self.maxAttempts = maxAttempts
+            self.maxConnectionsPerOrigin = maxConnectionsPerOrigin
         }
     }
 
@@ -47,7 +53,10 @@ public final class UpstreamClient: Sendable {
         configuration.decompression = .disabled
         configuration.redirectConfiguration = .disallow
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        pool = UpstreamConnectionPool(connectTimeout: .milliseconds(settings.connectTimeoutMillis))
+        pool = UpstreamConnectionPool(
+            connectTimeout: .milliseconds(settings.connectTimeoutMillis),
+            maxConnectionsPerOrigin: settings.maxConnectionsPerOrigin,
+            loopCount: NIOSingletons.groupLoopCountSuggestion)
         self.settings = settings
         self.health = health
         self.clock = clock

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import WharfCore
 import WharfServer
+import WharfStorage
 
 /// `wharf serve` (the default): runs the server until SIGTERM or SIGINT, then shuts down gracefully.
 struct Serve: AsyncParsableCommand {
@@ -33,6 +34,13 @@ struct Serve: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(2)
         }
+        // One server per database (balances live in the server's memory): a second one stops here.
+        let servingLock: ServingLock
+        do { servingLock = try await runtime.database.takeServingLock() } catch {
+            printError(error.description)
+            await runtime.close()
+            throw ExitCode(2)
+        }
         if let token = try await SetupController.issueTokenIfNeeded(store: runtime.store) {
             logger.notice(
                 "no admin exists yet: create one with `wharf admin create`, or POST /setup with this one-time token",
@@ -55,10 +63,12 @@ struct Serve: AsyncParsableCommand {
         } catch {
             printError("the server stopped: \(error)")
             await services.upstream.shutdown()
+            await servingLock.release()
             await runtime.close()
             throw ExitCode(2)
         }
         await services.upstream.shutdown()
+        await servingLock.release()
         await runtime.close()
         logger.info("wharf stopped")
     }

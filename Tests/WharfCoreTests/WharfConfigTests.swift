@@ -81,6 +81,8 @@ struct WharfConfigTests {
             "telegram_bot_token": "123:abc", "telegram_bot_name": "wharf_bot", "disconnect_drain_ms": "0",
             "disconnect_drain_bytes": "1024", "max_sse_event_bytes": "65536", "client_idle_timeout_ms": "1000",
             "client_header_timeout_ms": "2000", "client_body_timeout_ms": "3000", "client_stall_timeout_ms": "4000",
+            "database_timeout_ms": "5000", "unwritten_charges_max_age_ms": "120000",
+            "unwritten_charges_max_amount": "2.5", "upstream_max_connections_per_origin": "64",
         ]
         #expect(Set(file.keys) == Set(WharfConfig.keys).subtracting(["config"]))
         let c = try Self.resolve(file: file)
@@ -89,6 +91,10 @@ struct WharfConfigTests {
         #expect(c.disconnectDrainMillis == 0)
         #expect(c.disconnectDrainBytes == 1024)
         #expect(c.maxSSEEventBytes == 65536)
+        #expect(c.databaseTimeoutMillis == 5000)
+        #expect(c.unwrittenChargesMaxAgeMillis == 120_000)
+        #expect(c.unwrittenChargesMaxAmount == Money(micros: 2_500_000))
+        #expect(c.upstreamMaxConnectionsPerOrigin == 64)
         #expect(
             [
                 c.clientIdleTimeoutMillis, c.clientHeaderTimeoutMillis, c.clientBodyTimeoutMillis,
@@ -199,7 +205,9 @@ struct WharfConfigTests {
             ("max_attempts", "11"), ("max_body_bytes", "1023"), ("breaker_failures", "0"), ("usage_flush_ms", "0"),
             ("reload_interval_ms", "49"), ("shutdown_grace_ms", "600001"), ("default_max_output_tokens", "0"),
             ("upstream_connect_timeout_ms", "99"), ("usage_flush_rows", "100001"), ("breaker_cooldown_ms", "-1"),
-            ("threads", "257"),
+            ("threads", "257"), ("database_timeout_ms", "99"), ("unwritten_charges_max_age_ms", "999"),
+            ("upstream_max_connections_per_origin", "0"), ("unwritten_charges_max_amount", "0"),
+            ("unwritten_charges_max_amount", " 5"), ("unwritten_charges_max_amount", "-1"),
         ]
     )
     func rangeChecks(key: String, value: String) {

@@ -132,3 +132,76 @@ def test_sigterm_drains_every_usage_record_before_exit(data_dir: Path, stub) -> 
     # 5 calls x (12 prompt x $1/M + 5 completion x $2/M) = 5 x 22 micro-units.
     assert after == "2.499890"
     assert run(data_dir, "ledger", "verify").returncode == 0
+
+
+def _start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    log = open(log_path, "wb")
+    try:
+        return subprocess.Popen([WHARF_BIN, "serve", "--port", str(port), "--host", "127.0.0.1"], stdout=log,
+                                stderr=subprocess.STDOUT, env=env)
+    finally:
+        log.close()
+
+
+def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the first server exited before it was ready"
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2).status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail("the first server was not ready within 60 s")
+
+
+def _second_server_refuses(first_env: dict[str, str], second_env: dict[str, str], tmp_path: Path) -> None:
+    """Starts a server, then a second one on the same database: the second must stop at once with one line and
+    exit 2, the first keeps serving, and after the first stops a new one starts."""
+    port = free_port()
+    first = _start_server(first_env, port, tmp_path / "first.log")
+    try:
+        _wait_ready(port, first)
+        second = subprocess.run([WHARF_BIN, "serve", "--port", str(free_port()), "--host", "127.0.0.1"],
+                                capture_output=True, text=True, env=second_env, timeout=60)
+        assert second.returncode == 2, second.stdout + second.stderr
+        lines = [line for line in second.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and "another wharf server is already serving" in lines[0], second.stderr
+        assert "password" not in second.stderr and ":wharf@" not in second.stderr
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5).status == 200
+        os.kill(first.pid, signal.SIGTERM)
+        assert first.wait(timeout=30) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    # The lock ends with the server that held it.
+    port = free_port()
+    third = _start_server(second_env, port, tmp_path / "third.log")
+    try:
+        _wait_ready(port, third)
+    finally:
+        os.kill(third.pid, signal.SIGTERM)
+        assert third.wait(timeout=30) == 0
+
+
+def test_a_second_server_on_the_same_sqlite_file_refuses_to_start(data_dir: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WHARF_")}
+    env["WHARF_DATA_DIR"] = str(data_dir)
+    _second_server_refuses(env, env, tmp_path)
+
+
+@pytest.mark.skipif(not os.environ.get("WHARF_TEST_POSTGRES_URL"), reason="needs WHARF_TEST_POSTGRES_URL")
+def test_a_second_server_on_the_same_postgresql_refuses_to_start(tmp_path: Path) -> None:
+    url = os.environ["WHARF_TEST_POSTGRES_URL"]
+    envs = []
+    for node in ("a", "b"):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WHARF_")}
+        # Two nodes: each its own data directory (and so its own SQLite default, unused), one database.
+        env.update({"WHARF_DATA_DIR": str(tmp_path / node), "WHARF_DATABASE_URL": url})
+        envs.append(env)
+    # Both nodes need the same master key to read the same secrets.
+    key = "ab" * 32
+    for env in envs:
+        env["WHARF_MASTER_KEY"] = key
+    _second_server_refuses(envs[0], envs[1], tmp_path)

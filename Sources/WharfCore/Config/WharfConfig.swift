@@ -59,6 +59,14 @@ public struct WharfConfig: Sendable, Equatable {
     public var threads = 0
     /// Grace period for in-flight requests at shutdown.
     public var shutdownGraceMillis: Int64 = 10_000
+    /// A database call (PostgreSQL) that has not finished after this long is abandoned and its connection closed.
+    public var databaseTimeoutMillis: Int64 = 10_000
+    /// New relay requests are refused while the oldest charge waiting to be written is older than this.
+    public var unwrittenChargesMaxAgeMillis: Int64 = 60_000
+    /// New relay requests are refused while the charges not written (queued or set aside) sum past this.
+    public var unwrittenChargesMaxAmount = Money(micros: 100_000_000)
+    /// Connections to one upstream origin (scheme, host, port) at most; a request past it waits for one.
+    public var upstreamMaxConnectionsPerOrigin = 256
     /// The address users reach the console at, for links in emails (default `http://<host>:<port>`).
     public var publicURL: String?
     /// Whether session cookies carry `Secure`: `auto` (when `public_url` is https), `true` or `false`.
@@ -104,7 +112,8 @@ public struct WharfConfig: Sendable, Equatable {
         "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "smtp_from", "smtp_ca_file",
         "require_email_verification", "telegram_bot_token", "telegram_bot_name", "disconnect_drain_ms",
         "disconnect_drain_bytes", "max_sse_event_bytes", "client_idle_timeout_ms", "client_header_timeout_ms",
-        "client_body_timeout_ms", "client_stall_timeout_ms",
+        "client_body_timeout_ms", "client_stall_timeout_ms", "database_timeout_ms", "unwritten_charges_max_age_ms",
+        "unwritten_charges_max_amount", "upstream_max_connections_per_origin",
     ]
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
@@ -177,6 +186,19 @@ public struct WharfConfig: Sendable, Equatable {
         }
         if let v = try int("reload_interval_ms", 50...60_000) { c.reloadIntervalMillis = Int64(v) }
         if let v = try int("shutdown_grace_ms", 0...600_000) { c.shutdownGraceMillis = Int64(v) }
+        if let v = try int("database_timeout_ms", 100...600_000) { c.databaseTimeoutMillis = Int64(v) }
+        if let v = try int("unwritten_charges_max_age_ms", 1_000...86_400_000) {
+            c.unwrittenChargesMaxAgeMillis = Int64(v)
+        }
+        if let raw = merged["unwritten_charges_max_amount"] {
+            guard let v = try? Money(parsing: raw), v.micros > 0 else {
+                throw .invalid("unwritten_charges_max_amount", raw, "a positive amount such as 100 or 2.5")
+            }
+            c.unwrittenChargesMaxAmount = v
+        }
+        if let v = try int("upstream_max_connections_per_origin", 1...100_000) {
+            c.upstreamMaxConnectionsPerOrigin = v
+        }
         if let v = try int("threads", 0...256) { c.threads = v }
         if let v = try int("key_rpm", 0...10_000_000) { c.keyRequestsPerMinute = Int64(v) }
         func ranges(_ key: String) throws(ConfigError) -> [IPRange]? {

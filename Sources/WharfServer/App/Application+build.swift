@@ -32,16 +32,21 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
     let upstream = UpstreamClient(
         settings: .init(
             connectTimeoutMillis: config.upstreamConnectTimeoutMillis,
-            readTimeoutMillis: config.upstreamReadTimeoutMillis, maxAttempts: config.maxAttempts),
+            readTimeoutMillis: config.upstreamReadTimeoutMillis, maxAttempts: config.maxAttempts,
+            maxConnectionsPerOrigin: config.upstreamMaxConnectionsPerOrigin),
         health: health, clock: clock)
     let writer = UsageWriter(
         store: runtime.store, book: book, flushMillis: config.usageFlushMillis, maxRows: config.usageFlushRows,
-        logger: logger)
+        limits: .init(maxAgeMillis: config.unwrittenChargesMaxAgeMillis, maxAmount: config.unwrittenChargesMaxAmount),
+        // Requests in flight at shutdown get the grace period, less a margin for the last flush.
+        shutdownWaitMillis: max(0, config.shutdownGraceMillis - 2_000),
+        spillPath: config.dataDir + "/unwritten-usage.jsonl", clock: clock, logger: logger)
     let watcher = ConfigWatcher(
         store: runtime.store, snapshots: snapshots, writer: writer, health: health,
         intervalMillis: config.reloadIntervalMillis, logger: logger)
     try await watcher.reload()
     await writer.reloadBalances()
+    await writer.replayKeptOnDisk()
 
     let router = Router(context: WharfRequestContext.self)
     router.get("healthz") { _, _ in "ok" }

@@ -38,7 +38,8 @@ public struct WharfRuntime: Sendable {
         let database: WharfDatabase
         if let url = config.databaseURL {
             do {
-                database = try await WharfDatabase.openPostgres(url: url, logger: logger)
+                database = try await WharfDatabase.openPostgres(
+                    url: url, logger: logger, timeoutMillis: config.databaseTimeoutMillis)
             } catch {
                 throw .unusable("database_url", "cannot connect to \(WharfDatabase.redacted(url))")
             }

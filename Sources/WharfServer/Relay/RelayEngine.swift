@@ -143,6 +143,13 @@ public final class RelayEngine: Sendable {
         if let length = head.contentLength, length > config.maxBodyBytes {
             throw tooLarge()
         }
+        // Charges that cannot be written past their bound: serving would be serving unbilled.
+        if writer.refusesNewRequests {
+            throw OpenAIError(
+                .serviceUnavailable,
+                "The gateway cannot record charges right now, so it takes no new requests; retry later.",
+                type: "server_error", code: "billing_unavailable")
+        }
         return Caller(
             key: key, address: address, storedAddress: memo.stored(address, mode: config.clientIPMode),
             snapshot: snapshot)

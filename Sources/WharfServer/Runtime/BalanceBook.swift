@@ -33,6 +33,11 @@ public final class BalanceBook: Sendable {
     let state = Mutex(State())
     private let overageCount = Atomic<Int64>(0)
     private let overageMicros = Atomic<Int64>(0)
+    private let openHolds = Atomic<Int>(0)
+
+    /// Holds taken and not yet settled or released: requests in flight (a drain after the client left included).
+    /// The usage writer waits for them at shutdown, so that their charges are written too.
+    public var holdsInFlight: Int { openHolds.load(ordering: .acquiring) }
 
     /// Requests whose charge passed their hold since start, and the sum of the differences.
     public var overages: (count: Int64, amount: Money) {
@@ -61,7 +66,9 @@ public final class BalanceBook: Sendable {
             s.keys[keyID, default: KeySpend()].reserved += amount.micros
             return true
         }
-        return ok ? Reservation(book: self, userID: userID, keyID: keyID, amount: amount) : nil
+        guard ok else { return nil }
+        openHolds.add(1, ordering: .relaxed)
+        return Reservation(book: self, userID: userID, keyID: keyID, amount: amount)
     }
 
     func close(_ r: Reservation, charged: Int64) {
@@ -70,6 +77,16 @@ public final class BalanceBook: Sendable {
             s.accounts[r.userID, default: Account()].pending += charged
             s.keys[r.keyID, default: KeySpend()].reserved -= r.amount.micros
             s.keys[r.keyID, default: KeySpend()].pending += charged
+        }
+        openHolds.subtract(1, ordering: .releasing)
+    }
+
+    /// A charge not yet written that no hold of this run settled (kept on disk by the last run): pending until the
+    /// writer stores it.
+    public func addPending(userID: String, keyID: String, amount: Money) {
+        state.withLock { s in
+            s.accounts[userID, default: Account()].pending += amount.micros
+            s.keys[keyID, default: KeySpend()].pending += amount.micros
         }
     }
 

@@ -5,21 +5,57 @@ import WharfCore
 import WharfStorage
 
 /// Writes usage records and charges their cost off the request path, in batches: every `flushMillis` (100 ms by
-/// default), at most `maxRows` rows per transaction. Drained on graceful shutdown; a hard crash can lose at most one
-/// interval. Also reloads balances between flushes when asked (see ``BalanceBook``).
+/// default), at most `maxRows` rows per transaction. Also reloads balances between flushes when asked (see
+/// ``BalanceBook``).
 ///
-/// A batch that fails is written again row by row while the database answers: a row that still cannot be written
-/// (its account was deleted underneath, say) is set aside, never blocking the rows behind it. Rows set aside stay in
-/// memory, still billable (their charges stay pending in the book), counted (``setAsideSummary``), logged with
-/// their ids and amounts (never content), and are retried every minute. While the database does not answer, the
-/// queue is kept and retried. Whatever is still unwritten at shutdown is logged with its exact amount.
+/// No charge is lost silently:
+/// - A batch that fails is written again row by row while the database answers: a row that still cannot be written
+///   (its account was deleted underneath, say) is set aside, never blocking the rows behind it. Rows set aside stay
+///   in memory, still billable (their charges stay pending in the book), counted (``setAsideSummary``), logged with
+///   their ids and amounts (never content), and are retried every minute. While the database does not answer, the
+///   queue is kept and retried (every database call has a time limit, `database_timeout_ms`).
+/// - Past a bound (the oldest unwritten charge older than `unwritten_charges_max_age_ms`, or unwritten charges
+///   summing past `unwritten_charges_max_amount`), ``refusesNewRequests`` turns on and the relay refuses new
+///   requests rather than serve them unbilled.
+/// - At shutdown it waits (within the grace period) for requests still in flight, a drain after a client left
+///   included, so their charges are written too. Whatever cannot be written is kept on disk
+///   (``UsageSpillFile``) and written at the next start (``replayKeptOnDisk()``); only without a file is it lost,
+///   and then it is logged with its exact amount.
 public final class UsageWriter: Service, Sendable {
+    /// When new relay requests are refused for want of written charges.
+    public struct Limits: Sendable {
+        /// The oldest queued charge may be at most this old (milliseconds).
+        public var maxAgeMillis: Int64
+        /// Queued and set-aside charges may sum to at most this.
+        public var maxAmount: Money
+
+        /// Creates limits.
+        public init(maxAgeMillis: Int64, maxAmount: Money) {
+            self.maxAgeMillis = maxAgeMillis
+            self.maxAmount = maxAmount
+        }
+
+        /// Bounds that are never reached.
+        public static let none = Limits(maxAgeMillis: .max, maxAmount: Money(micros: .max))
+    }
+
+    struct Queue {
+        var rows: [UsageRecord] = []
+        /// Set once the writer has made its last flush: later charges go to the file on disk.
+        var stopped = false
+    }
+
     let store: WharfStore
     let book: BalanceBook
     let flushMillis: Int64
     let maxRows: Int
+    let limits: Limits
+    /// How long shutdown waits for requests still in flight.
+    let shutdownWaitMillis: Int64
+    let spill: UsageSpillFile?
+    let clock: WharfClock
     let logger: Logger
-    let queue = Mutex<[UsageRecord]>([])
+    let queue = Mutex(Queue())
     /// Rows that could not be written on their own while the database answered.
     let setAside = Mutex<[UsageRecord]>([])
     /// Whether the last write reached the database (false while it does not answer).
@@ -27,28 +63,49 @@ public final class UsageWriter: Service, Sendable {
     /// When the rows set aside were last tried again.
     let lastSetAsideRetry = Mutex<ContinuousClock.Instant?>(nil)
     let reloadRequested = Atomic<Bool>(false)
+    let refusing = Atomic<Bool>(false)
+    /// One writer of the file on disk at a time (the final rewrite and late charges).
+    let spillLock = Mutex(())
     /// One flush or reload at a time, so a caller of `flush()` returns only once everything queued before is stored.
     let gate = SerialGate()
 
-    /// Creates a writer.
-    public init(store: WharfStore, book: BalanceBook, flushMillis: Int64, maxRows: Int, logger: Logger) {
+    /// Creates a writer. `spillPath` is where unwritten charges are kept at shutdown (nil: nowhere, they are only
+    /// logged).
+    public init(
+        store: WharfStore, book: BalanceBook, flushMillis: Int64, maxRows: Int, limits: Limits = .none,
+        shutdownWaitMillis: Int64 = 0, spillPath: String? = nil, clock: WharfClock = .system, logger: Logger
+    ) {
         self.store = store
         self.book = book
         self.flushMillis = flushMillis
         self.maxRows = maxRows
+        self.limits = limits
+        self.shutdownWaitMillis = shutdownWaitMillis
+        self.spill = spillPath.map { UsageSpillFile(path: $0) }
+        self.clock = clock
         self.logger = logger
     }
 
-    /// Queues a record for the next flush, which also charges its cost. Never blocks on the database.
+    /// Queues a record for the next flush, which also charges its cost. Never blocks on the database. After the
+    /// writer stopped, the record is added to the file on disk (written at the next start) instead.
     public func enqueue(_ record: UsageRecord) {
-        queue.withLock { $0.append(record) }
+        let queued = queue.withLock { q -> Bool in
+            guard !q.stopped else { return false }
+            q.rows.append(record)
+            return true
+        }
+        if !queued { keepLate(record) }
     }
 
     /// Asks for a balance reload after the next flush.
     public func requestBalanceReload() { reloadRequested.store(true, ordering: .releasing) }
 
     /// Rows waiting to be written.
-    public var backlog: Int { queue.withLock { $0.count } }
+    public var backlog: Int { queue.withLock { $0.rows.count } }
+
+    /// Whether new relay requests must be refused: unwritten charges are past ``Limits``. Read on the hot path
+    /// (one atomic load); updated by the writer after each flush.
+    public var refusesNewRequests: Bool { refusing.load(ordering: .relaxed) }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -56,23 +113,151 @@ public final class UsageWriter: Service, Sendable {
             await flush()
             if reloadRequested.exchange(false, ordering: .acquiringAndReleasing) { await reloadBalances() }
         }
+        await waitForRequestsInFlight()
+        await finish()
+    }
+
+    /// Waits, flushing, until no request holds money (their charges are then queued), or `shutdownWaitMillis`.
+    func waitForRequestsInFlight() async {
+        let deadline = ContinuousClock.now + .milliseconds(shutdownWaitMillis)
+        while book.holdsInFlight > 0 && ContinuousClock.now < deadline && !Task.isCancelled {
+            await flush()
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if book.holdsInFlight > 0 {
+            logger.warning(
+                "requests still in flight at shutdown: their charges are kept on disk when they end",
+                metadata: ["requests": "\(book.holdsInFlight)"])
+        }
+    }
+
+    /// The last flush. Everything unwritten is first copied to disk, so that a crash during the flush loses
+    /// nothing; what is still unwritten after it stays on disk (or, without a file, is logged as lost).
+    func finish() async {
+        if let spill {
+            let unwritten = queue.withLock { $0.rows } + setAside.withLock { $0 }
+            if !unwritten.isEmpty { try? spillLock.withLock { _ in try spill.replace(with: unwritten) } }
+        }
+        lastSetAsideRetry.withLock { $0 = nil }
         await flush()
-        let (queued, queuedAmount) = Self.summary(queue.withLock { $0 })
-        let (aside, asideAmount) = setAsideSummary
-        if queued + aside > 0 {
+        let queued = queue.withLock { q -> [UsageRecord] in
+            q.stopped = true
+            defer { q.rows.removeAll() }
+            return q.rows
+        }
+        let aside = setAside.withLock { $0 }
+        let unwritten = queued + aside
+        let (queuedRows, queuedAmount) = Self.summary(queued)
+        let (asideRows, asideAmount) = Self.summary(aside)
+        var metadata: Logger.Metadata = [
+            "queued_rows": "\(queuedRows)", "queued_amount": "\(queuedAmount)", "set_aside_rows": "\(asideRows)",
+            "set_aside_amount": "\(asideAmount)",
+        ]
+        guard let spill else {
+            if unwritten.isEmpty {
+                logger.info("usage writer drained")
+            } else {
+                logger.critical("usage writer stopped with charges unwritten: they are lost", metadata: metadata)
+            }
+            return
+        }
+        do {
+            try spillLock.withLock { _ in try spill.replace(with: unwritten) }
+            if unwritten.isEmpty {
+                logger.info("usage writer drained")
+            } else {
+                metadata["file"] = "\(spill.path)"
+                logger.critical(
+                    "usage writer stopped with charges unwritten: kept on disk, written at the next start",
+                    metadata: metadata)
+            }
+        } catch {
+            metadata["error"] = "\(error)"
+            logger.critical("usage writer stopped with charges unwritten: they are lost", metadata: metadata)
+        }
+    }
+
+    /// A charge that arrived after the last flush: added to the file on disk.
+    func keepLate(_ record: UsageRecord) {
+        var metadata: Logger.Metadata = ["record": "\(record.id)", "amount": "\(record.cost)"]
+        guard let spill else {
+            logger.critical("a charge arrived after the usage writer stopped: it is lost", metadata: metadata)
+            return
+        }
+        do {
+            try spillLock.withLock { _ in try spill.append([record]) }
+            logger.warning("a charge arrived after the usage writer stopped: kept on disk", metadata: metadata)
+        } catch {
+            metadata["error"] = "\(error)"
+            logger.critical("a charge arrived after the usage writer stopped: it is lost", metadata: metadata)
+        }
+    }
+
+    /// Writes the charges a previous run kept on disk (call before serving, after balances are loaded). A record
+    /// already in the database is skipped, so nothing is charged twice; the file is removed once all are written.
+    public func replayKeptOnDisk() async {
+        guard let spill else { return }
+        let contents: UsageSpillFile.Contents
+        do { contents = try spill.read() } catch {
             logger.critical(
-                "usage writer stopped with charges unwritten",
-                metadata: [
-                    "queued_rows": "\(queued)", "queued_amount": "\(queuedAmount)", "set_aside_rows": "\(aside)",
-                    "set_aside_amount": "\(asideAmount)",
-                ])
-        } else {
-            logger.info("usage writer drained")
+                "the file of charges kept on disk cannot be read",
+                metadata: ["file": "\(spill.path)", "error": "\(error)"])
+            return
+        }
+        if contents.unreadableLines > 0 {
+            logger.critical(
+                "lines of the file of charges kept on disk cannot be read and are skipped",
+                metadata: ["file": "\(spill.path)", "lines": "\(contents.unreadableLines)"])
+        }
+        guard !contents.records.isEmpty else {
+            try? spillLock.withLock { _ in try spill.remove() }
+            return
+        }
+        let written = (try? await store.existingUsageIDs(contents.records.map(\.id))) ?? []
+        let rows = contents.records.filter { !written.contains($0.id) }
+        let (count, amount) = Self.summary(rows)
+        logger.notice(
+            "writing charges kept on disk by the last run",
+            metadata: ["rows": "\(count)", "amount": "\(amount)", "already_written": "\(written.count)"])
+        for row in rows { book.addPending(userID: row.userID, keyID: row.keyID, amount: row.cost) }
+        queue.withLock { $0.rows.insert(contentsOf: rows, at: 0) }
+        await flush()
+        let ids = Set(rows.map(\.id))
+        let left =
+            queue.withLock { $0.rows.contains { ids.contains($0.id) } }
+            || setAside.withLock { $0.contains { ids.contains($0.id) } }
+        if !left { try? spillLock.withLock { _ in try spill.remove() } }
+    }
+
+    /// Recomputes ``refusesNewRequests`` from the queue and the rows set aside.
+    func updateRefusal() {
+        let now = clock.nowMillis()
+        let (oldest, queuedMicros) = queue.withLock { q in
+            (q.rows.first?.createdAt, q.rows.reduce(Int64(0)) { $0 &+ $1.cost.micros })
+        }
+        let asideMicros = setAside.withLock { $0.reduce(Int64(0)) { $0 &+ $1.cost.micros } }
+        let tooOld = oldest.map { now - $0 > limits.maxAgeMillis } ?? false
+        let tooMuch = queuedMicros &+ asideMicros > limits.maxAmount.micros
+        let refuse = tooOld || tooMuch
+        if refusing.exchange(refuse, ordering: .relaxed) != refuse {
+            if refuse {
+                logger.critical(
+                    "refusing new relay requests: charges cannot be written",
+                    metadata: [
+                        "oldest_ms": "\(oldest.map { now - $0 } ?? 0)",
+                        "unwritten_amount": "\(Money(micros: queuedMicros &+ asideMicros))",
+                    ])
+            } else {
+                logger.notice("charges are written again: relay requests are accepted")
+            }
         }
     }
 
     /// Why charges are not being written, if they are not: `/readyz` reports it.
     public var problem: String? {
+        if refusesNewRequests {
+            return "new relay requests are refused: charges cannot be written (see /admin/api/billing)"
+        }
         if !lastWriteReached.load(ordering: .relaxed) {
             return "usage records cannot be written: the database does not answer"
         }
@@ -91,15 +276,16 @@ public final class UsageWriter: Service, Sendable {
     public func flush() async {
         await gate.acquire()
         await flushUnlocked()
+        updateRefusal()
         await gate.release()
     }
 
     func flushUnlocked() async {
         while true {
             let batch = queue.withLock { q -> [UsageRecord] in
-                let n = min(q.count, maxRows)
-                let b = Array(q.prefix(n))
-                q.removeFirst(n)
+                let n = min(q.rows.count, maxRows)
+                let b = Array(q.rows.prefix(n))
+                q.rows.removeFirst(n)
                 return b
             }
             guard !batch.isEmpty else { return }
@@ -131,7 +317,7 @@ public final class UsageWriter: Service, Sendable {
                 lastWriteReached.store(true, ordering: .relaxed)
             } catch {
                 guard (try? await store.configVersion()) != nil else {
-                    queue.withLock { $0.insert(contentsOf: rows[index...], at: 0) }
+                    queue.withLock { $0.rows.insert(contentsOf: rows[index...], at: 0) }
                     lastWriteReached.store(false, ordering: .relaxed)
                     return false
                 }

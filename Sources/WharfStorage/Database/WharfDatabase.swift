@@ -27,6 +27,11 @@ public final class WharfDatabase: Sendable {
     let logger: Logger
     /// Statements sent to the database by this process (for the "no query on the hot path" check).
     public let statements = StatementCounter()
+    /// PostgreSQL: a call (one `withConnection` body, so one transaction) still running after this long is abandoned:
+    /// its connection is closed, which fails the call with ``WharfDatabaseError/timedOut(millis:)``. A database that
+    /// stops answering (a killed backend, a dropped network) then fails calls instead of hanging them. Migrations are
+    /// not limited. SQLite calls are bounded by its busy timeout instead.
+    public let timeoutMillis: Int64
 
     enum Backend: Sendable {
         case sqlite(SQLiteConnection, SerialGate)
@@ -36,14 +41,23 @@ public final class WharfDatabase: Sendable {
     /// AsyncKit's pool guards its state with its own lock but is not marked `Sendable`.
     final class PostgresPool: @unchecked Sendable {
         let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
-        init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
+        /// How to open a connection outside the pool (the serving lock's).
+        let configuration: PostgresConnection.Configuration
+        init(
+            _ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>,
+            configuration: PostgresConnection.Configuration
+        ) {
+            self.pool = pool
+            self.configuration = configuration
+        }
     }
 
-    init(dialect: Dialect, location: String, backend: Backend, logger: Logger) {
+    init(dialect: Dialect, location: String, backend: Backend, logger: Logger, timeoutMillis: Int64 = 10_000) {
         self.dialect = dialect
         self.location = location
         self.backend = backend
         self.logger = logger
+        self.timeoutMillis = timeoutMillis
     }
 
     /// Opens an SQLite database file (created if missing) in WAL mode.
@@ -65,19 +79,23 @@ public final class WharfDatabase: Sendable {
 
     /// Connects to PostgreSQL at `url` (`postgres://user:pass@host:port/db?tlsmode=disable`) and checks that it
     /// answers.
-    public static func openPostgres(url: String, logger: Logger, maxConnections: Int = 8) async throws
-        -> WharfDatabase
-    {
-        let configuration = try SQLPostgresConfiguration(url: url)
+    public static func openPostgres(
+        url: String, logger: Logger, maxConnections: Int = 8, timeoutMillis: Int64 = 10_000
+    ) async throws -> WharfDatabase {
+        var configuration = try SQLPostgresConfiguration(url: url)
+        configuration.coreConfiguration.options.connectTimeout = .milliseconds(timeoutMillis)
         let source = PostgresConnectionSource(sqlConfiguration: configuration)
         // The pool's own logs repeat every failed connect with driver details; Wharf reports failures itself.
         var poolLogger = logger
         poolLogger.logLevel = .critical
         let pool = EventLoopGroupConnectionPool(
-            source: source, maxConnectionsPerEventLoop: max(1, maxConnections / 2), requestTimeout: .seconds(30),
+            source: source, maxConnectionsPerEventLoop: max(1, maxConnections / 2),
+            requestTimeout: .milliseconds(timeoutMillis),
             pruneInterval: .seconds(60), logger: poolLogger, on: MultiThreadedEventLoopGroup.singleton)
         let database = WharfDatabase(
-            dialect: .postgres, location: Self.redacted(url), backend: .postgres(PostgresPool(pool)), logger: logger)
+            dialect: .postgres, location: Self.redacted(url),
+            backend: .postgres(PostgresPool(pool, configuration: configuration.coreConfiguration)), logger: logger,
+            timeoutMillis: timeoutMillis)
         do {
             try await database.withConnection { db in try await db.raw("SELECT 1").run() }
         } catch {
@@ -87,8 +105,15 @@ public final class WharfDatabase: Sendable {
         return database
     }
 
-    /// Runs `body` with exclusive use of one connection.
+    /// Runs `body` with exclusive use of one connection, within ``timeoutMillis``.
     public func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await withConnection(limited: true, body)
+    }
+
+    /// Runs `body` with exclusive use of one connection; `limited`: within ``timeoutMillis`` (PostgreSQL).
+    func withConnection<R: Sendable>(limited: Bool, _ body: @Sendable (any SQLDatabase) async throws -> R)
+        async throws -> R
+    {
         switch backend {
         case .sqlite(let connection, let gate):
             await gate.acquire()
@@ -107,9 +132,29 @@ public final class WharfDatabase: Sendable {
             var quiet = logger
             quiet.logLevel = .critical
             let connection = try await pool.requestConnection(logger: quiet).get()
-            defer { pool.releaseConnection(connection, logger: quiet) }
-            return try await body(CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements))
+            let expired = ExpiryFlag()
+            let timer =
+                limited
+                ? connection.eventLoop.scheduleTask(in: .milliseconds(timeoutMillis)) {
+                    expired.value.store(true, ordering: .releasing)
+                    let _: EventLoopFuture<Void> = connection.close()
+                } : nil
+            defer {
+                timer?.cancel()
+                pool.releaseConnection(connection, logger: quiet)
+            }
+            do {
+                return try await body(
+                    CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements))
+            } catch {
+                if expired.value.load(ordering: .acquiring) { throw WharfDatabaseError.timedOut(millis: timeoutMillis) }
+                throw error
+            }
         }
+    }
+
+    final class ExpiryFlag: Sendable {
+        let value = Atomic<Bool>(false)
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
@@ -117,8 +162,15 @@ public final class WharfDatabase: Sendable {
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so two writers never deadlock
     /// on a lock upgrade.
     public func transaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await transaction(limited: true, body)
+    }
+
+    /// A transaction; `limited`: within ``timeoutMillis`` (see ``withConnection(_:)``).
+    func transaction<R: Sendable>(limited: Bool, _ body: @Sendable (any SQLDatabase) async throws -> R)
+        async throws -> R
+    {
         let begin = dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await withConnection { db in
+        return try await withConnection(limited: limited) { db in
             try await db.raw(SQLQueryString(begin)).run()
             do {
                 let result = try await body(db)
@@ -149,6 +201,18 @@ public final class WharfDatabase: Sendable {
         if parts.password != nil { parts.password = "***" }
         parts.query = nil
         return parts.string ?? "postgres://…"
+    }
+}
+
+/// A database failure of Wharf's own.
+public enum WharfDatabaseError: Error, CustomStringConvertible {
+    /// A call did not finish in time; its connection was closed.
+    case timedOut(millis: Int64)
+
+    public var description: String {
+        switch self {
+        case .timedOut(let millis): "the database did not answer within \(millis) ms"
+        }
     }
 }
 

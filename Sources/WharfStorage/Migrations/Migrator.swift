@@ -5,14 +5,14 @@ extension WharfDatabase {
     /// Applies every migration not yet applied, each in its own transaction; returns the versions applied.
     @discardableResult
     public func migrate(nowMillis: Int64) async throws -> [Int] {
-        try await withConnection { db in
+        try await withConnection(limited: false) { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
             ).run()
         }
         var applied: [Int] = []
         for migration in Migrations.all {
-            let done = try await transaction { db in
+            let done = try await transaction(limited: false) { db in
                 let rows = try await db.raw(
                     "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)"
                 ).all()

@@ -75,6 +75,20 @@ extension WharfStore {
         return settlements
     }
 
+    /// The ids among `ids` that already have a usage record (a replay of records kept on disk skips them, so that
+    /// nothing is charged twice).
+    public func existingUsageIDs(_ ids: [String]) async throws -> Set<String> {
+        var found = Set<String>()
+        for chunk in ids.chunked(200) {
+            let rows = try await database.withConnection { db in
+                try await db.select().column("id").from("usage_records")
+                    .where(SQLIdentifier("id"), .in, SQLBind.group(Array(chunk))).all()
+            }
+            for row in rows { found.insert(try row.string("id")) }
+        }
+        return found
+    }
+
     static let usageInsert = BatchInsert(
         into: "usage_records",
         columns: [

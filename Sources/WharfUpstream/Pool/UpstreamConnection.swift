@@ -8,6 +8,8 @@ public enum UpstreamConnectionError: Error, Equatable, Sendable {
     case closed
     /// No byte arrived for longer than the read timeout.
     case readTimeout
+    /// The origin's connections were all in use, and none came free within the connect timeout.
+    case poolFull
     /// The upstream sent something that is not an HTTP/1.1 response to the request (see ``UpstreamResponseParser``).
     case malformedResponse
 }

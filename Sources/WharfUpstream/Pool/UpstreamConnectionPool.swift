@@ -7,17 +7,30 @@ import NIOSSL
 /// Keep-alive connections to upstreams, kept per event loop so a relayed request and its upstream connection share
 /// one thread: no locks, no hops on the request path. TLS verifies certificates against the system's roots and the
 /// host name; connections idle for longer than the idle timeout are closed.
+///
+/// Connections to one origin are capped (`upstream_max_connections_per_origin`): the cap is shared out evenly
+/// among the event loops (each gets `max(1, cap / loops)`), so the whole process never opens more than the cap
+/// (or one per loop, when the cap is below the number of loops). A request past its loop's share waits, in order,
+/// for a connection of that loop to come free, at most the connect timeout; then it fails like a connection that
+/// could not be made, and the relay tries its next channel.
 public final class UpstreamConnectionPool: Sendable {
     let connectTimeout: TimeAmount
     let idleTimeout: TimeAmount
     let tls: NIOSSLContext?
+    /// Connections per origin each event loop may have open (or opening).
+    let maxPerOriginPerLoop: Int
     private let loops = NIOLockedValueBox<[ObjectIdentifier: UpstreamLoopPool]>([:])
 
-    /// Creates a pool. `tlsContext` replaces the default client TLS settings (tests use it for a private root).
-    public init(connectTimeout: TimeAmount, idleTimeout: TimeAmount = .seconds(60), tlsContext: NIOSSLContext? = nil) {
+    /// Creates a pool. `tlsContext` replaces the default client TLS settings (tests use it for a private root);
+    /// `maxConnectionsPerOrigin` is shared out among `loopCount` event loops.
+    public init(
+        connectTimeout: TimeAmount, idleTimeout: TimeAmount = .seconds(60), tlsContext: NIOSSLContext? = nil,
+        maxConnectionsPerOrigin: Int = 256, loopCount: Int = System.coreCount
+    ) {
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.tls = tlsContext ?? (try? NIOSSLContext(configuration: .makeClientConfiguration()))
+        self.maxPerOriginPerLoop = max(1, maxConnectionsPerOrigin / max(1, loopCount))
     }
 
     /// The pool of `eventLoop`; look it up once per inbound connection and keep it.
@@ -26,7 +39,8 @@ public final class UpstreamConnectionPool: Sendable {
         return loops.withLockedValue { loops in
             if let pool = loops[id] { return pool }
             let pool = UpstreamLoopPool(
-                eventLoop: eventLoop, connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls)
+                eventLoop: eventLoop, connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls,
+                maxPerOrigin: maxPerOriginPerLoop)
             loops[id] = pool
             return pool
         }
@@ -52,13 +66,34 @@ public final class UpstreamLoopPool: @unchecked Sendable {
     private var closing = false
     /// Idle connections kept per origin; more are closed when released.
     static let maxIdlePerOrigin = 512
+    /// Connections of this loop per origin at most (open, opening or idle).
+    let maxPerOrigin: Int
+    /// Connections of this loop per origin now (open, opening or idle).
+    private(set) var openCount: [UpstreamOrigin: Int] = [:]
+    /// Requests waiting for a connection to an origin at its cap, first come first served.
+    private var waiting: [UpstreamOrigin: [Waiter]] = [:]
+    private var nextWaiterID = 0
 
-    init(eventLoop: any EventLoop, connectTimeout: TimeAmount, idleTimeout: TimeAmount, tls: NIOSSLContext?) {
+    /// A request waiting for a connection.
+    struct Waiter {
+        let id: Int
+        let done: (Result<UpstreamConnection, UpstreamConnectionError>) -> Void
+        let timer: Scheduled<Void>
+    }
+
+    init(
+        eventLoop: any EventLoop, connectTimeout: TimeAmount, idleTimeout: TimeAmount, tls: NIOSSLContext?,
+        maxPerOrigin: Int = .max
+    ) {
         self.eventLoop = eventLoop
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.tls = tls
+        self.maxPerOrigin = maxPerOrigin
     }
+
+    /// Requests waiting for a connection to `origin`.
+    public func waitingCount(_ origin: UpstreamOrigin) -> Int { waiting[origin]?.count ?? 0 }
 
     deinit { reaper?.cancel() }
 
@@ -98,7 +133,38 @@ public final class UpstreamLoopPool: @unchecked Sendable {
             }
             connection.close()
         }
+        guard openCount[origin, default: 0] < maxPerOrigin else {
+            wait(for: origin, done: done)
+            return
+        }
         connect(origin, done: done)
+    }
+
+    /// Queues a request until a connection to `origin` comes free, at most the connect timeout.
+    private func wait(
+        for origin: UpstreamOrigin, done: @escaping (Result<UpstreamConnection, UpstreamConnectionError>) -> Void
+    ) {
+        guard !closing else {
+            done(.failure(.connectFailed))
+            return
+        }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        let timer = eventLoop.scheduleTask(in: connectTimeout) { [self] in
+            guard let i = waiting[origin]?.firstIndex(where: { $0.id == id }) else { return }
+            let waiter = waiting[origin]!.remove(at: i)
+            waiter.done(.failure(.poolFull))
+        }
+        waiting[origin, default: []].append(Waiter(id: id, done: done, timer: timer))
+    }
+
+    /// The first request waiting for `origin`, taken off the queue.
+    private func nextWaiter(_ origin: UpstreamOrigin) -> Waiter? {
+        guard var list = waiting[origin], !list.isEmpty else { return nil }
+        let waiter = list.removeFirst()
+        waiting[origin] = list.isEmpty ? nil : list
+        waiter.timer.cancel()
+        return waiter
     }
 
     /// Opens a new connection to `origin`, even when idle ones exist (a reused one the server had closed).
@@ -110,6 +176,8 @@ public final class UpstreamLoopPool: @unchecked Sendable {
             done(.failure(.connectFailed))
             return
         }
+        // Counted from now until the channel closes (``forget(_:)``) or the connect fails.
+        openCount[origin, default: 0] += 1
         let serverName = origin.hostIsAddress ? nil : origin.host
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
@@ -124,24 +192,31 @@ public final class UpstreamLoopPool: @unchecked Sendable {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
             }
-        bootstrap.connect(host: origin.host, port: origin.port).hop(to: eventLoop).whenComplete { result in
+        bootstrap.connect(host: origin.host, port: origin.port).hop(to: eventLoop).whenComplete { [self] result in
             switch result {
             case .success(let channel):
                 if let connection = try? channel.pipeline.syncOperations.handler(type: UpstreamConnection.self) {
                     done(.success(connection))
                 } else {
+                    // Closing it calls `forget`, which gives the slot back.
                     channel.close(promise: nil)
                     done(.failure(.connectFailed))
                 }
             case .failure:
+                slotFreed(origin)
                 done(.failure(.connectFailed))
             }
         }
         startReaper()
     }
 
-    /// Takes back a connection whose response ended cleanly.
+    /// Takes back a connection whose response ended cleanly: handed to the first request waiting for its origin, or
+    /// kept idle.
     func release(_ connection: UpstreamConnection) {
+        if !closing, connection.isActive, let waiter = nextWaiter(connection.origin) {
+            waiter.done(.success(connection))
+            return
+        }
         guard !closing, connection.isActive, idle[connection.origin, default: []].count < Self.maxIdlePerOrigin else {
             connection.close()
             return
@@ -150,16 +225,31 @@ public final class UpstreamLoopPool: @unchecked Sendable {
         idle[connection.origin, default: []].append(connection)
     }
 
-    /// Drops a closed connection from the idle list.
+    /// A connection closed: drops it from the idle list and gives its slot back.
     func forget(_ connection: UpstreamConnection) {
-        guard var list = idle[connection.origin], let i = list.firstIndex(where: { $0 === connection }) else { return }
-        list.remove(at: i)
-        idle[connection.origin] = list
+        if var list = idle[connection.origin], let i = list.firstIndex(where: { $0 === connection }) {
+            list.remove(at: i)
+            idle[connection.origin] = list
+        }
+        slotFreed(connection.origin)
+    }
+
+    /// One connection to `origin` fewer: a request waiting for it gets a new connection.
+    private func slotFreed(_ origin: UpstreamOrigin) {
+        let left = openCount[origin, default: 1] - 1
+        openCount[origin] = left > 0 ? left : nil
+        if let waiter = nextWaiter(origin) { connect(origin, done: waiter.done) }
     }
 
     func closeAll() {
         closing = true
         reaper?.cancel()
+        let waiters = waiting.values.flatMap { $0 }
+        waiting = [:]
+        for waiter in waiters {
+            waiter.timer.cancel()
+            waiter.done(.failure(.connectFailed))
+        }
         let all = idle.values.flatMap { $0 }
         idle = [:]
         for connection in all { connection.close() }
