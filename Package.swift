@@ -102,7 +102,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "WharfCoreTests", dependencies: ["WharfCore"]),
+        .testTarget(name: "WharfCoreTests", dependencies: ["WharfCore", "WharfTestSupport"]),
         .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCore"]),
         .testTarget(
             name: "WharfUpstreamTests",
@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "WharfServerTests",
             dependencies: [
-                "WharfServer", "WharfStorage", "WharfCore", "WharfUpstream", "WharfMail",
+                "WharfServer", "WharfStorage", "WharfCore", "WharfUpstream", "WharfMail", "WharfTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

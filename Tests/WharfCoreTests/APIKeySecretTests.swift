@@ -1,5 +1,6 @@
 import Testing
 import WharfCore
+import WharfTestSupport
 
 @Suite("API key secrets")
 struct APIKeySecretTests {

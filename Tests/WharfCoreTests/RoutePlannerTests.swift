@@ -1,5 +1,6 @@
 import Testing
 import WharfCore
+import WharfTestSupport
 
 @Suite("Route planner")
 struct RoutePlannerTests {

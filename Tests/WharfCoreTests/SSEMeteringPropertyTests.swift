@@ -1,4 +1,5 @@
 import Testing
+import WharfTestSupport
 
 @testable import WharfCore
 

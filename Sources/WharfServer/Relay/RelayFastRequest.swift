@@ -74,7 +74,10 @@ struct RelayFastRequest: Equatable {
             case .transferEncoding, .expect, .upgrade:
                 return .notFast
             case .contentLength:
-                guard (1...18).contains(value.count), value.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else {
+                // NIO's decoder refuses a tab after the digits (spaces it takes): such a head is its to refuse.
+                guard (1...18).contains(value.count), value.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }),
+                    !line[valueRange.upperBound...].contains(UInt8(ascii: "\t"))
+                else {
                     return .notFast
                 }
                 request.contentLength = value.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }

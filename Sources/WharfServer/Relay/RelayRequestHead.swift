@@ -39,9 +39,12 @@ struct RelayRequestHead: Equatable {
         let headers = head.headers
         self.init(
             endpoint: endpoint, version: head.version,
-            contentLength: headers.first(name: "content-length").flatMap(Int.init),
-            authorization: headers.first(name: "authorization"), apiKey: headers.first(name: "x-api-key"),
-            forwardedFor: Self.joined(headers["x-forwarded-for"]),
+            contentLength: headers.first(name: "content-length").map(Self.trimmed).flatMap(Int.init),
+            // NIO keeps whitespace at the end of a value; it is not part of it (RFC 9110, 5.5), and the fast reader
+            // drops it too, so both readers give the same credential.
+            authorization: headers.first(name: "authorization").map(Self.trimmed),
+            apiKey: headers.first(name: "x-api-key").map(Self.trimmed),
+            forwardedFor: Self.joined(headers["x-forwarded-for"].map(Self.trimmed)),
             closeAfterAnswer: !head.isKeepAlive || head.version.major < 1
                 || (head.version.major == 1 && head.version.minor == 0))
         expectContinue =
@@ -54,6 +57,15 @@ extension RelayRequestHead {
     /// Every line of a list field, joined as one value (`X-Forwarded-For` may come in several lines); nil without any.
     static func joined(_ lines: [String]) -> String? {
         lines.isEmpty ? nil : lines.joined(separator: ",")
+    }
+
+    /// A field value without the spaces and tabs around it.
+    static func trimmed(_ value: String) -> String {
+        let ows: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = value.firstIndex(where: { !ows($0) }), let last = value.lastIndex(where: { !ows($0) }) else {
+            return ""
+        }
+        return String(value[first...last])
     }
 }
 
