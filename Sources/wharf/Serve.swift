@@ -30,15 +30,10 @@ struct Serve: AsyncParsableCommand {
         LoggingSetup.bootstrapOnce(json: true, level: Logger.Level(rawValue: config.logLevel) ?? .info)
         let logger = Logger(label: "wharf")
         let runtime: WharfRuntime
-        do { runtime = try await WharfRuntime.open(config: config, logger: logger) } catch {
+        // One server per database (balances live in the server's memory): a second one stops here, before it
+        // migrates anything.
+        do { runtime = try await WharfRuntime.open(config: config, logger: logger, serving: true) } catch {
             printError(error.description)
-            throw ExitCode(2)
-        }
-        // One server per database (balances live in the server's memory): a second one stops here.
-        let servingLock: ServingLock
-        do { servingLock = try await runtime.database.takeServingLock() } catch {
-            printError(error.description)
-            await runtime.close()
             throw ExitCode(2)
         }
         if let token = try await SetupController.issueTokenIfNeeded(store: runtime.store) {
@@ -52,24 +47,28 @@ struct Serve: AsyncParsableCommand {
             metadata: [
                 "address": "\(config.host):\(config.port)", "database": .string(runtime.database.dialect.rawValue),
             ])
-        do {
-            // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then drain the usage writer; past
-            // `shutdown_grace_ms` the remaining work is cancelled (the writer still makes its final flush).
-            var groupConfig = ServiceGroupConfiguration(
-                services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-            groupConfig.maximumGracefulShutdownDuration = .milliseconds(config.shutdownGraceMillis)
-            groupConfig.maximumCancellationDuration = .seconds(5)
-            try await ServiceGroup(configuration: groupConfig).run()
-        } catch {
-            printError("the server stopped: \(error)")
-            await services.upstream.shutdown()
-            await servingLock.release()
-            await runtime.close()
+        // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then drain the usage writer; past
+        // `shutdown_grace_ms` the remaining work is cancelled (the writer then keeps what it could not write on
+        // disk).
+        var groupConfig = ServiceGroupConfiguration(
+            services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = .milliseconds(config.shutdownGraceMillis)
+        groupConfig.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfig)
+        // A lock lost to another server (its session cut, another server started meanwhile) stops this one.
+        let watchdog = Task { await runtime.servingLock?.watch { await group.triggerGracefulShutdown() } }
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
+        watchdog.cancel()
+        // Upstream connections still open (drains of clients that left) are closed: their requests are charged
+        // their estimate, which the stopped writer keeps on disk; then the lock goes.
+        await services.upstream.shutdown()
+        await services.writer.awaitLateCharges(maxMillis: 3_000)
+        await runtime.close()
+        if let failure {
+            printError("the server stopped: \(failure)")
             throw ExitCode(2)
         }
-        await services.upstream.shutdown()
-        await servingLock.release()
-        await runtime.close()
         logger.info("wharf stopped")
     }
 }

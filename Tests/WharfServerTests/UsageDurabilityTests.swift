@@ -72,6 +72,10 @@ struct UsageDurabilityTests {
             // The book holds them as written, not pending: the full remaining balance can be held.
             #expect(
                 book.reserve(
+                    userID: user.id, keyID: key.id, amount: Money(micros: 5_000_000 - 5_600 + 1), keyLimit: nil) == nil,
+                "the replayed charges count against the balance at once")
+            #expect(
+                book.reserve(
                     userID: user.id, keyID: key.id, amount: Money(micros: 5_000_000 - 5_600), keyLimit: nil) != nil)
 
             // A file left by a crash after the commit (the same rows again) charges nothing more.
@@ -92,7 +96,9 @@ struct UsageDurabilityTests {
         }
     }
 
-    @Test("A line cut by a crash mid-write is skipped and counted; the lines around it are written")
+    @Test(
+        "A line cut by a crash mid-write is skipped and counted, the next record is not glued onto it, and the file is kept aside, never deleted"
+    )
     func cutLineSkipped() async throws {
         try await Self.withDirectory { dir in
             let spill = dir.appendingPathComponent("unwritten-usage.jsonl").path
@@ -103,19 +109,80 @@ struct UsageDurabilityTests {
             let (key, _) = try await store.createKey(userID: user.id, name: "k")
             let file = UsageSpillFile(path: spill)
             try file.replace(with: [UsageWriterTests.record("req_c1", user: user.id, key: key.id, cost: 10)])
+            // A torn append: half a line and no line end.
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: spill))
             try handle.seekToEnd()
-            try handle.write(contentsOf: Data(#"{"costMicros":99,"id":"req_half"#.utf8) + Data("\n".utf8))
+            try handle.write(contentsOf: Data(#"{"costMicros":99,"id":"req_half"#.utf8))
             try handle.close()
             try file.append([UsageWriterTests.record("req_c2", user: user.id, key: key.id, cost: 20)])
             let contents = try file.read()
-            #expect(contents.records.map(\.id) == ["req_c1", "req_c2"])
+            #expect(contents.records.map(\.id) == ["req_c1", "req_c2"], "the record after the torn line is whole")
             #expect(contents.unreadableLines == 1)
             let writer = UsageWriter(
                 store: store, book: BalanceBook(), flushMillis: 60_000, maxRows: 100, spillPath: spill,
                 logger: Self.logger)
             await writer.replayKeptOnDisk()
             #expect(try await store.balance(userID: user.id) == Money(micros: 1_000_000 - 30))
+            #expect(!FileManager.default.fileExists(atPath: spill))
+            let kept = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+                $0.hasPrefix("unwritten-usage.jsonl.unreadable-")
+            }
+            #expect(kept.count == 1, "the file with an unreadable line is kept aside for a person to look at")
+            await database.close()
+        }
+    }
+
+    @Test("Charges that arrive while the writer stops are each kept exactly once: in the final file or appended to it")
+    func lateChargesDuringStop() async throws {
+        try await Self.withDirectory { dir in
+            let spill = dir.appendingPathComponent("unwritten-usage.jsonl").path
+            let (database, store) = try await Self.open(dir)
+            await database.close()  // nothing can be written: every row must end up on disk
+            let writer = UsageWriter(
+                store: store, book: BalanceBook(), flushMillis: 60_000, maxRows: 100, spillPath: spill,
+                logger: Self.logger)
+            for i in 0..<50 { writer.enqueue(UsageWriterTests.record("req_q\(i)", user: "u", key: "k", cost: 1)) }
+            let producer = Task.detached {
+                for i in 0..<400 {
+                    writer.enqueue(UsageWriterTests.record("req_l\(i)", user: "u", key: "k", cost: 1))
+                    if i % 16 == 0 { await Task.yield() }
+                }
+            }
+            writer.copyUnwrittenToDisk()
+            await writer.finish()
+            await producer.value
+            let ids = try UsageSpillFile(path: spill).read().records.map(\.id)
+            #expect(ids.count == 450, "none lost, none twice")
+            #expect(Set(ids).count == 450)
+        }
+    }
+
+    @Test("A row whose commit answer was lost (it is in the database already) counts as written, not set aside")
+    func lostCommitAnswer() async throws {
+        try await Self.withDirectory { dir in
+            let (database, store) = try await Self.open(dir)
+            let user = try await store.createUser(
+                email: EmailAddress("ack@example.com")!, username: "ack", passwordHash: "x", role: .user)
+            _ = try await store.post(userID: user.id, kind: .grant, amount: Money(micros: 1_000_000))
+            let (key, _) = try await store.createKey(userID: user.id, name: "k")
+            let book = BalanceBook()
+            let writer = UsageWriter(
+                store: store, book: book, flushMillis: 60_000, maxRows: 100, logger: Self.logger)
+            try await writer.loadBalances()
+            // The request was settled (its charge pending in the book) and its batch committed, but the writer saw
+            // a time-out instead of the commit's answer: the same row is queued again.
+            let row = UsageWriterTests.record("req_acked", user: user.id, key: key.id, cost: 400)
+            book.addPending(userID: user.id, keyID: key.id, amount: row.cost)
+            try await store.writeUsage([row])
+            writer.enqueue(row)
+            await writer.flush()
+            #expect(writer.setAsideSummary.rows == 0)
+            #expect(writer.backlog == 0)
+            #expect(writer.problem == nil)
+            #expect(try await store.balance(userID: user.id) == Money(micros: 1_000_000 - 400), "charged once")
+            // The book agrees with the database: exactly the remaining balance can be held.
+            #expect(book.reserve(userID: user.id, keyID: key.id, amount: Money(micros: 999_601), keyLimit: nil) == nil)
+            #expect(book.reserve(userID: user.id, keyID: key.id, amount: Money(micros: 999_600), keyLimit: nil) != nil)
             await database.close()
         }
     }

@@ -45,7 +45,7 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         store: runtime.store, snapshots: snapshots, writer: writer, health: health,
         intervalMillis: config.reloadIntervalMillis, logger: logger)
     try await watcher.reload()
-    await writer.reloadBalances()
+    try await writer.loadBalances()
     await writer.replayKeptOnDisk()
 
     let router = Router(context: WharfRequestContext.self)

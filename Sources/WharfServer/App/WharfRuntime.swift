@@ -9,12 +9,16 @@ public struct WharfRuntime: Sendable {
     public let database: WharfDatabase
     public let store: WharfStore
     public let logger: Logger
+    /// The one-server lock, when opened for serving (see ``WharfDatabase/takeServingLock()``).
+    public let servingLock: ServingLock?
 
     /// Opens the configured database, applies migrations and loads the master key. Every failure is a
     /// ``ConfigError`` naming the setting at fault, so the CLI can print one line and exit 2.
-    public static func open(config: WharfConfig, logger: Logger, clock: WharfClock = .system) async throws(ConfigError)
-        -> WharfRuntime
-    {
+    /// With `serving`, the one-server lock is taken before migrations run, so a second server stops before it
+    /// touches the schema of a database another one serves.
+    public static func open(
+        config: WharfConfig, logger: Logger, clock: WharfClock = .system, serving: Bool = false
+    ) async throws(ConfigError) -> WharfRuntime {
         do {
             try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         } catch {
@@ -50,17 +54,28 @@ public struct WharfRuntime: Sendable {
                 throw .unusable("data_dir", "cannot open the SQLite database \(config.sqlitePath)")
             }
         }
+        var servingLock: ServingLock?
+        if serving {
+            do { servingLock = try await database.takeServingLock(logger: logger) } catch {
+                await database.close()
+                throw .unusable(config.databaseURL == nil ? "data_dir" : "database_url", error.description)
+            }
+        }
         do {
             try await database.migrate(nowMillis: clock.nowMillis())
         } catch {
+            await servingLock?.release()
             await database.close()
             throw .unusable(config.databaseURL == nil ? "data_dir" : "database_url", "migrations failed: \(error)")
         }
         return WharfRuntime(
             config: config, database: database, store: WharfStore(database: database, secrets: secrets, clock: clock),
-            logger: logger)
+            logger: logger, servingLock: servingLock)
     }
 
-    /// Closes the database.
-    public func close() async { await database.close() }
+    /// Lets the one-server lock go (if held) and closes the database.
+    public func close() async {
+        await servingLock?.release()
+        await database.close()
+    }
 }

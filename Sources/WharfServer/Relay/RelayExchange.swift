@@ -248,6 +248,10 @@ final class RelayExchange: UpstreamResponseDelegate {
             return
         }
         switch result {
+        case .failure(.poolFull):
+            // Every connection to the origin is busy: not the channel's failure (its breaker stays as it is).
+            answerBody = ByteBuffer()
+            tryNextChannel()
         case .failure:
             attemptFailed()
         case .success(let connection):

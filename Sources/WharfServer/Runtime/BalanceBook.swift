@@ -39,6 +39,11 @@ public final class BalanceBook: Sendable {
     /// The usage writer waits for them at shutdown, so that their charges are written too.
     public var holdsInFlight: Int { openHolds.load(ordering: .acquiring) }
 
+    /// The money held by requests in flight, summed (read at shutdown, not on the request path).
+    public var heldAmount: Money {
+        Money(micros: state.withLock { s in s.accounts.values.reduce(Int64(0)) { $0 &+ $1.reserved } })
+    }
+
     /// Requests whose charge passed their hold since start, and the sum of the differences.
     public var overages: (count: Int64, amount: Money) {
         (overageCount.load(ordering: .relaxed), Money(micros: overageMicros.load(ordering: .relaxed)))

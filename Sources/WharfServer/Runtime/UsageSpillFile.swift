@@ -78,26 +78,53 @@ struct UsageSpillFile: Sendable {
         return contents
     }
 
-    /// Replaces the file with `records` (removes it when there are none). Written to a temporary file, synced and
-    /// renamed, so a crash leaves the old file or the new one, never half of one.
+    /// Replaces the file with `records` (removes it when there are none). Written to a new temporary file, synced,
+    /// renamed over the old one and the directory synced, so a crash leaves the old file or the new one, never half
+    /// of one.
     func replace(with records: [UsageRecord]) throws {
         guard !records.isEmpty else {
             try remove()
             return
         }
-        let temporary = path + ".tmp"
+        let temporary = path + ".tmp-\(getpid())"
+        unlink(temporary)
         try write(records, to: temporary, appending: false)
-        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw CocoaError(.fileWriteUnknown)
+        }
+        syncDirectory()
     }
 
-    /// Adds `records` at the end of the file (a charge that arrived after the writer stopped).
+    /// Adds `records` at the end of the file (a charge that arrived after the writer stopped). A line left without
+    /// its end by an earlier failed write is ended first, so the new records are never glued onto it.
     func append(_ records: [UsageRecord]) throws {
         try write(records, to: path, appending: true)
     }
 
     /// Removes the file, if it exists.
     func remove() throws {
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        if FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.removeItem(atPath: path)
+            syncDirectory()
+        }
+    }
+
+    /// Renames the file to `<path>.unreadable-<unix ms>` (a file never deleted because part of it could not be read);
+    /// returns the new path.
+    func moveAside() throws -> String {
+        let aside = path + ".unreadable-\(Int64(Date().timeIntervalSince1970 * 1000))"
+        guard rename(path, aside) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        syncDirectory()
+        return aside
+    }
+
+    private func syncDirectory() {
+        let directory = (path as NSString).deletingLastPathComponent
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
     }
 
     private func write(_ records: [UsageRecord], to file: String, appending: Bool) throws {
@@ -108,18 +135,30 @@ struct UsageSpillFile: Sendable {
             bytes.append(try encoder.encode(Line(record)))
             bytes.append(UInt8(ascii: "\n"))
         }
-        let flags = O_WRONLY | O_CREAT | (appending ? O_APPEND : O_TRUNC)
+        // A new temporary file is created fresh (never another's, never through a link); the file appended to is
+        // never followed through a link either.
+        let flags = O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (appending ? O_APPEND : (O_TRUNC | O_EXCL))
         let fd = open(file, flags, 0o600)
         guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission) }
         defer { close(fd) }
+        if appending, endsWithoutNewline(fd) { bytes.insert(UInt8(ascii: "\n"), at: 0) }
         var written = 0
         try bytes.withUnsafeBytes { raw in
             while written < raw.count {
                 let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { throw CocoaError(.fileWriteUnknown) }
                 written += n
             }
         }
         guard fsync(fd) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    /// Whether the file open at `fd` is not empty and its last byte is not a line end.
+    private func endsWithoutNewline(_ fd: Int32) -> Bool {
+        let size = lseek(fd, 0, SEEK_END)
+        guard size > 0 else { return false }
+        var last: UInt8 = 0
+        return pread(fd, &last, 1, size - 1) == 1 && last != UInt8(ascii: "\n")
     }
 }

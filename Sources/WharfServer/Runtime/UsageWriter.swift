@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -64,6 +65,8 @@ public final class UsageWriter: Service, Sendable {
     let lastSetAsideRetry = Mutex<ContinuousClock.Instant?>(nil)
     let reloadRequested = Atomic<Bool>(false)
     let refusing = Atomic<Bool>(false)
+    /// Rows kept on disk by the last run that could not be replayed yet (see ``replayKeptOnDisk()``).
+    let carried = Mutex<[UsageRecord]>([])
     /// One writer of the file on disk at a time (the final rewrite and late charges).
     let spillLock = Mutex(())
     /// One flush or reload at a time, so a caller of `flush()` returns only once everything queued before is stored.
@@ -113,15 +116,33 @@ public final class UsageWriter: Service, Sendable {
             await flush()
             if reloadRequested.exchange(false, ordering: .acquiringAndReleasing) { await reloadBalances() }
         }
+        // A copy on disk first: whatever happens during the waits and flushes below, nothing is lost.
+        copyUnwrittenToDisk()
         await waitForRequestsInFlight()
         await finish()
     }
 
-    /// Waits, flushing, until no request holds money (their charges are then queued), or `shutdownWaitMillis`.
+    /// Everything not yet written, from memory: queued, set aside, and rows kept on disk by the last run that could
+    /// not be replayed yet.
+    func unwrittenRows() -> [UsageRecord] {
+        queue.withLock { $0.rows } + setAside.withLock { $0 } + carried.withLock { $0 }
+    }
+
+    /// Replaces the file on disk with what is unwritten now (the last flush's result is written over it later).
+    func copyUnwrittenToDisk() {
+        guard let spill else { return }
+        spillLock.withLock { _ in
+            let rows = unwrittenRows()
+            if !rows.isEmpty { try? spill.replace(with: rows) }
+        }
+    }
+
+    /// Waits, flushing, until no request holds money (their charges are then queued), or `shutdownWaitMillis`, or
+    /// cancellation. While the database does not answer it only waits (the rows are already on disk).
     func waitForRequestsInFlight() async {
         let deadline = ContinuousClock.now + .milliseconds(shutdownWaitMillis)
         while book.holdsInFlight > 0 && ContinuousClock.now < deadline && !Task.isCancelled {
-            await flush()
+            if lastWriteReached.load(ordering: .relaxed) { await flush() }
             try? await Task.sleep(for: .milliseconds(20))
         }
         if book.holdsInFlight > 0 {
@@ -131,49 +152,57 @@ public final class UsageWriter: Service, Sendable {
         }
     }
 
-    /// The last flush. Everything unwritten is first copied to disk, so that a crash during the flush loses
-    /// nothing; what is still unwritten after it stays on disk (or, without a file, is logged as lost).
+    /// The last flush, then: stop taking rows into memory (later ones go straight to the file), and leave on disk
+    /// exactly what is still unwritten, in one step under the file's lock, so that a late charge appended meanwhile
+    /// is never written over. Without a file, what is unwritten is logged as lost with its amount.
     func finish() async {
-        if let spill {
-            let unwritten = queue.withLock { $0.rows } + setAside.withLock { $0 }
-            if !unwritten.isEmpty { try? spillLock.withLock { _ in try spill.replace(with: unwritten) } }
-        }
         lastSetAsideRetry.withLock { $0 = nil }
-        await flush()
-        let queued = queue.withLock { q -> [UsageRecord] in
-            q.stopped = true
-            defer { q.rows.removeAll() }
-            return q.rows
-        }
-        let aside = setAside.withLock { $0 }
-        let unwritten = queued + aside
-        let (queuedRows, queuedAmount) = Self.summary(queued)
-        let (asideRows, asideAmount) = Self.summary(aside)
-        var metadata: Logger.Metadata = [
-            "queued_rows": "\(queuedRows)", "queued_amount": "\(queuedAmount)", "set_aside_rows": "\(asideRows)",
-            "set_aside_amount": "\(asideAmount)",
-        ]
-        guard let spill else {
-            if unwritten.isEmpty {
-                logger.info("usage writer drained")
-            } else {
-                logger.critical("usage writer stopped with charges unwritten: they are lost", metadata: metadata)
+        if !Task.isCancelled { await flush() }
+        var metadata: Logger.Metadata = [:]
+        let (unwritten, outcome) = spillLock.withLock { _ -> ([UsageRecord], Result<Void, any Error>) in
+            let queued = queue.withLock { q -> [UsageRecord] in
+                q.stopped = true
+                defer { q.rows.removeAll() }
+                return q.rows
             }
+            let rows = queued + setAside.withLock { $0 } + carried.withLock { $0 }
+            let (queuedRows, queuedAmount) = Self.summary(queued)
+            let (otherRows, otherAmount) = Self.summary(Array(rows.dropFirst(queued.count)))
+            metadata = [
+                "queued_rows": "\(queuedRows)", "queued_amount": "\(queuedAmount)",
+                "set_aside_rows": "\(otherRows)", "set_aside_amount": "\(otherAmount)",
+            ]
+            guard let spill else { return (rows, .failure(CocoaError(.fileNoSuchFile))) }
+            return (rows, Result { try spill.replace(with: rows) })
+        }
+        if unwritten.isEmpty {
+            logger.info("usage writer drained")
             return
         }
-        do {
-            try spillLock.withLock { _ in try spill.replace(with: unwritten) }
-            if unwritten.isEmpty {
-                logger.info("usage writer drained")
-            } else {
-                metadata["file"] = "\(spill.path)"
-                logger.critical(
-                    "usage writer stopped with charges unwritten: kept on disk, written at the next start",
-                    metadata: metadata)
-            }
-        } catch {
+        switch outcome {
+        case .success:
+            metadata["file"] = "\(spill?.path ?? "")"
+            logger.critical(
+                "usage writer stopped with charges unwritten: kept on disk, written at the next start",
+                metadata: metadata)
+        case .failure(let error):
             metadata["error"] = "\(error)"
             logger.critical("usage writer stopped with charges unwritten: they are lost", metadata: metadata)
+        }
+    }
+
+    /// After the server stopped: waits (at most `maxMillis`) for requests still holding money to end, so that their
+    /// charges reach the file on disk; reports those that did not, with the amount they hold.
+    public func awaitLateCharges(maxMillis: Int64) async {
+        let deadline = ContinuousClock.now + .milliseconds(maxMillis)
+        while book.holdsInFlight > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let (count, held) = (book.holdsInFlight, book.heldAmount)
+        if count > 0 {
+            logger.critical(
+                "requests still running at exit: their charges are lost",
+                metadata: ["requests": "\(count)", "held_amount": "\(held)"])
         }
     }
 
@@ -195,25 +224,38 @@ public final class UsageWriter: Service, Sendable {
 
     /// Writes the charges a previous run kept on disk (call before serving, after balances are loaded). A record
     /// already in the database is skipped, so nothing is charged twice; the file is removed once all are written.
+    /// A file that cannot be read, or that has lines that cannot be read, is never deleted: it is moved aside
+    /// (`….unreadable-<time>`) and reported. When the database cannot say which records it already has, nothing is
+    /// replayed now: the rows stay on disk (and in the file written at shutdown) for the next start.
     public func replayKeptOnDisk() async {
         guard let spill else { return }
         let contents: UsageSpillFile.Contents
         do { contents = try spill.read() } catch {
+            let aside = try? spill.moveAside()
             logger.critical(
-                "the file of charges kept on disk cannot be read",
-                metadata: ["file": "\(spill.path)", "error": "\(error)"])
+                "the file of charges kept on disk cannot be read: moved aside",
+                metadata: ["file": "\(spill.path)", "moved_to": "\(aside ?? "(could not move)")", "error": "\(error)"])
             return
         }
         if contents.unreadableLines > 0 {
             logger.critical(
-                "lines of the file of charges kept on disk cannot be read and are skipped",
+                "lines of the file of charges kept on disk cannot be read: the file is kept aside",
                 metadata: ["file": "\(spill.path)", "lines": "\(contents.unreadableLines)"])
         }
         guard !contents.records.isEmpty else {
-            try? spillLock.withLock { _ in try spill.remove() }
+            spillLock.withLock { _ in
+                if contents.unreadableLines > 0 { _ = try? spill.moveAside() } else { try? spill.remove() }
+            }
             return
         }
-        let written = (try? await store.existingUsageIDs(contents.records.map(\.id))) ?? []
+        let written: Set<String>
+        do { written = try await store.existingUsageIDs(contents.records.map(\.id)) } catch {
+            logger.critical(
+                "charges kept on disk are not written now: the database cannot say which it already has",
+                metadata: ["rows": "\(contents.records.count)", "error": "\(type(of: error))"])
+            carried.withLock { $0 = contents.records }
+            return
+        }
         let rows = contents.records.filter { !written.contains($0.id) }
         let (count, amount) = Self.summary(rows)
         logger.notice(
@@ -226,7 +268,13 @@ public final class UsageWriter: Service, Sendable {
         let left =
             queue.withLock { $0.rows.contains { ids.contains($0.id) } }
             || setAside.withLock { $0.contains { ids.contains($0.id) } }
-        if !left { try? spillLock.withLock { _ in try spill.remove() } }
+        spillLock.withLock { _ in
+            if contents.unreadableLines > 0 {
+                _ = try? spill.moveAside()
+            } else if !left {
+                try? spill.remove()
+            }
+        }
     }
 
     /// Recomputes ``refusesNewRequests`` from the queue and the rows set aside.
@@ -321,6 +369,11 @@ public final class UsageWriter: Service, Sendable {
                     lastWriteReached.store(false, ordering: .relaxed)
                     return false
                 }
+                // A commit whose answer was lost (a time-out, a cut connection) left the row written already.
+                if let stored = try? await store.existingUsageIDs([row.id]), stored.contains(row.id) {
+                    book.flushed([(row.userID, row.keyID, row.cost)])
+                    continue
+                }
                 setAside.withLock { $0.append(row) }
                 logger.critical(
                     "usage record set aside: it cannot be written",
@@ -358,14 +411,27 @@ public final class UsageWriter: Service, Sendable {
     }
 
     func reloadUnlocked() async {
-        do {
-            let balances = try await store.allBalances()
-            let keys = try await store.activeKeys()
-            book.load(
-                balances: balances,
-                keySpent: Dictionary(keys.map { ($0.id, $0.spent) }, uniquingKeysWith: { a, _ in a }))
-        } catch {
+        do { try await loadBalancesUnlocked() } catch {
             logger.error("balance reload failed", metadata: ["error": "\(type(of: error))"])
         }
+    }
+
+    /// The first load of balances, before serving: a failure stops the start (serving with an empty book would
+    /// refuse every account).
+    public func loadBalances() async throws {
+        await gate.acquire()
+        do { try await loadBalancesUnlocked() } catch {
+            await gate.release()
+            throw error
+        }
+        await gate.release()
+    }
+
+    func loadBalancesUnlocked() async throws {
+        let balances = try await store.allBalances()
+        let keys = try await store.activeKeys()
+        book.load(
+            balances: balances,
+            keySpent: Dictionary(keys.map { ($0.id, $0.spent) }, uniquingKeysWith: { a, _ in a }))
     }
 }

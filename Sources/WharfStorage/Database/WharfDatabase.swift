@@ -27,10 +27,10 @@ public final class WharfDatabase: Sendable {
     let logger: Logger
     /// Statements sent to the database by this process (for the "no query on the hot path" check).
     public let statements = StatementCounter()
-    /// PostgreSQL: a call (one `withConnection` body, so one transaction) still running after this long is abandoned:
-    /// its connection is closed, which fails the call with ``WharfDatabaseError/timedOut(millis:)``. A database that
-    /// stops answering (a killed backend, a dropped network) then fails calls instead of hanging them. Migrations are
-    /// not limited. SQLite calls are bounded by its busy timeout instead.
+    /// PostgreSQL: a call (one `withConnection` body, so one transaction) still running after this long is abandoned
+    /// with ``WharfDatabaseError/timedOut(millis:)`` and its connection closed (see ``CallDeadline``). A database
+    /// that stops answering (a killed backend, a dropped network) then fails calls instead of hanging them. Reads of
+    /// whole tables get six times as long; migrations are not limited. SQLite calls are bounded by its busy timeout.
     public let timeoutMillis: Int64
 
     enum Backend: Sendable {
@@ -105,15 +105,18 @@ public final class WharfDatabase: Sendable {
         return database
     }
 
-    /// Runs `body` with exclusive use of one connection, within ``timeoutMillis``.
-    public func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await withConnection(limited: true, body)
-    }
-
-    /// Runs `body` with exclusive use of one connection; `limited`: within ``timeoutMillis`` (PostgreSQL).
-    func withConnection<R: Sendable>(limited: Bool, _ body: @Sendable (any SQLDatabase) async throws -> R)
+    /// Runs `body` with exclusive use of one connection, within ``timeoutMillis`` (PostgreSQL).
+    public func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
         async throws -> R
     {
+        try await withConnection(timeoutMillis: timeoutMillis, body)
+    }
+
+    /// Runs `body` with exclusive use of one connection; PostgreSQL: within `timeoutMillis` (nil: no limit), and
+    /// given up at once when the calling task is cancelled (see ``CallDeadline``).
+    func withConnection<R: Sendable>(
+        timeoutMillis: Int64?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
         switch backend {
         case .sqlite(let connection, let gate):
             await gate.acquire()
@@ -132,45 +135,36 @@ public final class WharfDatabase: Sendable {
             var quiet = logger
             quiet.logLevel = .critical
             let connection = try await pool.requestConnection(logger: quiet).get()
-            let expired = ExpiryFlag()
-            let timer =
-                limited
-                ? connection.eventLoop.scheduleTask(in: .milliseconds(timeoutMillis)) {
-                    expired.value.store(true, ordering: .releasing)
-                    let _: EventLoopFuture<Void> = connection.close()
-                } : nil
-            defer {
-                timer?.cancel()
-                pool.releaseConnection(connection, logger: quiet)
-            }
-            do {
-                return try await body(
-                    CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements))
-            } catch {
-                if expired.value.load(ordering: .acquiring) { throw WharfDatabaseError.timedOut(millis: timeoutMillis) }
-                throw error
-            }
+            defer { pool.releaseConnection(connection, logger: quiet) }
+            let database = CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements)
+            guard let timeoutMillis else { return try await body(database) }
+            // An abandoned call's connection is closed, so the pool never hands it out again.
+            return try await CallDeadline.run(
+                millis: timeoutMillis, on: connection.eventLoop,
+                abandon: { let _: EventLoopFuture<Void> = connection.close() },
+                { try await body(database) })
         }
     }
 
-    final class ExpiryFlag: Sendable {
-        let value = Atomic<Bool>(false)
-    }
+    /// Reads of whole tables (balances, key spends, the ledger check) get this much longer than one call.
+    var bulkTimeoutMillis: Int64 { timeoutMillis.multipliedReportingOverflow(by: 6).partialValue }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     ///
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so two writers never deadlock
     /// on a lock upgrade.
-    public func transaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await transaction(limited: true, body)
-    }
-
-    /// A transaction; `limited`: within ``timeoutMillis`` (see ``withConnection(_:)``).
-    func transaction<R: Sendable>(limited: Bool, _ body: @Sendable (any SQLDatabase) async throws -> R)
+    public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
         async throws -> R
     {
+        try await transaction(timeoutMillis: timeoutMillis, body)
+    }
+
+    /// A transaction within `timeoutMillis` (nil: no limit; see ``withConnection(timeoutMillis:_:)``).
+    func transaction<R: Sendable>(
+        timeoutMillis: Int64?, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
         let begin = dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await withConnection(limited: limited) { db in
+        return try await withConnection(timeoutMillis: timeoutMillis) { db in
             try await db.raw(SQLQueryString(begin)).run()
             do {
                 let result = try await body(db)

@@ -5,14 +5,14 @@ extension WharfDatabase {
     /// Applies every migration not yet applied, each in its own transaction; returns the versions applied.
     @discardableResult
     public func migrate(nowMillis: Int64) async throws -> [Int] {
-        try await withConnection(limited: false) { db in
+        try await withConnection(timeoutMillis: nil) { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
             ).run()
         }
         var applied: [Int] = []
         for migration in Migrations.all {
-            let done = try await transaction(limited: false) { db in
+            let done = try await transaction(timeoutMillis: nil) { db in
                 let rows = try await db.raw(
                     "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)"
                 ).all()
@@ -44,7 +44,7 @@ extension WharfDatabase {
     public func liveColumns() async throws -> [String: Set<String>] {
         try await withConnection { db in
             var result: [String: Set<String>] = [:]
-            switch dialect {
+            switch self.dialect {
             case .sqlite:
                 let tables = try await db.raw(
                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"

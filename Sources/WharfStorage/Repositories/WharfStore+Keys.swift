@@ -71,7 +71,7 @@ extension WharfStore {
 
     /// Every active key of an active account, for the server's in-memory key table.
     public func activeKeys() async throws -> [KeyRecord] {
-        try await database.withConnection { db in
+        try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
             try await db.raw(
                 """
                 SELECT k.*, u.role AS owner_role FROM api_keys k JOIN users u ON u.id = k.user_id

@@ -53,7 +53,7 @@ extension WharfStore {
 
     /// All balances, for the server's in-memory balance book.
     public func allBalances() async throws -> [String: Money] {
-        try await database.withConnection { db in
+        try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
             var out: [String: Money] = [:]
             for row in try await db.raw("SELECT user_id, balance FROM wallets").all() {
                 out[try row.string("user_id")] = Money(micros: try row.int64("balance"))
@@ -153,7 +153,7 @@ extension WharfStore {
 
     /// Checks `balance == sum(entries)` for every wallet; returns the wallets where it fails.
     public func verifyLedger() async throws -> [LedgerMismatch] {
-        try await database.withConnection { db in
+        try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
             let rows = try await db.raw(
                 """
                 SELECT w.user_id AS user_id, w.balance AS balance,

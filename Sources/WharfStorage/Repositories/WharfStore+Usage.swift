@@ -103,7 +103,7 @@ extension WharfStore {
     /// no linked records and are not checked here; ``verifyLedger()`` still checks them against the balance. A
     /// retention job must therefore delete an entry's records together (by `ledger_entry_id`), never some of them.
     public func verifyUsageSettlements() async throws -> [SettlementMismatch] {
-        try await database.withConnection { db in
+        try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
             try await db.raw(
                 """
                 SELECT t.entry_id AS entry_id, t.cost AS cost, e.amount AS amount

@@ -57,6 +57,8 @@ public final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHa
     /// Whether the request in progress went out on a connection that had carried one before (the server may have
     /// closed it while it was idle, so a failure before any answer is not the upstream's fault).
     public private(set) var isReused = false
+    /// Its pool has given its slot back (see ``UpstreamLoopPool/forget(_:)``): counted once only.
+    var forgotten = false
     /// When it went back to the pool.
     var idleSince = NIODeadline.now()
 

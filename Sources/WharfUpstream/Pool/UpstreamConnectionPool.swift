@@ -25,7 +25,7 @@ public final class UpstreamConnectionPool: Sendable {
     /// `maxConnectionsPerOrigin` is shared out among `loopCount` event loops.
     public init(
         connectTimeout: TimeAmount, idleTimeout: TimeAmount = .seconds(60), tlsContext: NIOSSLContext? = nil,
-        maxConnectionsPerOrigin: Int = 256, loopCount: Int = System.coreCount
+        maxConnectionsPerOrigin: Int = 1024, loopCount: Int = System.coreCount
     ) {
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
@@ -46,7 +46,8 @@ public final class UpstreamConnectionPool: Sendable {
         }
     }
 
-    /// Closes every idle connection.
+    /// Closes every connection, idle or in use (a request still reading its answer then ends as an upstream
+    /// failure), and fails the requests waiting for one.
     public func shutdown() async {
         let pools = loops.withLockedValue { Array($0.values) }
         for pool in pools {
@@ -62,6 +63,8 @@ public final class UpstreamLoopPool: @unchecked Sendable {
     let idleTimeout: TimeAmount
     let tls: NIOSSLContext?
     private var idle: [UpstreamOrigin: [UpstreamConnection]] = [:]
+    /// Every open connection of this loop, idle or in use, so that shutdown can close them all.
+    private var live: [ObjectIdentifier: UpstreamConnection] = [:]
     private var reaper: RepeatedTask?
     private var closing = false
     /// Idle connections kept per origin; more are closed when released.
@@ -172,7 +175,7 @@ public final class UpstreamLoopPool: @unchecked Sendable {
         _ origin: UpstreamOrigin, done: @escaping (Result<UpstreamConnection, UpstreamConnectionError>) -> Void
     ) {
         let tls = origin.tls ? self.tls : nil
-        if origin.tls && tls == nil {
+        if closing || (origin.tls && tls == nil) {
             done(.failure(.connectFailed))
             return
         }
@@ -195,11 +198,24 @@ public final class UpstreamLoopPool: @unchecked Sendable {
         bootstrap.connect(host: origin.host, port: origin.port).hop(to: eventLoop).whenComplete { [self] result in
             switch result {
             case .success(let channel):
-                if let connection = try? channel.pipeline.syncOperations.handler(type: UpstreamConnection.self) {
-                    done(.success(connection))
+                if let connection = try? channel.pipeline.syncOperations.handler(type: UpstreamConnection.self),
+                    channel.isActive
+                {
+                    live[ObjectIdentifier(connection)] = connection
+                    if closing {
+                        // Shutting down: closing it gives its slot back (`forget`).
+                        connection.close()
+                        done(.failure(.connectFailed))
+                    } else {
+                        done(.success(connection))
+                    }
                 } else {
-                    // Closing it calls `forget`, which gives the slot back.
+                    // Never handed out: its slot is given back here, whatever its handler does.
+                    if let connection = try? channel.pipeline.syncOperations.handler(type: UpstreamConnection.self) {
+                        connection.forgotten = true
+                    }
                     channel.close(promise: nil)
+                    slotFreed(origin)
                     done(.failure(.connectFailed))
                 }
             case .failure:
@@ -227,6 +243,9 @@ public final class UpstreamLoopPool: @unchecked Sendable {
 
     /// A connection closed: drops it from the idle list and gives its slot back.
     func forget(_ connection: UpstreamConnection) {
+        guard !connection.forgotten else { return }
+        connection.forgotten = true
+        live[ObjectIdentifier(connection)] = nil
         if var list = idle[connection.origin], let i = list.firstIndex(where: { $0 === connection }) {
             list.remove(at: i)
             idle[connection.origin] = list
@@ -250,8 +269,8 @@ public final class UpstreamLoopPool: @unchecked Sendable {
             waiter.timer.cancel()
             waiter.done(.failure(.connectFailed))
         }
-        let all = idle.values.flatMap { $0 }
         idle = [:]
+        let all = Array(live.values)
         for connection in all { connection.close() }
     }
 
