@@ -41,7 +41,13 @@ struct Serve: AsyncParsableCommand {
                 "no admin exists yet: create one with `wharf admin create`, or POST /setup with this one-time token",
                 metadata: ["setup_token": .string(token)])
         }
-        let (app, services) = try await buildApplication(runtime: runtime)
+        let built: (app: any ApplicationProtocol, services: WharfServices)
+        do { built = try await buildApplication(runtime: runtime) } catch {
+            printError("the server cannot start: \(error)")
+            await runtime.close()
+            throw ExitCode(2)
+        }
+        let (app, services) = built
         logger.info(
             "wharf listening",
             metadata: [
@@ -53,7 +59,9 @@ struct Serve: AsyncParsableCommand {
         var groupConfig = ServiceGroupConfiguration(
             services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(config.shutdownGraceMillis)
-        groupConfig.maximumCancellationDuration = .seconds(5)
+        // Past the grace period database calls end at once (PostgreSQL) or within SQLite's busy timeout (15 s):
+        // the writer then keeps what it could not write on disk, within this budget.
+        groupConfig.maximumCancellationDuration = .seconds(20)
         let group = ServiceGroup(configuration: groupConfig)
         // A lock lost to another server (its session cut, another server started meanwhile) stops this one.
         let watchdog = Task { await runtime.servingLock?.watch { await group.triggerGracefulShutdown() } }

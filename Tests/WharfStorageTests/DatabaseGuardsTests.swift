@@ -30,18 +30,51 @@ struct DatabaseGuardsTests {
         }
     }
 
+    @Test("PostgreSQL: a lock whose session is cut is taken again by its watch, so a second server still cannot start")
+    func postgresLockRetaken() async throws {
+        guard Backend.postgresURL != nil else { return }
+        try await TestDatabase.with(.postgres) { t in
+            let lock = try await t.database.takeServingLock()
+            let watching = Task { await lock.watch(every: .milliseconds(200)) { Issue.record("reported lost") } }
+            @Sendable func holder() async throws -> Int? {
+                try await t.database.withConnection { db in
+                    try await db.raw(
+                        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                    ).first()?.decode(column: "pid", as: Int.self)
+                }
+            }
+            let first = try #require(try await holder())
+            // An operator (or a failover) ends the lock's session.
+            try await t.database.withConnection { db in
+                try await db.raw("SELECT pg_terminate_backend(CAST(\(bind: first) AS INTEGER))").run()
+            }
+            // Within a few checks the lock is held again, by a new session, and a second server is refused.
+            var retakenBy: Int?
+            let deadline = ContinuousClock.now + .seconds(5)
+            while retakenBy == nil && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                if let now = try await holder(), now != first { retakenBy = now }
+            }
+            #expect(retakenBy != nil, "the lock is held by a new session")
+            await #expect(throws: ServingLockError.self) { _ = try await t.database.takeServingLock() }
+            watching.cancel()
+            await lock.release()
+        }
+    }
+
     @Test(
         "PostgreSQL: a call past the time limit fails with a time-out (its connection closed), and the next call works")
     func postgresCallTimesOut() async throws {
         guard let url = Backend.postgresURL else { return }
         let database = try await WharfDatabase.openPostgres(
-            url: url, logger: TestDatabase.logger, maxConnections: 2, timeoutMillis: 500)
+            url: url, logger: TestDatabase.logger, maxConnections: 4, timeoutMillis: 500)
         let started = ContinuousClock.now
         await #expect(throws: WharfDatabaseError.self) {
             try await database.withConnection { db in try await db.raw("SELECT pg_sleep(5)").run() }
         }
         #expect(ContinuousClock.now - started < .seconds(3))
-        let one = try await database.withConnection { db in
+        // (a longer deadline: under a busy test run a new connection alone can take half a second)
+        let one = try await database.withConnection(timeoutMillis: 10_000) { db in
             try await db.raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int.self)
         }
         #expect(one == 1)

@@ -198,6 +198,9 @@ public final class UsageWriter: Service, Sendable {
         while book.holdsInFlight > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        // A hold is closed just before its record is handed over: give the last ones time to reach the file.
+        try? await Task.sleep(for: .milliseconds(200))
+        spillLock.withLock { _ in }
         let (count, held) = (book.holdsInFlight, book.heldAmount)
         if count > 0 {
             logger.critical(
@@ -251,9 +254,12 @@ public final class UsageWriter: Service, Sendable {
         let written: Set<String>
         do { written = try await store.existingUsageIDs(contents.records.map(\.id)) } catch {
             logger.critical(
-                "charges kept on disk are not written now: the database cannot say which it already has",
+                "charges kept on disk are not written yet: the database cannot say which it already has; retried each minute",
                 metadata: ["rows": "\(contents.records.count)", "error": "\(type(of: error))"])
+            // Counted against the balances until known, kept in the file written at shutdown, retried each minute.
+            for row in contents.records { book.addPending(userID: row.userID, keyID: row.keyID, amount: row.cost) }
             carried.withLock { $0 = contents.records }
+            if contents.unreadableLines > 0 { spillLock.withLock { _ in _ = try? spill.moveAside() } }
             return
         }
         let rows = contents.records.filter { !written.contains($0.id) }
@@ -283,7 +289,9 @@ public final class UsageWriter: Service, Sendable {
         let (oldest, queuedMicros) = queue.withLock { q in
             (q.rows.first?.createdAt, q.rows.reduce(Int64(0)) { $0 &+ $1.cost.micros })
         }
-        let asideMicros = setAside.withLock { $0.reduce(Int64(0)) { $0 &+ $1.cost.micros } }
+        let asideMicros =
+            setAside.withLock { $0.reduce(Int64(0)) { $0 &+ $1.cost.micros } }
+            &+ carried.withLock { $0.reduce(Int64(0)) { $0 &+ $1.cost.micros } }
         let tooOld = oldest.map { now - $0 > limits.maxAgeMillis } ?? false
         let tooMuch = queuedMicros &+ asideMicros > limits.maxAmount.micros
         let refuse = tooOld || tooMuch
@@ -310,7 +318,10 @@ public final class UsageWriter: Service, Sendable {
             return "usage records cannot be written: the database does not answer"
         }
         let (rows, amount) = setAsideSummary
-        return rows > 0 ? "\(rows) usage records (\(amount)) are set aside: they cannot be written" : nil
+        if rows > 0 { return "\(rows) usage records (\(amount)) are set aside: they cannot be written" }
+        let (carriedRows, carriedAmount) = Self.summary(carried.withLock { $0 })
+        return carriedRows > 0
+            ? "\(carriedRows) usage records (\(carriedAmount)) kept on disk by the last run are not written yet" : nil
     }
 
     /// Rows set aside and their summed cost.
@@ -372,6 +383,8 @@ public final class UsageWriter: Service, Sendable {
                 // A commit whose answer was lost (a time-out, a cut connection) left the row written already.
                 if let stored = try? await store.existingUsageIDs([row.id]), stored.contains(row.id) {
                     book.flushed([(row.userID, row.keyID, row.cost)])
+                    // A reload since the lost answer may already count it in the balance: read balances again.
+                    requestBalanceReload()
                     continue
                 }
                 setAside.withLock { $0.append(row) }
@@ -395,12 +408,29 @@ public final class UsageWriter: Service, Sendable {
             return true
         }
         guard due else { return }
+        await retryCarried()
         let rows = setAside.withLock { rows -> [UsageRecord] in
             defer { rows.removeAll() }
             return rows
         }
         guard !rows.isEmpty else { return }
         _ = await writeOneByOne(rows)
+    }
+
+    /// Rows kept on disk by the last run whose replay waited for the database: those it has are dropped from the
+    /// book's pending charges (the balances read include them), the others are queued.
+    func retryCarried() async {
+        let rows = carried.withLock { $0 }
+        guard !rows.isEmpty, let written = try? await store.existingUsageIDs(rows.map(\.id)) else { return }
+        carried.withLock { $0 = [] }
+        for row in rows where written.contains(row.id) {
+            book.addPending(userID: row.userID, keyID: row.keyID, amount: Money(micros: -row.cost.micros))
+        }
+        let fresh = rows.filter { !written.contains($0.id) }
+        queue.withLock { $0.rows.insert(contentsOf: fresh, at: 0) }
+        logger.notice(
+            "charges kept on disk by the last run are written now",
+            metadata: ["rows": "\(fresh.count)", "already_written": "\(written.count)"])
     }
 
     /// Reads balances and key spends from the database into the book.

@@ -62,13 +62,27 @@ public final class ServingLock: Sendable {
     /// when it is not. Calls `onLost` (once) when another server holds the lock by then. Returns when the task is
     /// cancelled or the lock released. Nothing to watch on SQLite.
     public func watch(every interval: Duration = .seconds(5), onLost: @Sendable () async -> Void) async {
+        var lastProbe = ContinuousClock.now
         while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+            // A session the server ended (a killed backend, a restart) is seen closed within 100 ms and the lock
+            // taken again at once; a session on a host that vanished is found by the probe every `interval`.
+            try? await Task.sleep(for: .milliseconds(100))
             guard !Task.isCancelled else { return }
             let current = holder.withLock { $0 }
             guard case .postgres(let box, let configuration) = current else { return }
-            let alive =
-                (try? await box.connection.sql(queryLogLevel: nil).raw("SELECT 1 AS one").first()) != nil
+            let connection = box.connection
+            guard connection.isClosed || ContinuousClock.now - lastProbe >= interval else { continue }
+            lastProbe = ContinuousClock.now
+            // The probe has a deadline of its own: a vanished host never answers.
+            var alive = false
+            if !connection.isClosed {
+                alive =
+                    (try? await CallDeadline.run(
+                        millis: 3_000, on: connection.eventLoop,
+                        abandon: { let _: EventLoopFuture<Void> = connection.close() },
+                        { try await connection.sql(queryLogLevel: nil).raw("SELECT 1 AS one").first() })) != nil
+            }
+            if !alive { try? await connection.close() }
             guard !alive else { continue }
             do {
                 let connection = try await Self.connectAndLock(configuration, location: location, logger: logger)
@@ -120,6 +134,11 @@ public final class ServingLock: Sendable {
         guard taken else {
             try? await connection.close()
             throw .held(location)
+        }
+        // The server notices a vanished client within about 20 s instead of the system's two hours, so a crashed
+        // host does not keep the lock from the next server that long.
+        for setting in ["tcp_keepalives_idle = 5", "tcp_keepalives_interval = 5", "tcp_keepalives_count = 3"] {
+            _ = try? await connection.sql(queryLogLevel: nil).raw("SET \(unsafeRaw: setting)").run()
         }
         return connection
     }

@@ -97,7 +97,9 @@ public final class WharfDatabase: Sendable {
             backend: .postgres(PostgresPool(pool, configuration: configuration.coreConfiguration)), logger: logger,
             timeoutMillis: timeoutMillis)
         do {
-            try await database.withConnection { db in try await db.raw("SELECT 1").run() }
+            try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
+                try await db.raw("SELECT 1").run()
+            }
         } catch {
             await database.close()
             throw error
@@ -134,15 +136,81 @@ public final class WharfDatabase: Sendable {
             let pool = box.pool
             var quiet = logger
             quiet.logLevel = .critical
-            let connection = try await pool.requestConnection(logger: quiet).get()
-            defer { pool.releaseConnection(connection, logger: quiet) }
-            let database = CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: statements)
-            guard let timeoutMillis else { return try await body(database) }
-            // An abandoned call's connection is closed, so the pool never hands it out again.
+            let counter = statements
+            guard let timeoutMillis else {
+                let connection = try await pool.requestConnection(logger: quiet).get()
+                defer { pool.releaseConnection(connection, logger: quiet) }
+                return try await body(CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: counter))
+            }
+            // The wait for a connection is inside the deadline too, and the connection goes back to the pool only
+            // once: when the call ends, or (closed) when it is abandoned.
+            let lease = ConnectionLease(box: box, logger: quiet)
+            // An abandoned connection is out of the pool until it has closed (its session is never shared).
             return try await CallDeadline.run(
-                millis: timeoutMillis, on: connection.eventLoop,
-                abandon: { let _: EventLoopFuture<Void> = connection.close() },
-                { try await body(database) })
+                millis: timeoutMillis, on: MultiThreadedEventLoopGroup.singleton.any(),
+                abandon: { lease.abandon() },
+                {
+                    let connection = try await lease.take(
+                        lease.box.pool.requestConnection(logger: lease.logger).get())
+                    defer { lease.giveBack() }
+                    return try await body(
+                        CountingSQLDatabase(base: connection.sql(queryLogLevel: nil), counter: counter))
+                })
+        }
+    }
+
+    /// One pooled connection used by a call under a deadline: given back to the pool exactly once, closed first
+    /// when the call was abandoned (so its session is never reused half-way through a transaction).
+    final class ConnectionLease: Sendable {
+        struct State {
+            var connection: PostgresConnection?
+            var abandoned = false
+            var returned = false
+        }
+        let state = Mutex(State())
+        let box: PostgresPool
+        let logger: Logger
+
+        init(box: PostgresPool, logger: Logger) {
+            self.box = box
+            self.logger = logger
+        }
+
+        /// Keeps `connection`; when the call was abandoned meanwhile, closes and returns it and throws.
+        func take(_ connection: PostgresConnection) throws -> PostgresConnection {
+            let abandoned = state.withLock { s -> Bool in
+                s.connection = connection
+                return s.abandoned
+            }
+            if abandoned {
+                abandon()
+                throw CancellationError()
+            }
+            return connection
+        }
+
+        /// The call ended: the connection goes back (once).
+        func giveBack() {
+            guard let connection = claim() else { return }
+            box.pool.releaseConnection(connection, logger: logger)
+        }
+
+        /// The call is abandoned: its connection (if it has one yet) is closed, then given back (once).
+        func abandon() {
+            state.withLock { $0.abandoned = true }
+            guard let connection = claim() else { return }
+            let closed: EventLoopFuture<Void> = connection.close()
+            let box = box
+            let logger = logger
+            closed.whenComplete { _ in box.pool.releaseConnection(connection, logger: logger) }
+        }
+
+        private func claim() -> PostgresConnection? {
+            state.withLock { s -> PostgresConnection? in
+                guard !s.returned, let c = s.connection else { return nil }
+                s.returned = true
+                return c
+            }
         }
     }
 

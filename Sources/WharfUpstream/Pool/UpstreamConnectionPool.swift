@@ -211,11 +211,12 @@ public final class UpstreamLoopPool: @unchecked Sendable {
                     }
                 } else {
                     // Never handed out: its slot is given back here, whatever its handler does.
-                    if let connection = try? channel.pipeline.syncOperations.handler(type: UpstreamConnection.self) {
-                        connection.forgotten = true
-                    }
+                    let connection = try? channel.pipeline.syncOperations.handler(type: UpstreamConnection.self)
                     channel.close(promise: nil)
-                    slotFreed(origin)
+                    if connection?.forgotten != true {
+                        connection?.forgotten = true
+                        slotFreed(origin)
+                    }
                     done(.failure(.connectFailed))
                 }
             case .failure:
