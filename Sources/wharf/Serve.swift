@@ -2,6 +2,7 @@ import ArgumentParser
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 import WharfCore
 import WharfServer
 import WharfStorage
@@ -36,10 +37,16 @@ struct Serve: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(2)
         }
-        if let token = try await SetupController.issueTokenIfNeeded(store: runtime.store) {
-            logger.notice(
-                "no admin exists yet: create one with `wharf admin create`, or POST /setup with this one-time token",
-                metadata: ["setup_token": .string(token)])
+        do {
+            if let token = try await SetupController.issueTokenIfNeeded(store: runtime.store) {
+                logger.notice(
+                    "no admin exists yet: create one with `wharf admin create`, or POST /setup with this one-time token",
+                    metadata: ["setup_token": .string(token)])
+            }
+        } catch {
+            printError("the server cannot start: \(error)")
+            await runtime.close()
+            throw ExitCode(2)
         }
         let built: (app: any ApplicationProtocol, services: WharfServices)
         do { built = try await buildApplication(runtime: runtime) } catch {
@@ -64,7 +71,13 @@ struct Serve: AsyncParsableCommand {
         groupConfig.maximumCancellationDuration = .seconds(20)
         let group = ServiceGroup(configuration: groupConfig)
         // A lock lost to another server (its session cut, another server started meanwhile) stops this one.
-        let watchdog = Task { await runtime.servingLock?.watch { await group.triggerGracefulShutdown() } }
+        let lockLost = Mutex(false)
+        let watchdog = Task {
+            await runtime.servingLock?.watch {
+                lockLost.withLock { $0 = true }
+                await group.triggerGracefulShutdown()
+            }
+        }
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }
         watchdog.cancel()
@@ -76,6 +89,10 @@ struct Serve: AsyncParsableCommand {
         if let failure {
             printError("the server stopped: \(failure)")
             throw ExitCode(2)
+        }
+        if lockLost.withLock({ $0 }) {
+            printError("the server stopped: another server took the one-server lock of its database")
+            throw ExitCode(3)
         }
         logger.info("wharf stopped")
     }

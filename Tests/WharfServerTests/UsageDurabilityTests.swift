@@ -210,6 +210,7 @@ struct UsageDurabilityTests {
                 try await Task.sleep(for: .milliseconds(300))
                 let charged = hold.settle(cost: Money(micros: 777))
                 writer.enqueue(UsageWriterTests.record("req_drained", user: user.id, key: key.id, cost: charged.micros))
+                hold.recorded()
             }
             let started = ContinuousClock.now
             await writer.waitForRequestsInFlight()

@@ -289,5 +289,6 @@ public final class RelayEngine: Sendable {
             timeToFirstTokenMillis: firstByte.map { $0 - plan.started }, status: status, stream: plan.body.stream,
             clientIP: plan.caller.storedAddress)
         writer.enqueue(usageRecord)
+        plan.reservation.recorded()
     }
 }

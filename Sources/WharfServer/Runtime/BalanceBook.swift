@@ -35,8 +35,8 @@ public final class BalanceBook: Sendable {
     private let overageMicros = Atomic<Int64>(0)
     private let openHolds = Atomic<Int>(0)
 
-    /// Holds taken and not yet settled or released: requests in flight (a drain after the client left included).
-    /// The usage writer waits for them at shutdown, so that their charges are written too.
+    /// Requests in flight: holds taken whose charge is not yet with the usage writer (a drain after the client left
+    /// included). The writer waits for them at shutdown, so that their charges are written too.
     public var holdsInFlight: Int { openHolds.load(ordering: .acquiring) }
 
     /// The money held by requests in flight, summed (read at shutdown, not on the request path).
@@ -83,8 +83,10 @@ public final class BalanceBook: Sendable {
             s.keys[r.keyID, default: KeySpend()].reserved -= r.amount.micros
             s.keys[r.keyID, default: KeySpend()].pending += charged
         }
-        openHolds.subtract(1, ordering: .releasing)
     }
+
+    /// A request's charge is with the writer (see ``Reservation/recorded()``): it no longer counts as in flight.
+    func handedOver() { openHolds.subtract(1, ordering: .releasing) }
 
     /// A charge not yet written that no hold of this run settled (kept on disk by the last run): pending until the
     /// writer stores it.
@@ -148,7 +150,17 @@ public final class Reservation: Sendable {
     /// Returns the whole hold.
     public func release() { settle(cost: .zero) }
 
+    /// The request's usage record is with the writer (queued, or on disk): the request no longer counts as in
+    /// flight (``BalanceBook/holdsInFlight``). Call after settling and handing over the record; only the first call
+    /// counts.
+    public func recorded() {
+        if inFlight.exchange(false, ordering: .acquiringAndReleasing) { book.handedOver() }
+    }
+
+    let inFlight = Atomic<Bool>(true)
+
     deinit {
         if !closed.load(ordering: .acquiring) { book.close(self, charged: 0) }
+        recorded()
     }
 }

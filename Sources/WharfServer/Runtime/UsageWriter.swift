@@ -198,8 +198,7 @@ public final class UsageWriter: Service, Sendable {
         while book.holdsInFlight > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        // A hold is closed just before its record is handed over: give the last ones time to reach the file.
-        try? await Task.sleep(for: .milliseconds(200))
+        // A request counts as in flight until its record is handed over (queued or appended to the file).
         spillLock.withLock { _ in }
         let (count, held) = (book.holdsInFlight, book.heldAmount)
         if count > 0 {
@@ -259,7 +258,14 @@ public final class UsageWriter: Service, Sendable {
             // Counted against the balances until known, kept in the file written at shutdown, retried each minute.
             for row in contents.records { book.addPending(userID: row.userID, keyID: row.keyID, amount: row.cost) }
             carried.withLock { $0 = contents.records }
-            if contents.unreadableLines > 0 { spillLock.withLock { _ in _ = try? spill.moveAside() } }
+            if contents.unreadableLines > 0 {
+                // The unreadable part stays aside; what can be read stays on disk in a fresh file (a crash loses
+                // nothing).
+                spillLock.withLock { _ in
+                    _ = try? spill.moveAside()
+                    try? spill.replace(with: unwrittenRows())
+                }
+            }
             return
         }
         let rows = contents.records.filter { !written.contains($0.id) }
@@ -277,6 +283,7 @@ public final class UsageWriter: Service, Sendable {
         spillLock.withLock { _ in
             if contents.unreadableLines > 0 {
                 _ = try? spill.moveAside()
+                if left { try? spill.replace(with: unwrittenRows()) }
             } else if !left {
                 try? spill.remove()
             }
@@ -340,7 +347,8 @@ public final class UsageWriter: Service, Sendable {
     }
 
     func flushUnlocked() async {
-        while true {
+        // Cancelled (past the shutdown grace): what is queued stays queued, for the file on disk.
+        while !Task.isCancelled {
             let batch = queue.withLock { q -> [UsageRecord] in
                 let n = min(q.rows.count, maxRows)
                 let b = Array(q.rows.prefix(n))
@@ -352,6 +360,8 @@ public final class UsageWriter: Service, Sendable {
                 let settlements = try await store.writeUsage(batch)
                 book.flushed(settlements.map { ($0.userID, $0.keyID, $0.total) })
                 lastWriteReached.store(true, ordering: .relaxed)
+                // The database answers again: rows carried from the last run need not wait for the minute.
+                if !carried.withLock({ $0.isEmpty }) { await retryCarried() }
             } catch {
                 logger.error(
                     "usage flush failed; writing the batch row by row",
@@ -370,6 +380,10 @@ public final class UsageWriter: Service, Sendable {
     /// itself does not answer, the rows not written go back to the head of the queue and it returns false.
     func writeOneByOne(_ rows: [UsageRecord]) async -> Bool {
         for (index, row) in rows.enumerated() {
+            if Task.isCancelled {
+                queue.withLock { $0.rows.insert(contentsOf: rows[index...], at: 0) }
+                return false
+            }
             do {
                 let settlements = try await store.writeUsage([row])
                 book.flushed(settlements.map { ($0.userID, $0.keyID, $0.total) })

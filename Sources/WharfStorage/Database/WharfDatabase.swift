@@ -90,7 +90,9 @@ public final class WharfDatabase: Sendable {
         poolLogger.logLevel = .critical
         let pool = EventLoopGroupConnectionPool(
             source: source, maxConnectionsPerEventLoop: max(1, maxConnections / 2),
-            requestTimeout: .milliseconds(timeoutMillis),
+            // Each call's own deadline (``CallDeadline``) is the limit that counts; the pool's wait limit only has
+            // to be no shorter than the longest of them.
+            requestTimeout: .milliseconds(timeoutMillis.multipliedReportingOverflow(by: 6).partialValue),
             pruneInterval: .seconds(60), logger: poolLogger, on: MultiThreadedEventLoopGroup.singleton)
         let database = WharfDatabase(
             dialect: .postgres, location: Self.redacted(url),
@@ -180,10 +182,12 @@ public final class WharfDatabase: Sendable {
         func take(_ connection: PostgresConnection) throws -> PostgresConnection {
             let abandoned = state.withLock { s -> Bool in
                 s.connection = connection
+                if s.abandoned { s.returned = true }
                 return s.abandoned
             }
             if abandoned {
-                abandon()
+                // Abandoned while waiting: nothing ran on it, so it goes back as it is.
+                box.pool.releaseConnection(connection, logger: logger)
                 throw CancellationError()
             }
             return connection
