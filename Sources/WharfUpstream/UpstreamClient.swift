@@ -23,7 +23,7 @@ public final class UpstreamClient: Sendable {
         /// Creates settings.
         public init(
             connectTimeoutMillis: Int64 = 10_000, readTimeoutMillis: Int64 = 120_000, maxAttempts: Int = 3,
-            maxConnectionsPerOrigin: Int = 256
+            maxConnectionsPerOrigin: Int = 4096
         ) {
             self.connectTimeoutMillis = connectTimeoutMillis
             self.readTimeoutMillis = readTimeoutMillis

@@ -66,7 +66,7 @@ public struct WharfConfig: Sendable, Equatable {
     /// New relay requests are refused while the charges not written (queued or set aside) sum past this.
     public var unwrittenChargesMaxAmount = Money(micros: 100_000_000)
     /// Connections to one upstream origin (scheme, host, port) at most; a request past it waits for one.
-    public var upstreamMaxConnectionsPerOrigin = 256
+    public var upstreamMaxConnectionsPerOrigin = 4096
     /// The address users reach the console at, for links in emails (default `http://<host>:<port>`).
     public var publicURL: String?
     /// Whether session cookies carry `Secure`: `auto` (when `public_url` is https), `true` or `false`.

@@ -25,7 +25,7 @@ public final class UpstreamConnectionPool: Sendable {
     /// `maxConnectionsPerOrigin` is shared out among `loopCount` event loops.
     public init(
         connectTimeout: TimeAmount, idleTimeout: TimeAmount = .seconds(60), tlsContext: NIOSSLContext? = nil,
-        maxConnectionsPerOrigin: Int = 1024, loopCount: Int = System.coreCount
+        maxConnectionsPerOrigin: Int = 4096, loopCount: Int = System.coreCount
     ) {
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
