@@ -1,8 +1,10 @@
 import Foundation
 import Testing
 import WharfCore
-import WharfServer
 import WharfStorage
+import WharfTestSupport
+
+@testable import WharfServer
 
 @Suite("Sign-up, email confirmation, password reset, language and hostile input")
 struct AccountPagesTests {
@@ -180,6 +182,46 @@ struct AccountPagesTests {
             let joined = "\"\u{301} onfocus"
             #expect(!page.body.contains(joined))
             #expect(page.body.contains("&quot; onfocus=&quot;x&quot;&gt;&lt;script&gt;"))
+        }
+    }
+
+    @Test(
+        "A character that joins the next one (Unicode Prepend, U+0600) before a quote or bracket does not stop it being escaped"
+    )
+    func prependCharacters() async throws {
+        try await RelayHarness.with { h in
+            // "\u{600}<form action=/admin/x>" and "\u{600}\"" as an attacker would send them.
+            let page = try await WebBrowser(port: h.port).get(
+                "/reset?token=%D8%80%3Cform%20action%3D%2Fadmin%2Fx%3E%D8%80%22%20onfocus%3D%D8%80%27x%D8%80%26")
+            #expect(page.status == 200)
+            #expect(!page.body.contains("<form action=/admin/x>"))
+            let joinedBracket = "\u{600}<"
+            let joinedQuote = "\u{600}" + String(UnicodeScalar(0x22))
+            #expect(!page.body.contains(joinedBracket))
+            #expect(!page.body.contains(joinedQuote))
+            #expect(page.body.contains("&lt;form action=/admin/x&gt;"))
+        }
+    }
+
+    @Test("Defused text never leaves a quote, bracket or ampersand joined to another scalar, for random text")
+    func defuseProperty() {
+        var rng = SplitMix64(seed: 11)
+        let pieces: [String] = [
+            "<", ">", "\"", "'", "&", "a", " ", "\u{600}", "\u{605}", "\u{6DD}", "\u{70F}", "\u{8E2}", "\u{110BD}",
+            "\u{301}", "\u{200D}", "\u{FE0F}", "\u{1F1FA}", "\u{1F468}", "\u{0E33}", "\u{1100}", "\u{1161}", "\r",
+            "\n", "é", "字",
+        ]
+        for _ in 0..<3_000 {
+            let text = (0..<Int(rng.next() % 12)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            let safe = PageRenderer.defuse(text)
+            for character in safe where character.unicodeScalars.contains(where: { PageRenderer.escaped.contains($0) })
+            {
+                #expect(character.unicodeScalars.count == 1, "\(text.debugDescription) gave \(safe.debugDescription)")
+            }
+            // Nothing is added, and every quote, bracket and ampersand of the input is kept.
+            #expect(
+                safe.unicodeScalars.filter { PageRenderer.escaped.contains($0) }.count
+                    == text.unicodeScalars.filter { PageRenderer.escaped.contains($0) }.count)
         }
     }
 

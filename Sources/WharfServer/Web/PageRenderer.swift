@@ -46,15 +46,15 @@ public struct PageRenderer: Sendable {
         status: HTTPResponse.Status = .ok
     ) -> Response {
         var full = baseModel(visitor, title: visitor.text(titleKey))
+        // Everything but the site's own translations (`t`) may hold what someone typed (the site notice, names).
+        for (k, v) in full where k != "t" { full[k] = Self.defused(v) }
         for (k, v) in model { full[k] = Self.defused(v) }
         let html = library.render(full, withTemplate: name) ?? ""
         // Telegram's login widget is the one script a page may load, and only where the model asks for it.
         return Self.html(html, status: status, telegramWidget: full["telegramBotName"] != nil)
     }
 
-    /// `value` with every string made safe for Mustache's escaper, which works on whole characters: a quote or
-    /// angle bracket followed by a combining mark is one character that it would not escape. Such marks after
-    /// `" ' < > &` are dropped, so the escaper sees the bare character.
+    /// `value` with every string made safe for Mustache's escaper (see ``defuse(_:)``).
     static func defused(_ value: Any) -> Any {
         switch value {
         case let text as String: return defuse(text)
@@ -67,24 +67,35 @@ public struct PageRenderer: Sendable {
         }
     }
 
+    /// The characters Mustache escapes.
+    static let escaped: Set<Unicode.Scalar> = ["\"", "'", "<", ">", "&"]
+
+    /// `text` made safe for Mustache's escaper, which works on whole characters (grapheme clusters): a quote, angle
+    /// bracket or ampersand joined to other scalars in one character is not escaped. Marks after it (a combining
+    /// accent) and characters before it that join the next one (Unicode "Prepend", such as U+0600) both do that. In
+    /// a character holding one of `" ' < > &` and anything else, only that scalar is kept, so the escaper sees it
+    /// bare. Repeated until every such scalar stands alone in the rebuilt text (one pass suffices; the check is
+    /// cheap).
     static func defuse(_ text: String) -> String {
-        guard
-            text.unicodeScalars.contains(where: { $0.properties.generalCategory == .nonspacingMark || $0.value > 0x7F })
-        else {
-            return text
-        }
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            if let first = character.unicodeScalars.first, character.unicodeScalars.count > 1,
-                "\"'<>&".unicodeScalars.contains(first)
-            {
-                out.unicodeScalars.append(first)
-            } else {
-                out.append(character)
+        guard text.unicodeScalars.contains(where: { $0.value > 0x7F }) else { return text }
+        var out = text
+        for _ in 0..<4 {
+            var changed = false
+            var rebuilt = String.UnicodeScalarView()
+            for character in out {
+                let scalars = character.unicodeScalars
+                if scalars.count > 1, scalars.contains(where: { escaped.contains($0) }) {
+                    rebuilt.append(contentsOf: scalars.filter { escaped.contains($0) })
+                    changed = true
+                } else {
+                    rebuilt.append(contentsOf: scalars)
+                }
             }
+            out = String(rebuilt)
+            if !changed { return out }
         }
-        return out
+        // Not reached for any text seen; never hand the escaper a joined special character.
+        return String(String.UnicodeScalarView(out.unicodeScalars.filter { $0.value < 0x80 }))
     }
 
     /// A page with a heading and a paragraph.
