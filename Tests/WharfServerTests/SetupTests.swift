@@ -26,4 +26,27 @@ struct SetupTests {
             #expect(try await SetupController.issueTokenIfNeeded(store: h.store) == nil)
         }
     }
+
+    @Test("Eight concurrent setups with one token make exactly one admin")
+    func setupTokenUnderConcurrency() async throws {
+        try await RelayHarness.with { h in
+            let token = try #require(try await SetupController.issueTokenIfNeeded(store: h.store))
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<8 {
+                    group.addTask {
+                        try await h.request(
+                            "/setup",
+                            body: #"{"token":"\#(token)","email":"boss\#(i)@example.com","password":"a long password"}"#
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == 403 }.count == 7)
+            var admins = 0
+            for i in 0..<8 where try await h.store.user(email: "boss\(i)@example.com")?.role == .admin { admins += 1 }
+            #expect(admins == 1)
+        }
+    }
 }

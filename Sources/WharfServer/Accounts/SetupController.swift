@@ -37,21 +37,25 @@ public struct SetupController: Sendable {
         case invalidAccount(AccountError)
     }
 
-    /// Creates the first admin when `token` is the live setup token and no admin exists, then burns the token.
+    /// Creates the first admin when `token` is the live setup token and no admin exists. The token is burned first,
+    /// in one statement, before any other work (the password hash takes a while): of concurrent requests with one
+    /// token exactly one goes on. When the account cannot be created (a weak password, say), the token is put back.
     static func complete(store: WharfStore, token: String, email: String, password: String, cost: UInt8) async throws
         -> UserRecord
     {
-        guard let expected = try await store.setting(settingName), KeyHasher.hash(token) == expected,
-            try await !store.hasAdmin()
-        else { throw SetupFailure.refused }
+        let hashed = KeyHasher.hash(token)
+        guard try await store.takeSetting(settingName, ifValue: hashed), try await !store.hasAdmin() else {
+            throw SetupFailure.refused
+        }
         let admin: UserRecord
         do {
             admin = try await AccountService(store: store, cost: cost).createAccount(
                 email: email, password: password, role: .admin)
-        } catch let error as AccountError {
-            throw SetupFailure.invalidAccount(error)
+        } catch {
+            try? await store.setSetting(settingName, hashed)
+            if let error = error as? AccountError { throw SetupFailure.invalidAccount(error) }
+            throw error
         }
-        try await store.setSetting(settingName, nil)
         try await store.audit(actorID: admin.id, action: "setup.admin_created", target: admin.id)
         return admin
     }

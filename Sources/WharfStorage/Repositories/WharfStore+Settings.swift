@@ -9,6 +9,16 @@ extension WharfStore {
         }
     }
 
+    /// Removes setting `name` only if it holds `value`, in one statement; true when this call removed it. Of several
+    /// concurrent calls (on any node), at most one gets true: a one-time value is spent exactly once.
+    public func takeSetting(_ name: String, ifValue value: String) async throws -> Bool {
+        try await database.withConnection { db in
+            try await db.raw(
+                "DELETE FROM settings WHERE name = \(bind: name) AND value = \(bind: value) RETURNING name"
+            ).first() != nil
+        }
+    }
+
     /// Sets a setting (nil removes it).
     public func setSetting(_ name: String, _ value: String?) async throws {
         let at = now
