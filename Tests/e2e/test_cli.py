@@ -110,13 +110,7 @@ def test_sigterm_drains_every_usage_record_before_exit(data_dir: Path, stub) -> 
     log = open(data_dir.parent / "drain.log", "wb")
     server = subprocess.Popen([WHARF_BIN, "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        _wait_ready(port, server)
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=key, max_retries=0)
         for _ in range(5):
             client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
