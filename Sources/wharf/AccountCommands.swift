@@ -49,6 +49,8 @@ struct UserCommand: AsyncParsableCommand {
                 }
                 let user = try await AccountService(store: runtime.store).createAccount(
                     email: email, password: password, role: r, username: username)
+                try await runtime.store.audit(
+                    actorID: nil, action: "cli.user_create", target: user.id, detail: "role=\(r.rawValue)")
                 print("created user \(user.email) (\(user.id))")
             }
         }
@@ -120,10 +122,13 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await operatorTask(options) { runtime in
                 let verdict = try await runtime.store.verifyAudit()
-                if let row = verdict.brokenAt {
-                    throw CommandFailure("the audit chain is broken at row \(row) of \(verdict.rows)")
+                if let problem = verdict.problem {
+                    throw CommandFailure("the audit chain is broken: \(problem) (\(verdict.rows) rows checked)")
                 }
-                print("audit chain ok (\(verdict.rows) rows)")
+                let anchor = (try? runtime.store.auditAnchor?.read()).flatMap { $0 }
+                print(
+                    "audit chain ok (\(verdict.rows) rows; keyed with the master key; anchored at row \(anchor?.seq ?? 0))"
+                )
             }
         }
     }

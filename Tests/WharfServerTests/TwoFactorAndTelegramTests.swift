@@ -89,8 +89,12 @@ struct TwoFactorAndTelegramTests {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let wrong = try await browser.post("/console/2fa/enable", [("code", "000000")])
             #expect(wrong.status == 400 || TwoFactorCodes.code(secret: secret, nowMillis: now) == "000000")
-            let enabled = try await browser.post(
+            let noPassword = try await browser.post(
                 "/console/2fa/enable", [("code", TwoFactorCodes.code(secret: secret, nowMillis: now))])
+            #expect(noPassword.status == 400, "enrolling asks for the password")
+            let enabled = try await browser.post(
+                "/console/2fa/enable",
+                [("code", TwoFactorCodes.code(secret: secret, nowMillis: now)), ("password", "a long password 1")])
             #expect(enabled.status == 200)
             let codes = enabled.body.matches(of: /<li><code>([a-z0-9]{4}-[a-z0-9]{4})<\/code><\/li>/).map {
                 String($0.1)

@@ -67,6 +67,8 @@ public struct WharfConfig: Sendable, Equatable {
     public var unwrittenChargesMaxAmount = Money(micros: 100_000_000)
     /// Connections to one upstream origin (scheme, host, port) at most; a request past it waits for one.
     public var upstreamMaxConnectionsPerOrigin = 4096
+    /// Which addresses a channel's base URL may point at (private ranges off, loopback on by default).
+    public var upstreamAddresses = UpstreamAddressPolicy()
     /// The address users reach the console at, for links in emails (default `http://<host>:<port>`).
     public var publicURL: String?
     /// Whether session cookies carry `Secure`: `auto` (when `public_url` is https), `true` or `false`.
@@ -113,7 +115,8 @@ public struct WharfConfig: Sendable, Equatable {
         "require_email_verification", "telegram_bot_token", "telegram_bot_name", "disconnect_drain_ms",
         "disconnect_drain_bytes", "max_sse_event_bytes", "client_idle_timeout_ms", "client_header_timeout_ms",
         "client_body_timeout_ms", "client_stall_timeout_ms", "database_timeout_ms", "unwritten_charges_max_age_ms",
-        "unwritten_charges_max_amount", "upstream_max_connections_per_origin",
+        "unwritten_charges_max_amount", "upstream_max_connections_per_origin", "upstream_allow_private",
+        "upstream_allow_loopback",
     ]
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
@@ -227,6 +230,12 @@ public struct WharfConfig: Sendable, Equatable {
             return v
         }
         if let v = try choice("cookie_secure", ["auto", "true", "false"]) { c.cookieSecure = v }
+        if let v = try choice("upstream_allow_private", ["true", "false"]) {
+            c.upstreamAddresses.allowPrivate = v == "true"
+        }
+        if let v = try choice("upstream_allow_loopback", ["true", "false"]) {
+            c.upstreamAddresses.allowLoopback = v == "true"
+        }
         if let v = try int("session_idle_minutes", 1...43_200) { c.sessionIdleMinutes = v }
         if let v = try int("session_absolute_hours", 1...8_760) { c.sessionAbsoluteHours = v }
         if let v = merged["policy_version"], !v.isEmpty { c.policyVersion = v }

@@ -8,12 +8,14 @@ public enum ClientAddress {
     ///
     /// `forwardedFor` is every `X-Forwarded-For` field line joined with commas (a proxy may append a line of its own
     /// rather than extend the first). Behind a trusted proxy the header fails closed: an empty header, or an entry
-    /// that is not an address (`unknown`, `host:port`) before a non-proxy address is found, gives nil (no address,
-    /// which no allowlist admits), never the proxy's own address. Every path (relay, API, pages) reads it here.
+    /// that is not an address (`unknown`, `host:port`) before a non-proxy address is found, or no header at all,
+    /// gives nil (no address, which no allowlist admits), never the proxy's own address. Every path (relay, API, pages) reads it here.
     public static func effective(peer: String?, forwardedFor: String?, trustedProxies: [IPRange]) -> String? {
-        guard let peer, !trustedProxies.isEmpty, let forwardedFor,
-            trustedProxies.contains(where: { $0.contains(peer) })
-        else { return peer }
+        guard let peer, !trustedProxies.isEmpty, trustedProxies.contains(where: { $0.contains(peer) }) else {
+            return peer
+        }
+        // A trusted proxy always says whom it forwards for; without the header the client is unknown.
+        guard let forwardedFor else { return nil }
         let hops = forwardedFor.split(separator: ",", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces)
         }

@@ -76,21 +76,6 @@ public struct SVGBarChart: Sendable {
         return "\(scaled / 10).\(abs(scaled % 10))"
     }
 
-    /// XML-escapes text for element content and attribute values.
-    public static func escape(_ text: String) -> String {
-        // By Unicode scalar, not by character: a quote followed by a combining mark is one character.
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// XML-escapes text for element content and attribute values (``HTMLEscaping/escape(_:)``).
+    static func escape(_ text: String) -> String { HTMLEscaping.escape(text) }
 }

@@ -268,6 +268,10 @@ extension Translations {
             "The email or password is incorrect, or too many failed attempts locked the account for 15 minutes.",
         "err_self_credit": "You cannot adjust your own credit.",
         "err_locked": "Too many failed attempts: this account is locked for 15 minutes.",
+        "err_busy": "The server is busy checking passwords. Wait a few seconds and try again.",
+        "err_password_attempts": "Too many password attempts. Wait a minute and try again.",
+        "err_channel_address":
+            "The base URL points at an address channels may not use (link-local, cloud metadata, or a private or loopback range that is not allowed).",
         "err_rate_limited": "Too many attempts from your network. Wait a minute and try again.",
         "err_not_verified": "Confirm your email first: we sent you a link when you signed up.",
         "err_account_disabled": "This account is disabled.",
@@ -378,6 +382,9 @@ extension Translations {
         "admin_replied": "Replied",
         "notice_reply_sent": "The reply is on its way.",
         "mail_support_footer": "Wharf support. Your message:",
+        "change_password": "your password was changed, and your other sessions were signed out",
+        "change_password_reset":
+            "your password was reset with a link from this mailbox, and every session was signed out",
         "change_2fa_on": "two-factor sign-in was turned on",
         "change_2fa_off": "two-factor sign-in was turned off, and your other sessions were signed out",
         "change_telegram_linked": "a Telegram account was linked for sign-in, and your other sessions were signed out",

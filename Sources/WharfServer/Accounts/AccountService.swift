@@ -19,7 +19,8 @@ public struct AccountService: Sendable {
     /// Password rules stated to users: 10 to 128 characters.
     public static func validatePassword(_ password: String) throws(AccountError) {
         guard password.count >= 10 else { throw .weakPassword("at least 10 characters") }
-        guard password.utf8.count <= 72 * 4, password.count <= 128 else {
+        // Every byte counts, however long (``PasswordHashing`` pre-hashes past bcrypt's 72 bytes).
+        guard password.utf8.count <= 128 * 4, password.count <= 128 else {
             throw .weakPassword("at most 128 characters")
         }
     }
@@ -48,7 +49,7 @@ public struct AccountService: Sendable {
     /// Hashes a password with bcrypt on NIO's blocking-work thread pool: a cost-12 hash takes a quarter of a
     /// second, which must not stall an event loop (they are also the concurrency executor, see `WharfMain`).
     public static func hash(_ password: String, cost: UInt8) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        try await PasswordHashing.hashOffLoop(password, cost: cost)
     }
 }
 

@@ -99,7 +99,7 @@ public struct AdminAPIController: Sendable {
     func setStatus(_ status: ChannelStatus, _ request: Request, _ context: WharfRequestContext) async throws
         -> Response
     {
-        _ = try authorize(request, context)
+        let admin = try authorize(request, context)
         let name = context.parameters.get("name") ?? ""
         do {
             try await store.setChannelStatus(name, status)
@@ -107,6 +107,9 @@ public struct AdminAPIController: Sendable {
             throw OpenAIError(
                 .notFound, "No channel named '\(name)'.", type: "invalid_request_error", code: "not_found")
         }
+        try await store.audit(
+            actorID: admin.userID, action: "channel.\(status == .enabled ? "enable" : "disable")", target: name,
+            detail: "via=api key=\(admin.id)")
         return try Self.json(["name": name, "status": status.rawValue])
     }
 

@@ -68,9 +68,17 @@ public struct WharfRuntime: Sendable {
             await database.close()
             throw .unusable(config.databaseURL == nil ? "data_dir" : "database_url", "migrations failed: \(error)")
         }
-        return WharfRuntime(
-            config: config, database: database, store: WharfStore(database: database, secrets: secrets, clock: clock),
-            logger: logger, servingLock: servingLock)
+        let anchor = AuditAnchorFile(path: config.dataDir + "/audit-anchor", secrets: secrets)
+        let store = WharfStore(database: database, secrets: secrets, clock: clock, auditAnchor: anchor)
+        do {
+            let rekeyed = try await store.upgradeAuditChain()
+            if rekeyed > 0 { logger.notice("audit chain keyed with the master key", metadata: ["rows": "\(rekeyed)"]) }
+        } catch {
+            await servingLock?.release()
+            await database.close()
+            throw .unusable("data_dir", "cannot anchor the audit chain: \(error)")
+        }
+        return WharfRuntime(config: config, database: database, store: store, logger: logger, servingLock: servingLock)
     }
 
     /// Lets the one-server lock go (if held) and closes the database.

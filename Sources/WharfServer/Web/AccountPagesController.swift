@@ -155,17 +155,19 @@ struct AccountPagesController: Sendable {
         }
         guard web.admitAttempt("login", visitor) else { return again("err_rate_limited", .tooManyRequests) }
         guard let user = try await web.store.user(email: email) else {
-            _ = await web.verifyPassword(password, hash: try await web.decoy.hash(cost: web.config.passwordHashCost))
+            _ = try await web.verifyPassword(
+                password, hash: try await web.decoy.hash(cost: web.config.passwordHashCost))
             return again("err_login_failed")
         }
         let now = web.clock.nowMillis()
         // A locked account answers exactly like a wrong password (same message, same bcrypt time), so the lock
         // does not tell a stranger that the email has an account.
         if let until = user.lockedUntil, until > now {
-            _ = await web.verifyPassword(password, hash: try await web.decoy.hash(cost: web.config.passwordHashCost))
+            _ = try await web.verifyPassword(
+                password, hash: try await web.decoy.hash(cost: web.config.passwordHashCost))
             return again("err_login_failed")
         }
-        guard await web.verifyPassword(password, hash: user.passwordHash) else {
+        guard try await web.verifyPassword(password, hash: user.passwordHash) else {
             let locked = try await web.store.recordLoginFailure(
                 userID: user.id, lockAfter: WebEnvironment.lockAfter, lockMillis: WebEnvironment.lockMillis)
             if locked != nil {
@@ -287,7 +289,7 @@ struct AccountPagesController: Sendable {
         guard let token = web.config.telegramBotToken, let user = visitor.user else {
             throw WebRedirect(location: "/login")
         }
-        guard await web.verifyPassword(visitor.form.raw("password") ?? "", hash: user.passwordHash) else {
+        guard try await web.checkPassword(visitor.form.raw("password") ?? "", of: user, visitor) else {
             throw WebFailure(status: .forbidden, messageKey: "err_current_password")
         }
         var fields: [String: String] = [:]
@@ -323,6 +325,9 @@ struct AccountPagesController: Sendable {
             throw WebFailure(status: .conflict, messageKey: "err_email_taken")
         }
         try await web.store.invalidateOneTimeTokens(userID: userID)
+        // Whoever is signed in to the account elsewhere knew it by its old address: they sign in again.
+        try await web.sessions.revokeAll(
+            userID: userID, keeping: visitor.session.flatMap { $0.userID == userID ? $0.id : nil })
         try await web.queueMail(
             to: before, kind: "email_changed", subjectKey: "mail_email_changed_subject",
             bodyKey: "mail_email_changed_body", values: ["link": web.link("/forgot")])
@@ -374,6 +379,9 @@ struct AccountPagesController: Sendable {
         // linked Telegram account (the owner can link it again).
         try await web.store.invalidateOneTimeTokens(userID: userID)
         try await web.store.setTelegramID(userID: userID, telegramID: nil)
+        if let user = try await web.store.user(id: userID) {
+            try await web.securityAlert(user, changeKey: "change_password_reset")
+        }
         try await web.store.audit(actorID: userID, action: "account.password_reset", target: userID)
         throw WebRedirect(location: "/login?notice=notice_password_reset")
     }

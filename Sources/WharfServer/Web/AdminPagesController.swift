@@ -169,6 +169,9 @@ struct AdminPagesController: Sendable {
             let priority = Int(f["priority"] ?? "0"), let weight = Int(f["weight"] ?? "1"),
             (-1000...1000).contains(priority), (1...1000).contains(weight)
         else { return try await channels(context, error: invalid) }
+        if let refused = await UpstreamAddressCheck.refusal(baseURL: base, policy: web.config.upstreamAddresses) {
+            return try await channels(context, error: invalid + " " + refused)
+        }
         let channel = Channel(
             id: WharfID.make("ch"), name: name, provider: provider, baseURL: base, models: models,
             modelMapping: [:], priority: priority, weight: weight,
@@ -229,6 +232,9 @@ struct AdminPagesController: Sendable {
             url.host != nil, !list("models").isEmpty, let priority = Int(f["priority"] ?? ""),
             let weight = Int(f["weight"] ?? ""), (-1000...1000).contains(priority), (1...1000).contains(weight)
         else { return try await channel(context, error: "err_channel_invalid") }
+        if await UpstreamAddressCheck.refusal(baseURL: base, policy: web.config.upstreamAddresses) != nil {
+            return try await channel(context, error: "err_channel_address")
+        }
         c.baseURL = base
         c.models = list("models")
         c.modelMapping = mapping
@@ -300,6 +306,12 @@ struct AdminPagesController: Sendable {
         guard let found = try await web.store.enabledChannelsWithSecrets().first(where: { $0.channel.id == id }),
             let model = found.channel.models.first
         else { return try await channels(context, error: context.visitor.text("err_not_found")) }
+        // Checked again now: the name may resolve elsewhere than when the channel was saved.
+        if let refused = await UpstreamAddressCheck.refusal(
+            baseURL: found.channel.baseURL, policy: web.config.upstreamAddresses)
+        {
+            return try await channels(context, error: context.visitor.text("notice_test_failed") + " " + refused)
+        }
         let target = UpstreamTarget(channel: found.channel, apiKey: found.apiKey)
         let body =
             #"{"model":"\#(found.channel.upstreamModel(for: model))","messages":[{"role":"user","content":"ping"}],"max_tokens":1}"#
@@ -397,7 +409,7 @@ struct AdminPagesController: Sendable {
 
     func closeSupport(_ context: StaffContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
-        try await web.store.closeSupportMessage(id: id)
+        do { try await web.store.closeSupportMessage(id: id) } catch StoreError.notFound { throw WebFailure.notFound }
         try await web.store.audit(actorID: context.user.id, action: "support.close", target: id)
         throw WebRedirect(location: "/admin/support?notice=notice_saved")
     }
@@ -405,8 +417,12 @@ struct AdminPagesController: Sendable {
     func audit(_ context: StaffContext) async throws -> Response {
         try context.require(.admin)
         let v = context.visitor
-        let verdict = try await web.store.verifyAudit()
-        let status = verdict.brokenAt.map { v.text("admin_chain_broken") + " \($0)" } ?? v.text("admin_chain_ok")
+        // Incremental: from the last row found sound (its hash unchanged), plus the anchor outside the database.
+        let verdict = try await web.store.verifyAudit(from: web.auditCheckpoint.withLockedValue { $0 })
+        if verdict.ok, let head = verdict.head { web.auditCheckpoint.withLockedValue { $0 = head } }
+        let status =
+            verdict.ok
+            ? v.text("admin_chain_ok") : v.text("admin_chain_broken") + " \(verdict.brokenAt.map(String.init) ?? "-")"
         let entries = try await web.store.auditEntries(limit: 200).map {
             [
                 "seq": "\($0.seq)", "time": WebFormat.time($0.createdAt), "actor": $0.actorID ?? "system",

@@ -303,7 +303,7 @@ struct ConsolePagesController: Sendable {
     /// Changes the password after checking the current one, and signs out every other session.
     func changePassword(_ context: SignedInContext) async throws -> Response {
         let form = context.visitor.form
-        guard await web.verifyPassword(form.raw("current") ?? "", hash: context.user.passwordHash) else {
+        guard try await web.checkPassword(form.raw("current") ?? "", of: context.user, context.visitor) else {
             return try await settings(context, error: "err_current_password")
         }
         let password = form.raw("password") ?? ""
@@ -316,6 +316,7 @@ struct ConsolePagesController: Sendable {
             userID: context.user.id, hash: try await AccountService.hash(password, cost: web.config.passwordHashCost))
         try await web.sessions.revokeAll(userID: context.user.id, keeping: context.session.id)
         try await web.store.invalidateOneTimeTokens(userID: context.user.id)
+        try await web.securityAlert(context.user, changeKey: "change_password")
         try await web.store.audit(actorID: context.user.id, action: "account.password_change", target: context.user.id)
         throw WebRedirect(location: "/console/settings?notice=notice_password_changed")
     }
@@ -324,7 +325,7 @@ struct ConsolePagesController: Sendable {
     /// until then), and the current password is required.
     func changeEmail(_ context: SignedInContext) async throws -> Response {
         let form = context.visitor.form
-        guard await web.verifyPassword(form.raw("password") ?? "", hash: context.user.passwordHash) else {
+        guard try await web.checkPassword(form.raw("password") ?? "", of: context.user, context.visitor) else {
             return try await settings(context, error: "err_current_password")
         }
         guard let email = EmailAddress(form["email"] ?? ""), (form["email"] ?? "").count <= 254 else {
@@ -361,10 +362,13 @@ struct ConsolePagesController: Sendable {
             status: error == nil ? .ok : .badRequest)
     }
 
-    /// Turns two-factor sign-in on once a code from the staged secret checks out; shows ten backup codes once.
+    /// Turns two-factor sign-in on once the password and a code from the staged secret check out (so a stolen
+    /// session cannot enrol its own authenticator); signs out every other session; shows ten backup codes once.
     func enableTwoFactor(_ context: SignedInContext) async throws -> Response {
         guard !context.user.twoFactorEnabled, let secret = try await web.store.twoFactorSecret(userID: context.user.id)
         else { throw WebRedirect(location: "/console/settings") }
+        guard try await web.checkPassword(context.visitor.form.raw("password") ?? "", of: context.user, context.visitor)
+        else { return try await twoFactorSetupPage(context, secret: secret, error: "err_current_password") }
         guard
             let step = TwoFactorCodes.matchingStep(
                 secret: secret, code: context.visitor.form["code"] ?? "", nowMillis: web.clock.nowMillis()),
@@ -373,6 +377,7 @@ struct ConsolePagesController: Sendable {
         let codes = TwoFactorCodes.newBackupCodes()
         try await web.store.enableTwoFactor(
             userID: context.user.id, backupCodeHashes: codes.map(TwoFactorCodes.backupHash))
+        try await web.sessions.revokeAll(userID: context.user.id, keeping: context.session.id)
         try await web.securityAlert(context.user, changeKey: "change_2fa_on")
         try await web.store.audit(actorID: context.user.id, action: "account.2fa_enable", target: context.user.id)
         return web.renderer.page(
@@ -383,7 +388,7 @@ struct ConsolePagesController: Sendable {
     /// Turns two-factor sign-in off; needs the password and a current code (or a backup code).
     func disableTwoFactor(_ context: SignedInContext) async throws -> Response {
         let form = context.visitor.form
-        guard await web.verifyPassword(form.raw("password") ?? "", hash: context.user.passwordHash) else {
+        guard try await web.checkPassword(form.raw("password") ?? "", of: context.user, context.visitor) else {
             return try await settings(context, error: "err_current_password")
         }
         guard try await web.checkSecondFactor(context.user, code: form["code"] ?? "") else {

@@ -9,13 +9,51 @@ import WharfCore
 public struct PageRenderer: Sendable {
     let library: MustacheLibrary
 
-    /// Parses every template; a template that does not parse stops the server at start.
+    /// The content type every template is rendered under: Mustache's own HTML escaper compares whole characters
+    /// (grapheme clusters), so a quote or bracket joined to a mark or a Unicode "Prepend" character passed through
+    /// it raw. This one escapes with ``HTMLEscaping/escape(_:)``, byte by byte.
+    struct ScalarHTML: MustacheContentType {
+        func escapeText(_ text: String) -> String { HTMLEscaping.escape(text) }
+    }
+
+    static let contentTypeName = "WHARF_HTML"
+    /// Put before every template's text. Mustache starts every partial (and every parent a template inherits from)
+    /// in its own HTML type again, so each registered template carries the pragma, not just the page.
+    static let pragma = "{{% CONTENT_TYPE: \(contentTypeName)}}"
+
+    /// The only names a template may print unescaped (`{{{name}}}`): SVG the server draws itself, whose text is
+    /// escaped by ``SVGBarChart``.
+    static let rawNames: Set<String> = ["requestsChart", "costChart"]
+
+    /// Parses every template; a template that does not parse, or that prints anything but ``rawNames`` unescaped,
+    /// stops the server at start.
     public init() throws {
+        MustacheContentTypes.register(ScalarHTML(), named: Self.contentTypeName)
         var library = MustacheLibrary()
         for (name, text) in Templates.all {
-            try library.register(text, named: name)
+            try Self.checkNoRawValues(text, template: name)
+            try library.register(Self.pragma + text, named: name)
         }
         self.library = library
+    }
+
+    /// A template's unescaped tags (`{{{name}}}` and `{{& name}}`) name only ``rawNames``.
+    static func checkNoRawValues(_ text: String, template: String) throws {
+        var rest = Substring(text)
+        while let open = rest.firstRange(of: "{{") {
+            rest = rest[open.upperBound...]
+            guard let first = rest.first, first == "{" || first == "&" else { continue }
+            let inner = rest.dropFirst()
+            let name = inner.prefix { $0 != "}" }.trimmingCharacters(in: .whitespaces)
+            guard rawNames.contains(name) else { throw UnescapedTemplateValue(template: template, name: name) }
+        }
+    }
+
+    /// A template prints a value unescaped that is not one of ``rawNames``.
+    struct UnescapedTemplateValue: Error, CustomStringConvertible {
+        let template: String
+        let name: String
+        var description: String { "template \(template) prints {{{\(name)}}} unescaped" }
     }
 
     /// The page model every template can use, for `visitor`.
@@ -46,56 +84,10 @@ public struct PageRenderer: Sendable {
         status: HTTPResponse.Status = .ok
     ) -> Response {
         var full = baseModel(visitor, title: visitor.text(titleKey))
-        // Everything but the site's own translations (`t`) may hold what someone typed (the site notice, names).
-        for (k, v) in full where k != "t" { full[k] = Self.defused(v) }
-        for (k, v) in model { full[k] = Self.defused(v) }
+        for (k, v) in model { full[k] = v }
         let html = library.render(full, withTemplate: name) ?? ""
         // Telegram's login widget is the one script a page may load, and only where the model asks for it.
         return Self.html(html, status: status, telegramWidget: full["telegramBotName"] != nil)
-    }
-
-    /// `value` with every string made safe for Mustache's escaper (see ``defuse(_:)``).
-    static func defused(_ value: Any) -> Any {
-        switch value {
-        case let text as String: return defuse(text)
-        case let list as [Any]: return list.map(defused)
-        case let map as [String: Any]: return map.mapValues(defused)
-        case let map as [String: String]: return map.mapValues(defuse)
-        case let list as [[String: String]]: return list.map { $0.mapValues(defuse) }
-        case let list as [[String: Any]]: return list.map { $0.mapValues(defused) }
-        default: return value
-        }
-    }
-
-    /// The characters Mustache escapes.
-    static let escaped: Set<Unicode.Scalar> = ["\"", "'", "<", ">", "&"]
-
-    /// `text` made safe for Mustache's escaper, which works on whole characters (grapheme clusters): a quote, angle
-    /// bracket or ampersand joined to other scalars in one character is not escaped. Marks after it (a combining
-    /// accent) and characters before it that join the next one (Unicode "Prepend", such as U+0600) both do that. In
-    /// a character holding one of `" ' < > &` and anything else, only that scalar is kept, so the escaper sees it
-    /// bare. Repeated until every such scalar stands alone in the rebuilt text (one pass suffices; the check is
-    /// cheap).
-    static func defuse(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value > 0x7F }) else { return text }
-        var out = text
-        for _ in 0..<4 {
-            var changed = false
-            var rebuilt = String.UnicodeScalarView()
-            for character in out {
-                let scalars = character.unicodeScalars
-                if scalars.count > 1, scalars.contains(where: { escaped.contains($0) }) {
-                    rebuilt.append(contentsOf: scalars.filter { escaped.contains($0) })
-                    changed = true
-                } else {
-                    rebuilt.append(contentsOf: scalars)
-                }
-            }
-            out = String(rebuilt)
-            if !changed { return out }
-        }
-        // Not reached for any text seen; never hand the escaper a joined special character.
-        return String(String.UnicodeScalarView(out.unicodeScalars.filter { $0.value < 0x80 }))
     }
 
     /// A page with a heading and a paragraph.

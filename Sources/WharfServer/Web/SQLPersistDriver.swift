@@ -31,6 +31,14 @@ public struct SQLPersistDriver: PersistDriver {
         try await store.persistSet(try entry(key, value, expires), keepExpiry: expires == nil)
     }
 
+    /// Updates the live entry with `key` only (never recreates one ended since it was read); false when there is
+    /// none. Sessions are refreshed this way, so a revoked one cannot come back.
+    public func refresh<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws
+        -> Bool
+    {
+        try await store.persistRefresh(try entry(key, value, expires))
+    }
+
     public func get<Object: Codable & Sendable>(key: String, as: Object.Type) async throws -> Object? {
         guard let found = try await store.persistGet(key) else { return nil }
         return try? JSONDecoder().decode(Object.self, from: Data(found.value.utf8))

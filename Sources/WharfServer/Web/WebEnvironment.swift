@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdBcrypt
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 import WharfCore
 import WharfStorage
@@ -25,6 +26,12 @@ struct WebEnvironment: Sendable {
     let decoy = DecoyHash()
     /// Sign-in, sign-up, reset and contact attempts per client address (per minute).
     let attempts = RateLimiter(defaultPerMinute: 10)
+    /// Password re-checks per account and per client address (per minute).
+    let passwordChecks = RateLimiter(defaultPerMinute: 10)
+    /// Every bcrypt check of the pages goes through here (see ``verifyPassword(_:hash:)``).
+    let passwordQueue = PasswordCheckQueue()
+    /// The last audit row the admin page found sound; the next view checks only the rows after it.
+    let auditCheckpoint = NIOLockedValueBox<AuditAnchorFile.Head?>(nil)
 
     /// Failed sign-ins in a row before the account locks, and for how long.
     static let lockAfter: Int64 = 5
@@ -50,9 +57,27 @@ struct WebEnvironment: Sendable {
         ).allowed
     }
 
-    /// Checks a password against a bcrypt hash off the event loops.
-    func verifyPassword(_ password: String, hash: String) async -> Bool {
-        (try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }) ?? false
+    /// Checks a password against its hash off the event loops, through the bounded ``passwordQueue``: when it is
+    /// full the visitor is told to try again shortly (503), so sign-in is never starved behind a flood.
+    func verifyPassword(_ password: String, hash: String) async throws -> Bool {
+        do {
+            return try await passwordQueue.run { PasswordHashing.verify(password, hash: hash) }
+        } catch is PasswordCheckQueue.Busy {
+            throw WebFailure(status: .serviceUnavailable, messageKey: "err_busy")
+        }
+    }
+
+    /// Checks a signed-in account's password (re-authentication before a sensitive change), limited per account
+    /// and per client address (10 a minute each, on this node) before any bcrypt work is done.
+    func checkPassword(_ password: String, of user: UserRecord, _ visitor: Visitor) async throws -> Bool {
+        let now = clock.nowMillis()
+        passwordChecks.pruneIdle(now: now)
+        guard passwordChecks.admit(keyID: "account:\(user.id)", perMinute: nil, now: now).allowed,
+            passwordChecks.admit(
+                keyID: "address:\(ClientAddress.limitScope(visitor.clientAddress))", perMinute: nil, now: now
+            ).allowed
+        else { throw WebFailure(status: .tooManyRequests, messageKey: "err_password_attempts") }
+        return try await verifyPassword(password, hash: user.passwordHash)
     }
 
     /// Queues an email to `user` in their language (the body's `{name}` placeholders filled from `values`).

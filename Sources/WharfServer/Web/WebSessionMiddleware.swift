@@ -133,9 +133,20 @@ struct WebSessionMiddleware: RouterMiddleware {
         return form
     }
 
+    /// `response` with the visitor's cookies added, except one the response sets itself: signing in with a stale
+    /// session cookie would otherwise send the new session cookie and then the stale one's deletion, and the browser,
+    /// applying them in order, would drop the session it was just given.
     func finish(_ response: Response, _ visitor: Visitor) -> Response {
         var response = response
-        for cookie in visitor.newCookies { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        let setByResponse = Set(response.headers[values: .setCookie].map(Self.cookieName))
+        for cookie in visitor.newCookies where !setByResponse.contains(Self.cookieName(cookie)) {
+            response.headers.append(HTTPField(name: .setCookie, value: cookie))
+        }
         return response
+    }
+
+    /// The name of the cookie a `Set-Cookie` value sets.
+    static func cookieName(_ setCookie: String) -> Substring {
+        setCookie.prefix { $0 != "=" && $0 != ";" }
     }
 }

@@ -51,7 +51,9 @@ public struct WebSessionStore: Sendable {
     }
 
     /// The live session with this id and its account: within the idle timeout and its absolute end, and the account
-    /// active. Pushes the idle timeout forward (at most once a minute, to spare the database).
+    /// active. Pushes the idle timeout forward (at most once a minute, to spare the database) by updating the row
+    /// only if it still exists: a session ended between the read and the refresh (sign-out-all, revocation, a
+    /// disabled account, on this node or another) stays ended, and this request is treated as signed out.
     public func live(id: String) async throws -> (WebSessionRecord, UserRecord)? {
         let at = now
         guard var record = try await driver.get(key: Self.key(id), as: WebSessionRecord.self), record.expiresAt > at
@@ -59,7 +61,7 @@ public struct WebSessionStore: Sendable {
         guard let user = try await store.user(id: record.userID), user.status == .active else { return nil }
         if at - record.lastSeenAt > 60_000 {
             record.lastSeenAt = at
-            try await driver.set(key: Self.key(id), value: record, expires: idle)
+            guard try await driver.refresh(key: Self.key(id), value: record, expires: idle) else { return nil }
         }
         return (record, user)
     }

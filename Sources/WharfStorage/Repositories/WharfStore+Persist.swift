@@ -70,6 +70,22 @@ extension WharfStore {
         }
     }
 
+    /// Replaces the value and expiry of the live entry with `key`, and only of a live one: an entry deleted (a
+    /// session ended) or expired since it was read stays gone. One `UPDATE`, so no read-then-write window exists on
+    /// one node or across nodes sharing the database. Returns whether an entry was updated.
+    public func persistRefresh(_ entry: PersistEntry) async throws -> Bool {
+        let at = now
+        return try await database.withConnection { db in
+            try await !db.raw(
+                """
+                UPDATE persist SET value = \(bind: entry.value), expires_at = \(bind: entry.expiresAt)
+                WHERE key = \(bind: entry.key) AND (expires_at IS NULL OR expires_at > \(bind: at))
+                RETURNING key
+                """
+            ).all().isEmpty
+        }
+    }
+
     /// The live entry with `key`, if any.
     public func persistGet(_ key: String) async throws -> PersistEntry? {
         let at = now

@@ -84,7 +84,10 @@ extension WharfStore {
     /// Closes a message.
     public func closeSupportMessage(id: String) async throws {
         try await database.withConnection { db in
-            try await db.raw("UPDATE support_messages SET status = 'closed' WHERE id = \(bind: id)").run()
+            guard
+                try await db.raw("UPDATE support_messages SET status = 'closed' WHERE id = \(bind: id) RETURNING id")
+                    .first() != nil
+            else { throw StoreError.notFound("message") }
         }
     }
 

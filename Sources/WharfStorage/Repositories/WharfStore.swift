@@ -14,12 +14,17 @@ public struct WharfStore: Sendable {
     public let secrets: SecretBox
     /// Time source.
     public let clock: WharfClock
+    /// The audit chain's head kept outside the database; nil in tests that do not need one.
+    public let auditAnchor: AuditAnchorFile?
 
     /// Creates a store.
-    public init(database: WharfDatabase, secrets: SecretBox, clock: WharfClock = .system) {
+    public init(
+        database: WharfDatabase, secrets: SecretBox, clock: WharfClock = .system, auditAnchor: AuditAnchorFile? = nil
+    ) {
         self.database = database
         self.secrets = secrets
         self.clock = clock
+        self.auditAnchor = auditAnchor
     }
 
     var now: Int64 { clock.nowMillis() }

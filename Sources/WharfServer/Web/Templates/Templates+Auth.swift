@@ -125,6 +125,8 @@ extension Templates {
           <input type="hidden" name="_csrf" value="{{csrf}}">
           <label for="code">{{t.twofa_code}}</label>
           <input id="code" name="code" required maxlength="10" autocomplete="one-time-code" inputmode="numeric">
+          <label for="twofa-password">{{t.field_current_password}}</label>
+          <input id="twofa-password" name="password" type="password" required maxlength="128" autocomplete="current-password">
           <button type="submit" id="twofa-enable">{{t.twofa_enable}}</button>
         </form>
         </section>

@@ -1,0 +1,51 @@
+import Foundation
+import NIOPosix
+import WharfCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Applies ``UpstreamAddressPolicy`` to a channel's base URL: the host as written, then every address it resolves
+/// to (a name can point anywhere). Used when a channel is added or edited (pages and CLI) and before "Test".
+public enum UpstreamAddressCheck {
+    /// Why `baseURL` is refused, in words for the operator; nil when it may be used. A name that does not resolve
+    /// now is allowed (the upstream may be unreachable from here at setup time); its addresses are checked again
+    /// before each test.
+    public static func refusal(baseURL: String, policy: UpstreamAddressPolicy) async -> String? {
+        guard let url = URL(string: baseURL), let host = url.host, !host.isEmpty else { return "no host name" }
+        if let refused = policy.refusal(host: host) { return "\(host) is \(refused.rawValue)" }
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        if IPRange.parseAddress(bare) != nil { return nil }
+        let addresses = (try? await NIOThreadPool.singleton.runIfActive { resolve(bare) }) ?? []
+        for address in addresses {
+            if let refused = policy.refusal(address: address) {
+                return "\(host) resolves to \(address), \(refused.rawValue)"
+            }
+        }
+        return nil
+    }
+
+    /// Every address `host` resolves to (blocking; run off the event loops).
+    static func resolve(_ host: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
+        defer { freeaddrinfo(first) }
+        var out: [String] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(
+                info.pointee.ai_addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST)
+                == 0
+            {
+                out.append(String(cString: buffer))
+            }
+            cursor = info.pointee.ai_next
+        }
+        return out
+    }
+}
