@@ -46,7 +46,8 @@ struct KeyCommand: AsyncParsableCommand {
                     policy.expiresAtMillis = runtime.store.clock.nowMillis() + Int64(days) * 86_400_000
                 }
                 let owner = try await requireUser(runtime.store, user)
-                let (record, secret) = try await runtime.store.createKey(userID: owner.id, name: name, policy: policy)
+                let (record, secret) = try await runtime.store.createKey(
+                    userID: owner.id, name: name, policy: policy, maxActive: runtime.config.maxKeysPerAccount)
                 try await runtime.store.audit(
                     actorID: nil, action: "cli.key_create", target: record.id, detail: "owner=\(owner.id)")
                 print(secret.value)

@@ -83,7 +83,7 @@ struct WharfConfigTests {
             "client_header_timeout_ms": "2000", "client_body_timeout_ms": "3000", "client_stall_timeout_ms": "4000",
             "database_timeout_ms": "5000", "unwritten_charges_max_age_ms": "120000",
             "unwritten_charges_max_amount": "2.5", "upstream_max_connections_per_origin": "64",
-            "upstream_allow_private": "true", "upstream_allow_loopback": "false",
+            "upstream_allow_private": "true", "upstream_allow_loopback": "false", "max_keys_per_account": "7",
         ]
         #expect(Set(file.keys) == Set(WharfConfig.keys).subtracting(["config"]))
         let c = try Self.resolve(file: file)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Synchronization
 import Testing
 import WharfCore
@@ -77,6 +78,99 @@ struct WebSessionStoreTests {
             #expect(try await driver.get(key: "note", as: Note.self) == Note(text: "forever"))
             try await driver.remove(key: "note")
             #expect(try await driver.get(key: "note", as: Note.self) == nil)
+        }
+    }
+}
+
+/// Issue 11, finding 2: a refresh never brings back a session ended while a request using it was in flight.
+@Suite("Console sessions: revocation under concurrency")
+struct WebSessionRevocationTests {
+    /// SQLite always; PostgreSQL when `WHARF_TEST_POSTGRES_URL` is set (CI).
+    static var backends: [String] {
+        let url = ProcessInfo.processInfo.environment["WHARF_TEST_POSTGRES_URL"] ?? ""
+        return url.isEmpty ? ["sqlite"] : ["sqlite", "postgres"]
+    }
+
+    /// A fresh migrated database of `backend` for `body`.
+    static func withDatabase(_ backend: String, _ body: (WharfDatabase) async throws -> Void) async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        if backend == "sqlite" {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-sess-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let database = try await WharfDatabase.openSQLite(
+                path: dir.appendingPathComponent("w.sqlite").path, logger: logger)
+            try await database.migrate(nowMillis: 1)
+            do { try await body(database) } catch {
+                await database.close()
+                throw error
+            }
+            await database.close()
+            return
+        }
+        let base = ProcessInfo.processInfo.environment["WHARF_TEST_POSTGRES_URL"] ?? ""
+        guard var parts = URLComponents(string: base) else { return }
+        let name = "wharf_s_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let admin = try await WharfDatabase.openPostgres(url: base, logger: logger, maxConnections: 2)
+        try await admin.withConnection { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        parts.path = "/" + name
+        let database = try await WharfDatabase.openPostgres(
+            url: parts.string ?? base, logger: logger, maxConnections: 16)
+        var failure: (any Error)?
+        do {
+            try await database.migrate(nowMillis: 1)
+            try await body(database)
+        } catch { failure = error }
+        await database.close()
+        try? await admin.withConnection { db in try await db.raw("DROP DATABASE \(unsafeRaw: name)").run() }
+        await admin.close()
+        if let failure { throw failure }
+    }
+
+    @Test(
+        "Sessions revoked while two nodes' requests using them are in flight, with a refresh due, all stay revoked",
+        arguments: backends)
+    func revokedStayRevoked(backend: String) async throws {
+        try await Self.withDatabase(backend) { database in
+            let hand = ManualClock()
+            let store = WharfStore(
+                database: database, secrets: try SecretBox(keys: [(0..<32).map { UInt8($0) }]), clock: hand.clock)
+            let user = try await store.createUser(
+                email: EmailAddress("rev@example.com")!, username: "rev", passwordHash: "x", role: .user)
+            let nodes = (0..<2).map { _ in
+                WebSessionStore(store: store, idleMillis: 30 * 60_000, absoluteMillis: 24 * 3_600_000)
+            }
+            var rng = SystemRandomNumberGenerator()
+            for round in 0..<25 {
+                let ids = (0..<8).map { "r\(round)-\($0)" }
+                for id in ids { _ = try await nodes[0].create(id: id, userID: user.id, device: "d", clientIP: nil) }
+                hand.advance(61_000)  // every read below is due to refresh its session
+                let revokeAll = round % 3 == 0
+                let kept = ids[0]
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for id in ids {
+                        for reader in 0..<3 {
+                            let node = nodes[(reader + Int.random(in: 0...1, using: &rng)) % 2]
+                            group.addTask { _ = try await node.live(id: id) }
+                        }
+                    }
+                    if revokeAll {
+                        group.addTask { try await nodes[1].revokeAll(userID: user.id, keeping: kept) }
+                    } else {
+                        for id in ids.dropFirst() {
+                            group.addTask { _ = try await nodes[1].revoke(id: id, userID: user.id) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                for id in ids.dropFirst() {
+                    #expect(try await nodes[0].live(id: id) == nil, "\(backend): \(id) came back")
+                    #expect(try await nodes[1].live(id: id) == nil, "\(backend): \(id) came back")
+                }
+                #expect(try await nodes[0].live(id: kept) != nil || !revokeAll)
+                try await nodes[0].revokeAll(userID: user.id)
+            }
         }
     }
 }

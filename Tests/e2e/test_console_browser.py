@@ -422,6 +422,38 @@ def test_d_hostile_contact_messages_are_escaped_for_the_admin_and_overlong_ones_
     sign_out(browser)
 
 
+def test_d_an_admin_replying_to_a_hostile_contact_message_changes_nothing_else(site: Wharf, browser: WebDriver) -> None:
+    """Issue 11, finding 1: a message whose markup is joined to a Unicode Prepend character (U+0600) opened a form
+    around the admin's own reply form, so "Send reply" set a model's price to 0. Escaping by scalar closes it."""
+    origin = site.origin
+    prices_before = site.cli("price", "list").stdout
+    joined = "\u0600"
+    attack = (
+        f"{joined}<form action=/admin/prices method=post>{joined}<input name=model value={MODEL}>"
+        f"{joined}<input name=input value=0>{joined}<input name=output value=0>"
+    )
+    subject = "Prepend probe " + str(int(time.time()))
+    browser.get(f"{origin}/contact")
+    fill(browser, {"email": "mallory@example.com", "subject": subject, "message": attack})
+    submit(browser)
+    assert heading(browser) == "Message received", page_error(browser)
+
+    sign_in(browser, origin, ADMIN_EMAIL, ADMIN_PASSWORD)
+    browser.get(f"{origin}/admin/support")
+    no_script_ran(browser)
+    assert not browser.find_elements(By.CSS_SELECTOR, "form[action='/admin/prices']"), "the message made a form"
+    card = next(
+        c for c in browser.find_elements(By.CSS_SELECTOR, "main article.card")
+        if c.find_element(By.CSS_SELECTOR, "h2").text == subject
+    )
+    assert attack in card.find_element(By.CSS_SELECTOR, "p.pre").text, "the message is shown as text, marks kept"
+    card.find_element(By.CSS_SELECTOR, "textarea[name=reply]").send_keys("Thanks, we are looking into it.")
+    card.find_element(By.CSS_SELECTOR, "form[action$='/reply'] button[type=submit]").click()
+    wait_for(browser, lambda d: "notice=notice_reply_sent" in d.current_url, "the reply to be sent")
+    assert site.cli("price", "list").stdout == prices_before, "the reply changed a price"
+    sign_out(browser)
+
+
 # ---- e. admin ------------------------------------------------------------------------------------------
 
 

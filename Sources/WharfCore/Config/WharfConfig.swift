@@ -67,6 +67,8 @@ public struct WharfConfig: Sendable, Equatable {
     public var unwrittenChargesMaxAmount = Money(micros: 100_000_000)
     /// Connections to one upstream origin (scheme, host, port) at most; a request past it waits for one.
     public var upstreamMaxConnectionsPerOrigin = 4096
+    /// Active API keys one account may have (console and CLI).
+    public var maxKeysPerAccount = 100
     /// Which addresses a channel's base URL may point at (private ranges off, loopback on by default).
     public var upstreamAddresses = UpstreamAddressPolicy()
     /// The address users reach the console at, for links in emails (default `http://<host>:<port>`).
@@ -116,7 +118,7 @@ public struct WharfConfig: Sendable, Equatable {
         "disconnect_drain_bytes", "max_sse_event_bytes", "client_idle_timeout_ms", "client_header_timeout_ms",
         "client_body_timeout_ms", "client_stall_timeout_ms", "database_timeout_ms", "unwritten_charges_max_age_ms",
         "unwritten_charges_max_amount", "upstream_max_connections_per_origin", "upstream_allow_private",
-        "upstream_allow_loopback",
+        "upstream_allow_loopback", "max_keys_per_account",
     ]
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
@@ -199,6 +201,7 @@ public struct WharfConfig: Sendable, Equatable {
             }
             c.unwrittenChargesMaxAmount = v
         }
+        if let v = try int("max_keys_per_account", 1...100_000) { c.maxKeysPerAccount = v }
         if let v = try int("upstream_max_connections_per_origin", 1...100_000) {
             c.upstreamMaxConnectionsPerOrigin = v
         }

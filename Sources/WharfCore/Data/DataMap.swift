@@ -259,6 +259,7 @@ public enum DataMap {
                 ("created_at", false, "when sent"),
                 ("expires_at", false, "when the link stops working"),
                 ("used_at", false, "when it was used (single use)"),
+                ("bound_to", true, "the new address an email-change link was mailed to"),
             ]),
         table(
             "email_outbox", .account, .operational,

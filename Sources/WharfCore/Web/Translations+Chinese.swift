@@ -260,6 +260,7 @@ extension Translations {
         "err_busy": "服务器正忙于校验密码。请稍等几秒后重试。",
         "err_password_attempts": "密码尝试次数过多。请等待一分钟后重试。",
         "err_channel_address": "基础 URL 指向渠道不可使用的地址（链路本地、云元数据，或未被允许的私有或回环地址段）。",
+        "err_key_count": "此账户的有效密钥已达上限。请先撤销不再使用的密钥。",
         "err_rate_limited": "您的网络尝试次数过多。请等待一分钟后重试。",
         "err_not_verified": "请先确认您的邮箱：注册时我们已向您发送确认链接。",
         "err_account_disabled": "该账户已被停用。",

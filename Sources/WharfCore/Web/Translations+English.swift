@@ -272,6 +272,7 @@ extension Translations {
         "err_password_attempts": "Too many password attempts. Wait a minute and try again.",
         "err_channel_address":
             "The base URL points at an address channels may not use (link-local, cloud metadata, or a private or loopback range that is not allowed).",
+        "err_key_count": "This account has as many active keys as it may. Revoke one you no longer use first.",
         "err_rate_limited": "Too many attempts from your network. Wait a minute and try again.",
         "err_not_verified": "Confirm your email first: we sent you a link when you signed up.",
         "err_account_disabled": "This account is disabled.",

@@ -313,12 +313,14 @@ struct AccountPagesController: Sendable {
 
     func confirmEmailChange(_ request: Request, _ visitor: Visitor) async throws -> Response {
         let token = request.uri.queryParameters.get("token").map { String($0) } ?? ""
-        guard let userID = try await web.consumeOneTimeLink(token, purpose: .changeEmail) else {
-            return invalidLink(visitor)
-        }
+        guard SessionTokens.isWellFormed(token),
+            let (userID, mailedTo) = try await web.store.consumeBoundToken(
+                hash: SessionTokens.storedID(token), purpose: .changeEmail),
+            let mailedTo
+        else { return invalidLink(visitor) }
         guard let before = try await web.store.user(id: userID) else { throw WebFailure.notFound }
         do {
-            guard try await web.store.confirmPendingEmail(userID: userID) != nil else {
+            guard try await web.store.confirmPendingEmail(userID: userID, mailedTo: mailedTo) != nil else {
                 throw WebFailure(status: .badRequest, messageKey: "err_token_invalid")
             }
         } catch StoreError.duplicate {

@@ -136,7 +136,14 @@ struct ConsolePagesController: Sendable {
             }
             policy.spendLimit = limit
         }
-        let (record, secret) = try await web.store.createKey(userID: context.user.id, name: name, policy: policy)
+        let record: KeyRecord
+        let secret: APIKeySecret
+        do {
+            (record, secret) = try await web.store.createKey(
+                userID: context.user.id, name: name, policy: policy, maxActive: web.config.maxKeysPerAccount)
+        } catch StoreError.limitReached {
+            return try await again("err_key_count")
+        }
         try await web.store.audit(actorID: context.user.id, action: "key.create", target: record.id)
         return try await keys(context, secret: secret.value, form: [:], error: nil)
     }
@@ -216,32 +223,48 @@ struct ConsolePagesController: Sendable {
         return web.renderer.page("usage", titleKey: "console_usage", visitor: context.visitor, model: model)
     }
 
-    /// The filtered request log as CSV (at most 100,000 rows), with the same "content stored: no" column.
+    /// Rows a CSV export holds at most.
+    static let csvMaxRows = 1_000_000
+    static let csvBatch = 1_000
+
+    /// The filtered request log as CSV, with the same "content stored: no" column. Streamed: rows are read 1,000 at
+    /// a time by keyset (never OFFSET) and written as they are read, so memory stays the size of one batch however
+    /// long the log; at most ``csvMaxRows`` rows.
     func usageCSV(_ request: Request, _ context: SignedInContext) async throws -> Response {
         let (filter, _) = usageFilter(request, context)
-        var csv = CSVTable.line([
+        let store = web.store
+        let header = CSVTable.line([
             "time_utc", "request_id", "model", "key_id", "endpoint", "status", "stream", "prompt_tokens",
             "completion_tokens", "cached_tokens", "cost", "latency_ms", "ttft_ms", "content_stored",
         ])
-        var offset = 0
-        while offset < 100_000 {
-            let rows = try await web.store.usagePage(filter, limit: 1000, offset: offset)
-            for r in rows {
-                csv += CSVTable.line([
-                    WebFormat.time(r.createdAt), r.id, r.model, r.keyID, r.endpoint, r.status, r.stream ? "1" : "0",
-                    "\(r.usage.promptTokens)", "\(r.usage.completionTokens)", "\(r.usage.cachedTokens)",
-                    r.cost.description,
-                    "\(r.latencyMillis)", r.timeToFirstTokenMillis.map { "\($0)" } ?? "", "no",
-                ])
-            }
-            if rows.count < 1000 { break }
-            offset += 1000
-        }
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8"
         headers[.contentDisposition] = "attachment; filename=\"wharf-requests.csv\""
         headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: csv)))
+        let body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: header))
+            var before: (createdAt: Int64, id: String)?
+            var written = 0
+            while written < Self.csvMaxRows {
+                let rows = try await store.usageRows(
+                    filter, limit: min(Self.csvBatch, Self.csvMaxRows - written), before: before)
+                var chunk = ""
+                for r in rows {
+                    chunk += CSVTable.line([
+                        WebFormat.time(r.createdAt), r.id, r.model, r.keyID, r.endpoint, r.status,
+                        r.stream ? "1" : "0", "\(r.usage.promptTokens)", "\(r.usage.completionTokens)",
+                        "\(r.usage.cachedTokens)", r.cost.description, "\(r.latencyMillis)",
+                        r.timeToFirstTokenMillis.map { "\($0)" } ?? "", "no",
+                    ])
+                }
+                if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
+                written += rows.count
+                guard rows.count == Self.csvBatch, let last = rows.last else { break }
+                before = (last.createdAt, last.id)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     func billing(_ request: Request, _ context: SignedInContext) async throws -> Response {
@@ -339,7 +362,7 @@ struct ConsolePagesController: Sendable {
         recipient.email = email.value
         try await web.mailOneTimeLink(
             to: recipient, purpose: .changeEmail, ttlMillis: AccountPagesController.verifyTTL, path: "/verify-email",
-            subjectKey: "mail_verify_subject", bodyKey: "mail_verify_body")
+            subjectKey: "mail_verify_subject", bodyKey: "mail_verify_body", boundTo: email.value)
         throw WebRedirect(location: "/console/settings?notice=notice_email_change_sent")
     }
 

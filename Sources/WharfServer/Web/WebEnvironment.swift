@@ -114,11 +114,12 @@ struct WebEnvironment: Sendable {
     /// stored, and issuing ends the account's earlier links of the same purpose.
     func mailOneTimeLink(
         to user: UserRecord, purpose: OneTimePurpose, ttlMillis: Int64, path: String, subjectKey: String,
-        bodyKey: String
+        bodyKey: String, boundTo: String? = nil
     ) async throws {
         let token = SessionTokens.generate()
         try await store.issueOneTimeToken(
-            hash: SessionTokens.storedID(token), userID: user.id, purpose: purpose, ttlMillis: ttlMillis)
+            hash: SessionTokens.storedID(token), userID: user.id, purpose: purpose, ttlMillis: ttlMillis,
+            boundTo: boundTo)
         try await queueMail(
             to: user, kind: purpose.rawValue, subjectKey: subjectKey, bodyKey: bodyKey,
             values: ["link": link("\(path)?token=\(token)")])

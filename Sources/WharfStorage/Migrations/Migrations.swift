@@ -290,5 +290,11 @@ public enum Migrations {
                 "ALTER TABLE usage_records ADD COLUMN ledger_entry_id TEXT"
             ]
         ),
+        Migration(
+            version: 8, name: "one-time links bound to what they were mailed for (the new address of an email change)",
+            statements: [
+                "ALTER TABLE one_time_tokens ADD COLUMN bound_to TEXT"
+            ]
+        ),
     ]
 }

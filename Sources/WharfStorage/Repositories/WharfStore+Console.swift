@@ -72,6 +72,27 @@ extension WharfStore {
         }
     }
 
+    /// Up to `limit` usage records matching `filter`, newest first, strictly older than `before` (a record's
+    /// creation time and id) when given: keyset paging, so page ten thousand costs what page one does.
+    public func usageRows(_ filter: UsageFilter, limit: Int, before: (createdAt: Int64, id: String)?) async throws
+        -> [UsageRecord]
+    {
+        var clause = Self.usageWhere(filter)
+        if let before {
+            clause =
+                "\(clause) AND (created_at < \(bind: before.createdAt) OR (created_at = \(bind: before.createdAt) AND id < \(bind: before.id)))"
+        }
+        let condition = clause
+        return try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT * FROM usage_records WHERE \(condition)
+                ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
+                """
+            ).all().map(Self.decodeUsage)
+        }
+    }
+
     /// How many usage records match `filter`.
     public func usageCount(_ filter: UsageFilter) async throws -> Int64 {
         try await database.withConnection { db in

@@ -20,9 +20,12 @@ public struct KeyRecord: Sendable, Equatable {
 
 extension WharfStore {
     /// Creates a key for a user and returns its record and its secret (shown once, never stored).
-    public func createKey(userID: String, name: String, policy: KeyPolicy = KeyPolicy()) async throws -> (
-        KeyRecord, APIKeySecret
-    ) {
+    ///
+    /// With `maxActive`, an account that already has that many active keys gets ``StoreError/limitReached(_:)``
+    /// (counted in the same transaction as the insert).
+    public func createKey(userID: String, name: String, policy: KeyPolicy = KeyPolicy(), maxActive: Int? = nil)
+        async throws -> (KeyRecord, APIKeySecret)
+    {
         let secret = APIKeySecret.generate()
         let record = KeyRecord(
             id: WharfID.make("key"), userID: userID, name: name, keyHash: KeyHasher.hash(secret.value),
@@ -31,6 +34,13 @@ extension WharfStore {
         try await database.transaction { db in
             guard try await db.raw("SELECT id FROM users WHERE id = \(bind: userID)").first() != nil else {
                 throw StoreError.notFound("user")
+            }
+            if let maxActive {
+                let active =
+                    try await db.raw(
+                        "SELECT COUNT(*) AS n FROM api_keys WHERE user_id = \(bind: userID) AND status = 'active'"
+                    ).first()?.int64("n") ?? 0
+                guard active < maxActive else { throw StoreError.limitReached("\(maxActive) active keys") }
             }
             try await db.raw(
                 """

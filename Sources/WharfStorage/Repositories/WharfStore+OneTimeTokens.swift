@@ -14,9 +14,12 @@ public enum OneTimePurpose: String, Sendable {
 extension WharfStore {
     /// Stores the hash of a new one-time token. Earlier unused tokens of the same purpose stop working, so only
     /// the newest link in the user's mailbox is good.
-    public func issueOneTimeToken(hash: String, userID: String, purpose: OneTimePurpose, ttlMillis: Int64)
-        async throws
-    {
+    ///
+    /// `boundTo` ties the token to what it was mailed for (an email change's new address); see
+    /// ``consumeBoundToken(hash:purpose:)``.
+    public func issueOneTimeToken(
+        hash: String, userID: String, purpose: OneTimePurpose, ttlMillis: Int64, boundTo: String? = nil
+    ) async throws {
         let at = now
         try await database.transaction { db in
             try await db.raw(
@@ -27,8 +30,9 @@ extension WharfStore {
             ).run()
             try await db.raw(
                 """
-                INSERT INTO one_time_tokens (id, user_id, purpose, created_at, expires_at)
-                VALUES (\(bind: hash), \(bind: userID), \(bind: purpose.rawValue), \(bind: at), \(bind: at + ttlMillis))
+                INSERT INTO one_time_tokens (id, user_id, purpose, created_at, expires_at, bound_to)
+                VALUES (\(bind: hash), \(bind: userID), \(bind: purpose.rawValue), \(bind: at), \(bind: at + ttlMillis),
+                    \(bind: boundTo))
                 """
             ).run()
         }
@@ -43,6 +47,24 @@ extension WharfStore {
                 "UPDATE one_time_tokens SET used_at = \(bind: at) WHERE user_id = \(bind: userID) AND used_at IS NULL"
             ).run()
             try await db.raw("UPDATE users SET pending_email = NULL WHERE id = \(bind: userID)").run()
+        }
+    }
+
+    /// Uses a one-time token like ``consumeOneTimeToken(hash:purpose:)``, returning its account and what it was
+    /// bound to when issued.
+    public func consumeBoundToken(hash: String, purpose: OneTimePurpose) async throws -> (
+        userID: String, boundTo: String?
+    )? {
+        let at = now
+        return try await database.withConnection { db in
+            try await db.raw(
+                """
+                UPDATE one_time_tokens SET used_at = \(bind: at)
+                WHERE id = \(bind: hash) AND purpose = \(bind: purpose.rawValue) AND used_at IS NULL
+                    AND expires_at > \(bind: at)
+                RETURNING user_id, bound_to
+                """
+            ).first().map { (try $0.string("user_id"), try $0.optionalString("bound_to")) }
         }
     }
 

@@ -135,12 +135,16 @@ extension WharfStore {
 
     /// Makes the pending email the account's email (after its confirmation link was opened). Fails when another
     /// account took the address meanwhile.
-    public func confirmPendingEmail(userID: String) async throws -> String? {
+    ///
+    /// `mailedTo` is the address the confirmation link was sent to: the change completes only while that address is
+    /// still the pending one, so a link mailed for one address never confirms another requested later.
+    public func confirmPendingEmail(userID: String, mailedTo: String) async throws -> String? {
         let at = now
         return try await database.transaction { db in
             guard
                 let pending = try await db.raw("SELECT pending_email FROM users WHERE id = \(bind: userID)").first()?
-                    .optionalString("pending_email"), let email = EmailAddress(pending)
+                    .optionalString("pending_email"), let email = EmailAddress(pending),
+                let mailed = EmailAddress(mailedTo), mailed.normalized == email.normalized
             else { return nil }
             let taken = try await db.raw(
                 "SELECT id FROM users WHERE email_normalized = \(bind: email.normalized) AND id <> \(bind: userID)"

@@ -49,6 +49,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case duplicate(String)
     case insufficientBalance
     case invalid(String)
+    /// An account already has as many of something as it may (e.g. active API keys).
+    case limitReached(String)
 
     public var description: String {
         switch self {
@@ -56,6 +58,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .duplicate(let what): "\(what) already exists"
         case .insufficientBalance: "insufficient balance"
         case .invalid(let why): why
+        case .limitReached(let what): "the limit of \(what) is reached"
         }
     }
 }
