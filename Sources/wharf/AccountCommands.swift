@@ -112,7 +112,22 @@ struct CreditCommand: AsyncParsableCommand {
 
 /// `wharf audit verify`: walks the hash-chained audit log (promise P8).
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", subcommands: [Verify.self])
+    static let configuration = CommandConfiguration(commandName: "audit", subcommands: [Verify.self, Anchor.self])
+
+    struct Anchor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Check the whole chain and write its anchor beside the database; re-key rows written before keying (run once after upgrading, or to restore a lost anchor after checking the chain)."
+        )
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            try await operatorTask(options) { runtime in
+                let (rekeyed, head) = try await runtime.store.anchorAudit()
+                print("audit chain anchored at row \(head?.seq ?? 0) (\(rekeyed) rows re-keyed with the master key)")
+            }
+        }
+    }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

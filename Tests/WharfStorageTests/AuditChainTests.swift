@@ -88,6 +88,11 @@ struct AuditChainTests {
             #expect(verdict.problem?.contains("removed") == true)
             // Without the anchor the shortened chain would look whole: that is what the anchor is for.
             #expect(try await t.store.verifyAudit().ok)
+            // New rows written over the gap (sign-ins keep coming) do not move the anchor past it.
+            try await Self.append(store, 5)
+            let later = try await store.verifyAudit()
+            #expect(!later.ok && later.brokenAt == 6, "\(later)")
+            #expect(try AuditAnchorFile(path: path, secrets: t.store.secrets).read()?.seq == 6)
         }
     }
 
@@ -106,7 +111,7 @@ struct AuditChainTests {
     }
 
     @Test(
-        "An installation upgrading re-keys its intact unkeyed chain once; unkeyed rows after that are refused",
+        "An installation upgrading re-keys its intact unkeyed chain when the operator anchors it, never by itself",
         arguments: Backend.available)
     func upgrade(backend: Backend) async throws {
         try await TestDatabase.with(backend) { t in
@@ -128,18 +133,21 @@ struct AuditChainTests {
             }
             let (store, path) = try Self.anchored(t)
             #expect(try await store.verifyAudit().brokenAt == 1, "unkeyed rows do not verify")
-            #expect(try await store.upgradeAuditChain() == 5)
+            #expect(try await store.auditNeedsAnchoring())
+            // Appending does not anchor or bless an existing chain by itself.
+            try await Self.append(store, 1)
+            #expect(try AuditAnchorFile(path: path, secrets: t.store.secrets).read() == nil)
+            let (rekeyed, head) = try await store.anchorAudit()
+            #expect(rekeyed == 6 && head?.seq == 6)
             #expect(try await store.verifyAudit().ok)
-            #expect(try AuditAnchorFile(path: path, secrets: t.store.secrets).read()?.seq == 5)
-            #expect(try await store.upgradeAuditChain() == 0, "once")
-            // With the anchor in place, an unkeyed chain written later is not blessed by another start.
-            try await Self.rewrite(t, from: 1, detail: "forged") { row, prev in
-                AuditChainHash.legacy(
-                    prevHash: prev, seq: row.seq, createdAt: row.createdAt, actorID: row.actorID, action: row.action,
-                    target: row.target, detail: row.detail)
+            #expect(try await !store.auditNeedsAnchoring())
+            #expect(try await store.anchorAudit().rekeyed == 0, "once")
+            // A broken chain is refused, not anchored.
+            try await t.database.withConnection { db in
+                try await db.raw("UPDATE audit_log SET detail = 'forged' WHERE seq = 2").run()
             }
-            #expect(try await store.upgradeAuditChain() == 0)
-            #expect(try await store.verifyAudit().brokenAt == 1)
+            await #expect(throws: AuditChainBroken.self) { try await store.anchorAudit() }
+            #expect(try AuditAnchorFile(path: path, secrets: t.store.secrets).read()?.seq == 6)
         }
     }
 

@@ -23,7 +23,9 @@ public enum ClientAddress {
             guard IPRange.parseAddress(hop) != nil else { return nil }
             if !trustedProxies.contains(where: { $0.contains(hop) }) { return hop }
         }
-        return hops.first
+        // Every entry names a trusted proxy: the left-most was written by whoever sent the request first, which
+        // proves nothing about them.
+        return nil
     }
 
     /// The unit rate limits count per: an IPv4 address, or the IPv6 /64 network (one subscriber's usual

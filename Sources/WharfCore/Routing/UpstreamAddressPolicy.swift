@@ -30,10 +30,15 @@ public struct UpstreamAddressPolicy: Sendable, Equatable {
     }
 
     static func ranges(_ list: [String]) -> [IPRange] { list.compactMap(IPRange.init) }
-    static let metadata = ranges(["169.254.0.0/16", "fe80::/10", "100.100.100.200/32", "fd00:ec2::254/128"])
+    static let metadata = ranges([
+        "169.254.0.0/16", "fe80::/10", "100.100.100.200/32", "fd00:ec2::254/128", "168.63.129.16/32",
+    ])
+    /// Includes the IPv6 forms that carry an IPv4 address inside (IPv4-compatible `::/96`, NAT64 `64:ff9b::/96` and
+    /// `64:ff9b:1::/48`, 6to4 `2002::/16`, Teredo `2001::/32`): a channel has no reason to use them, and they could
+    /// wrap any of the ranges above.
     static let reserved = ranges([
         "0.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32", "192.0.0.0/24", "198.18.0.0/15",
-        "::/128", "ff00::/8", "64:ff9b::/96", "2001:db8::/32",
+        "::/96", "ff00::/8", "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32", "2001:db8::/32",
     ])
     static let privateNetworks = ranges([
         "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7", "fec0::/10",
@@ -53,8 +58,8 @@ public struct UpstreamAddressPolicy: Sendable, Equatable {
         }
         guard IPRange.parseAddress(text) != nil else { return .reserved }
         if Self.metadata.contains(where: { $0.contains(text) }) { return .metadata }
-        if Self.reserved.contains(where: { $0.contains(text) }) { return .reserved }
         if Self.loopback.contains(where: { $0.contains(text) }) { return allowLoopback ? nil : .loopback }
+        if Self.reserved.contains(where: { $0.contains(text) }) { return .reserved }
         if Self.privateNetworks.contains(where: { $0.contains(text) }) { return allowPrivate ? nil : .privateNetwork }
         return nil
     }

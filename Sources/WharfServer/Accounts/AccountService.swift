@@ -19,6 +19,10 @@ public struct AccountService: Sendable {
     /// Password rules stated to users: 10 to 128 characters.
     public static func validatePassword(_ password: String) throws(AccountError) {
         guard password.count >= 10 else { throw .weakPassword("at least 10 characters") }
+        // bcrypt reads a C string: a NUL would end the password early; no control character belongs in one.
+        guard !password.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw .weakPassword("no control characters")
+        }
         // Every byte counts, however long (``PasswordHashing`` pre-hashes past bcrypt's 72 bytes).
         guard password.utf8.count <= 128 * 4, password.count <= 128 else {
             throw .weakPassword("at most 128 characters")

@@ -70,13 +70,10 @@ public struct WharfRuntime: Sendable {
         }
         let anchor = AuditAnchorFile(path: config.dataDir + "/audit-anchor", secrets: secrets)
         let store = WharfStore(database: database, secrets: secrets, clock: clock, auditAnchor: anchor)
-        do {
-            let rekeyed = try await store.upgradeAuditChain()
-            if rekeyed > 0 { logger.notice("audit chain keyed with the master key", metadata: ["rows": "\(rekeyed)"]) }
-        } catch {
-            await servingLock?.release()
-            await database.close()
-            throw .unusable("data_dir", "cannot anchor the audit chain: \(error)")
+        if serving, (try? await store.auditNeedsAnchoring()) == true {
+            logger.warning(
+                "the audit chain has no anchor beside the database, or rows written before keying: check it and run `wharf audit anchor` once"
+            )
         }
         return WharfRuntime(config: config, database: database, store: store, logger: logger, servingLock: servingLock)
     }

@@ -234,6 +234,15 @@ struct AccountPagesController: Sendable {
         let lifetime = Int64(web.config.sessionAbsoluteHours) * 3_600_000
         _ = try await web.sessions.create(
             id: SessionTokens.storedID(token), userID: user.id, device: device, clientIP: address)
+        // The account was read before the (slow) password check. If its password, address or second factor changed
+        // meanwhile, that change's sign-out-all may have run before this session existed: end it at once.
+        let now = try await web.store.user(id: user.id)
+        guard let now, now.status == .active, now.passwordHash == user.passwordHash, now.email == user.email,
+            now.twoFactorEnabled == user.twoFactorEnabled, now.telegramID == user.telegramID
+        else {
+            try await web.sessions.revoke(id: SessionTokens.storedID(token), userID: user.id)
+            throw WebRedirect(location: "/login?notice=notice_signed_out")
+        }
         try await web.store.audit(actorID: user.id, action: "auth.login", target: user.id)
         if user.notifyLogin, !known {
             try await web.queueMail(

@@ -60,16 +60,25 @@ public final class AuditAnchorFile: Sendable {
         return try Self.parse(String(decoding: data, as: UTF8.self), secrets: secrets)
     }
 
-    /// Moves the anchor to `head` unless it already names a later row.
+    /// Moves the anchor to `head` unless it already names a later row, or cannot be read (left for verification
+    /// to report, never written over).
     public func advance(to head: Head) throws {
-        if let known = written.withLock({ $0 }), known.seq >= head.seq { return }
+        try store(head, onlyForward: true)
+    }
+
+    /// Writes the anchor for `head` whatever it named before (`wharf audit anchor`, after a full check).
+    public func replace(with head: Head) throws {
+        try store(head, onlyForward: false)
+    }
+
+    func store(_ head: Head, onlyForward: Bool) throws {
+        if onlyForward, let known = written.withLock({ $0 }), known.seq >= head.seq { return }
         let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lockFD >= 0 else { throw Failure.unreadable("cannot open \(path).lock: errno \(errno)") }
         defer { close(lockFD) }
         guard flock(lockFD, LOCK_EX) == 0 else { throw Failure.unreadable("cannot lock: errno \(errno)") }
         defer { _ = flock(lockFD, LOCK_UN) }
-        let current = try? read()
-        if let current, current.seq >= head.seq {
+        if onlyForward, let current = try read(), current.seq >= head.seq {
             written.withLock { $0 = current }
             return
         }

@@ -48,22 +48,42 @@ extension WharfStore {
     static let auditGenesis = String(repeating: "0", count: 64)
     static let auditBatch = 1_000
 
-    /// Appends an entry to the audit chain, then moves the anchor outside the database to it.
+    /// Appends an entry to the audit chain, then moves the anchor outside the database to it (see
+    /// ``advanceAnchor(to:)``).
     public func audit(actorID: String?, action: String, target: String?, detail: String = "") async throws {
         // Two nodes appending at once collide on the sequence number; the loser retries on the new head.
         var attempt = 0
+        var head: AuditAnchorFile.Head
         while true {
             attempt += 1
             do {
-                let head = try await appendAudit(actorID: actorID, action: action, target: target, detail: detail)
-                try auditAnchor?.advance(to: head)
-                return
-            } catch let failure as AuditAnchorFile.Failure {
-                throw failure
+                head = try await appendAudit(actorID: actorID, action: action, target: target, detail: detail)
+                break
             } catch  where attempt < 5 {
                 continue
             }
         }
+        // The action is done and its row committed: a problem with the anchor is for verification to report, not a
+        // reason to fail the request.
+        try? await advanceAnchor(to: head)
+    }
+
+    /// Moves the anchor to `head`, but only along the chain it already names: the anchored row must still be in the
+    /// table with the anchored hash. After rows were removed or rewritten, the anchor stays where it is, so
+    /// verification keeps reporting it however many rows are appended since. An anchor that cannot be read or does
+    /// not check out is left in place too. With no anchor, only the first row of a new chain creates one; an
+    /// existing chain without an anchor is anchored by the operator (`wharf audit anchor`), after checking it.
+    func advanceAnchor(to head: AuditAnchorFile.Head) async throws {
+        guard let auditAnchor else { return }
+        guard let anchored = try auditAnchor.read() else {
+            if head.seq == 1 { try auditAnchor.advance(to: head) }
+            return
+        }
+        guard anchored.seq < head.seq else { return }
+        guard let row = try await auditRows(after: anchored.seq - 1, limit: 1).first, row.seq == anchored.seq,
+            row.hash == anchored.hash
+        else { return }
+        try auditAnchor.advance(to: head)
     }
 
     private func appendAudit(actorID: String?, action: String, target: String?, detail: String) async throws
@@ -149,6 +169,13 @@ extension WharfStore {
             do { anchor = try auditAnchor.read() } catch {
                 return AuditVerification(rows: rows, brokenAt: nil, problem: error.description, head: head)
             }
+            if anchor == nil, let head {
+                return AuditVerification(
+                    rows: rows, brokenAt: nil,
+                    problem:
+                        "the anchor file outside the database is missing, so removed newest rows cannot be ruled out (after checking, `wharf audit anchor` writes it for row \(head.seq))",
+                    head: head)
+            }
             if let anchor, anchor.seq > 0 {
                 let tail = head?.seq ?? 0
                 guard tail >= anchor.seq else {
@@ -178,33 +205,20 @@ extension WharfStore {
         }
     }
 
-    /// Readies the chain for use at start: rows written before keying (plain SHA-256) are re-keyed, once, when
-    /// their chain is intact and no anchor exists yet (an installation upgrading); then the anchor is written for
-    /// the current head if there is none. With an anchor already in place, unkeyed rows are never blessed: they
-    /// stay and fail verification. Returns the rows re-keyed.
+    /// `wharf audit anchor`: the operator's explicit checkpoint. Walks the whole chain; rows written before keying
+    /// (plain SHA-256, by an earlier version) are re-keyed, provided the chain up to them is intact under either
+    /// scheme; then the anchor is written for the head. A broken chain is neither re-keyed nor anchored (the error
+    /// names the row). Never run automatically: a missing anchor or an unkeyed chain may be an attacker's work, and
+    /// only someone who has checked it should bless it. Returns the rows re-keyed and the head anchored.
     @discardableResult
-    public func upgradeAuditChain() async throws -> Int {
-        guard let auditAnchor, try auditAnchor.read() == nil else { return 0 }
+    public func anchorAudit() async throws -> (rekeyed: Int, head: AuditAnchorFile.Head?) {
+        guard let auditAnchor else { return (0, nil) }
         let postgres = database.dialect == .postgres
         let secrets = secrets
-        let upgraded: (Int, AuditAnchorFile.Head?)
-        do {
-            upgraded = try await rekeyLegacyAudit(postgres: postgres, secrets: secrets)
-        } catch is AuditUpgradeRefused {
-            return 0
-        }
-        if let head = upgraded.1 { try auditAnchor.advance(to: head) }
-        return upgraded.0
-    }
-
-    private func rekeyLegacyAudit(postgres: Bool, secrets: SecretBox) async throws -> (Int, AuditAnchorFile.Head?) {
-        try await database.transaction { db -> (Int, AuditAnchorFile.Head?) in
+        let result = try await database.transaction(timeoutMillis: nil) { db -> (Int, AuditAnchorFile.Head?) in
             if postgres { try await db.raw("LOCK TABLE audit_log IN EXCLUSIVE MODE").run() }
-            let legacy =
-                try await db.raw("SELECT count(*) AS n FROM audit_log WHERE hash NOT LIKE 'k1.%'").first()?
-                .int64("n") ?? 0
-            var prev = Self.auditGenesis
-            var newPrev = Self.auditGenesis
+            var stored = Self.auditGenesis  // the previous row's hash as stored
+            var rewritten = Self.auditGenesis  // the previous row's hash after re-keying
             var after: Int64 = 0
             var rekeyed = 0
             while true {
@@ -212,32 +226,46 @@ extension WharfStore {
                     "SELECT * FROM audit_log WHERE seq > \(bind: after) ORDER BY seq LIMIT \(bind: Self.auditBatch)"
                 ).all().map(Self.decodeAudit)
                 for row in batch {
-                    if legacy > 0 {
-                        // Re-key only a whole, intact unkeyed chain; anything else is left for verify to report.
-                        let expected = AuditChainHash.legacy(
-                            prevHash: prev, seq: row.seq, createdAt: row.createdAt, actorID: row.actorID,
-                            action: row.action, target: row.target, detail: row.detail)
-                        guard row.seq == after + 1, row.prevHash == prev, row.hash == expected else {
-                            throw AuditUpgradeRefused(seq: row.seq)
-                        }
-                        let hash = AuditChainHash.keyed(
-                            secrets, prevHash: newPrev, seq: row.seq, createdAt: row.createdAt, actorID: row.actorID,
-                            action: row.action, target: row.target, detail: row.detail)
-                        try await db.raw(
-                            "UPDATE audit_log SET prev_hash = \(bind: newPrev), hash = \(bind: hash) WHERE seq = \(bind: row.seq)"
-                        ).run()
-                        prev = row.hash
-                        newPrev = hash
-                        rekeyed += 1
-                    } else {
-                        newPrev = row.hash
+                    let legacy = AuditChainHash.legacy(
+                        prevHash: stored, seq: row.seq, createdAt: row.createdAt, actorID: row.actorID,
+                        action: row.action, target: row.target, detail: row.detail)
+                    let keyed = AuditChainHash.matches(
+                        row.hash, secrets, prevHash: stored, seq: row.seq, createdAt: row.createdAt,
+                        actorID: row.actorID, action: row.action, target: row.target, detail: row.detail)
+                    guard row.seq == after + 1, row.prevHash == stored, keyed || row.hash == legacy else {
+                        throw AuditChainBroken(seq: row.seq)
                     }
+                    if stored != rewritten || !keyed {
+                        let hash = AuditChainHash.keyed(
+                            secrets, prevHash: rewritten, seq: row.seq, createdAt: row.createdAt,
+                            actorID: row.actorID, action: row.action, target: row.target, detail: row.detail)
+                        try await db.raw(
+                            "UPDATE audit_log SET prev_hash = \(bind: rewritten), hash = \(bind: hash) WHERE seq = \(bind: row.seq)"
+                        ).run()
+                        rekeyed += 1
+                        rewritten = hash
+                    } else {
+                        rewritten = row.hash
+                    }
+                    stored = row.hash
                     after = row.seq
                 }
                 if batch.count < Self.auditBatch { break }
             }
-            return (rekeyed, after > 0 ? AuditAnchorFile.Head(seq: after, hash: newPrev) : nil)
+            return (rekeyed, after > 0 ? AuditAnchorFile.Head(seq: after, hash: rewritten) : nil)
         }
+        if let head = result.1 { try auditAnchor.replace(with: head) }
+        return result
+    }
+
+    /// Whether the chain has rows written before keying, or rows but no anchor (the operator should check it and run
+    /// `wharf audit anchor`).
+    public func auditNeedsAnchoring() async throws -> Bool {
+        let unkeyed = try await database.withConnection { db in
+            try await db.raw("SELECT seq FROM audit_log WHERE hash NOT LIKE 'k1.%' LIMIT 1").first() != nil
+        }
+        let rows = try await auditRows(after: 0, limit: 1).count
+        return unkeyed || (rows > 0 && (try? auditAnchor?.read()) == nil)
     }
 
     static func decodeAudit(_ row: any SQLRow) throws -> AuditEntry {
@@ -250,7 +278,8 @@ extension WharfStore {
     }
 }
 
-/// The unkeyed audit chain is broken at `seq`, so it is not re-keyed (verification reports it).
-struct AuditUpgradeRefused: Error {
-    let seq: Int64
+/// The audit chain is broken at `seq`, so it is neither re-keyed nor anchored.
+public struct AuditChainBroken: Error, CustomStringConvertible {
+    public let seq: Int64
+    public var description: String { "the audit chain is broken at row \(seq); it was not anchored" }
 }
