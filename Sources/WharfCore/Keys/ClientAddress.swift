@@ -23,9 +23,9 @@ public enum ClientAddress {
             guard IPRange.parseAddress(hop) != nil else { return nil }
             if !trustedProxies.contains(where: { $0.contains(hop) }) { return hop }
         }
-        // Every entry names a trusted proxy: the left-most was written by whoever sent the request first, which
-        // proves nothing about them.
-        return nil
+        // Every entry names a trusted proxy: the request came from inside the trusted network (a same-host proxy
+        // forwarding a local client, say); the left-most hop is the best account of it.
+        return hops.first
     }
 
     /// The unit rate limits count per: an IPv4 address, or the IPv6 /64 network (one subscriber's usual

@@ -70,6 +70,7 @@ public struct WharfRuntime: Sendable {
         }
         let anchor = AuditAnchorFile(path: config.dataDir + "/audit-anchor", secrets: secrets)
         let store = WharfStore(database: database, secrets: secrets, clock: clock, auditAnchor: anchor)
+        try? await store.anchorEmptyAudit()
         if serving, (try? await store.auditNeedsAnchoring()) == true {
             logger.warning(
                 "the audit chain has no anchor beside the database, or rows written before keying: check it and run `wharf audit anchor` once"

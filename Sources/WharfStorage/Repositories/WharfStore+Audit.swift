@@ -80,10 +80,21 @@ extension WharfStore {
             return
         }
         guard anchored.seq < head.seq else { return }
-        guard let row = try await auditRows(after: anchored.seq - 1, limit: 1).first, row.seq == anchored.seq,
-            row.hash == anchored.hash
-        else { return }
+        if anchored.seq > 0 {
+            guard let row = try await auditRows(after: anchored.seq - 1, limit: 1).first, row.seq == anchored.seq,
+                row.hash == anchored.hash
+            else { return }
+        }
         try auditAnchor.advance(to: head)
+    }
+
+    /// At start: a database whose audit log is empty gets the genesis anchor (row 0), so the chain is anchored from
+    /// its first row even if the process stops between writing that row and its anchor.
+    public func anchorEmptyAudit() async throws {
+        guard let auditAnchor, try auditAnchor.read() == nil, try await auditRows(after: 0, limit: 1).isEmpty else {
+            return
+        }
+        try auditAnchor.advance(to: AuditAnchorFile.Head(seq: 0, hash: Self.auditGenesis))
     }
 
     private func appendAudit(actorID: String?, action: String, target: String?, detail: String) async throws
@@ -130,6 +141,11 @@ extension WharfStore {
     /// walked, once the checkpoint row is found unchanged; the admin page checks this way on every view, at the cost
     /// of the rows added since. Rows are read in batches of 1,000 (bounded memory).
     public func verifyAudit(from checkpoint: AuditAnchorFile.Head? = nil) async throws -> AuditVerification {
+        // Read before the walk: the anchor only ever names committed rows, so every row it names is walked even when
+        // appends go on meanwhile (read after, it could name rows the walk never saw).
+        let anchorRead: Result<AuditAnchorFile.Head?, AuditAnchorFile.Failure>? = auditAnchor.map { anchor in
+            Result { () throws(AuditAnchorFile.Failure) in try anchor.read() }
+        }
         var prev = Self.auditGenesis
         var after: Int64 = 0
         var rows = 0
@@ -164,9 +180,11 @@ extension WharfStore {
             }
             if batch.count < Self.auditBatch { break }
         }
-        if let auditAnchor {
+        if let anchorRead {
             let anchor: AuditAnchorFile.Head?
-            do { anchor = try auditAnchor.read() } catch {
+            switch anchorRead {
+            case .success(let read): anchor = read
+            case .failure(let error):
                 return AuditVerification(rows: rows, brokenAt: nil, problem: error.description, head: head)
             }
             if anchor == nil, let head {
@@ -215,12 +233,15 @@ extension WharfStore {
         guard let auditAnchor else { return (0, nil) }
         let postgres = database.dialect == .postgres
         let secrets = secrets
+        // An anchor exists only once the chain is keyed: then no unkeyed row is an old one.
+        let anchored = (try? auditAnchor.read()) != nil
         let result = try await database.transaction(timeoutMillis: nil) { db -> (Int, AuditAnchorFile.Head?) in
             if postgres { try await db.raw("LOCK TABLE audit_log IN EXCLUSIVE MODE").run() }
             var stored = Self.auditGenesis  // the previous row's hash as stored
             var rewritten = Self.auditGenesis  // the previous row's hash after re-keying
             var after: Int64 = 0
             var rekeyed = 0
+            var seenKeyed = false
             while true {
                 let batch = try await db.raw(
                     "SELECT * FROM audit_log WHERE seq > \(bind: after) ORDER BY seq LIMIT \(bind: Self.auditBatch)"
@@ -232,9 +253,13 @@ extension WharfStore {
                     let keyed = AuditChainHash.matches(
                         row.hash, secrets, prevHash: stored, seq: row.seq, createdAt: row.createdAt,
                         actorID: row.actorID, action: row.action, target: row.target, detail: row.detail)
-                    guard row.seq == after + 1, row.prevHash == stored, keyed || row.hash == legacy else {
+                    // Unkeyed rows are accepted only as the old beginning of the chain: from row 1, before any
+                    // keyed row, and only while no anchor exists.
+                    let old = !keyed && row.hash == legacy && !seenKeyed && !anchored
+                    guard row.seq == after + 1, row.prevHash == stored, keyed || old else {
                         throw AuditChainBroken(seq: row.seq)
                     }
+                    if keyed { seenKeyed = true }
                     if stored != rewritten || !keyed {
                         let hash = AuditChainHash.keyed(
                             secrets, prevHash: rewritten, seq: row.seq, createdAt: row.createdAt,
