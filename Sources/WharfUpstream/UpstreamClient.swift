@@ -19,12 +19,15 @@ public final class UpstreamClient: Sendable {
         public var maxAttempts: Int
         /// Relay connections to one origin at most, for the whole process (see ``UpstreamConnectionPool``).
         public var maxConnectionsPerOrigin: Int
+        /// Which addresses relay connections may go to, checked after resolution at every connect.
+        public var addressPolicy: UpstreamAddressPolicy
 
         /// Creates settings.
         public init(
             connectTimeoutMillis: Int64 = 10_000, readTimeoutMillis: Int64 = 120_000, maxAttempts: Int = 3,
-            maxConnectionsPerOrigin: Int = 4096
+            maxConnectionsPerOrigin: Int = 4096, addressPolicy: UpstreamAddressPolicy = UpstreamAddressPolicy()
         ) {
+            self.addressPolicy = addressPolicy
             self.connectTimeoutMillis = connectTimeoutMillis
             self.readTimeoutMillis = readTimeoutMillis
             self.maxAttempts = maxAttempts
@@ -56,7 +59,7 @@ public final class UpstreamClient: Sendable {
         pool = UpstreamConnectionPool(
             connectTimeout: .milliseconds(settings.connectTimeoutMillis),
             maxConnectionsPerOrigin: settings.maxConnectionsPerOrigin,
-            loopCount: NIOSingletons.groupLoopCountSuggestion)
+            loopCount: NIOSingletons.groupLoopCountSuggestion, addressPolicy: settings.addressPolicy)
         self.settings = settings
         self.health = health
         self.clock = clock

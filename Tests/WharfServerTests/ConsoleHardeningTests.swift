@@ -180,6 +180,64 @@ struct ConsoleHardeningTests {
         }
     }
 
+    /// Finding 10: a key's creation no longer reloads every key (and routes, prices, balances) on every node.
+    @Test("A key created or revoked reaches the relay by loading that key alone, with hundreds of others stored")
+    func keyChangesAreDeltas() async throws {
+        try await RelayHarness.with { h in
+            let other = try await h.makeAccount(email: "many@example.com", username: "many", role: .user)
+            for i in 0..<300 { _ = try await h.store.createKey(userID: other.id, name: "k\(i)") }
+            let settled = try await h.eventually(5) {
+                try await h.services.snapshots.snapshot.keysVersion == h.store.versions().keys
+            }
+            #expect(settled)
+            let before = h.services.snapshots.snapshot
+            #expect(before.keys.count == 301)
+            let (record, secret) = try await h.store.createKey(userID: h.user.id, name: "fresh")
+            #expect(try await h.store.keysChanged(since: before.keysVersion).map(\.key.id) == [record.id])
+            let works = try await h.eventually(5) {
+                try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: secret.value).status == 200
+            }
+            #expect(works)
+            #expect(h.services.snapshots.snapshot.version == before.version, "no full reload")
+            try await h.store.revokeKey(id: record.id)
+            let refused = try await h.eventually(5) {
+                try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: secret.value).status == 401
+            }
+            #expect(refused, "a revoked key is refused at once (the connection's remembered key is dropped too)")
+            #expect(h.services.snapshots.snapshot.keys.count == 301)
+        }
+    }
+
+    /// Finding 10 (the audit page) and the review's point that an incremental check never looks back.
+    @Test("The audit page checks new rows on each view and every row in the background, so an old edit still shows")
+    func auditMonitor() async throws {
+        try await RelayHarness.with { h in
+            for i in 0..<30 { try await h.store.audit(actorID: nil, action: "test", target: "t\(i)") }
+            let monitor = AuditMonitor(store: h.store, clock: .system, fullEveryMillis: 0)
+            #expect(try await monitor.verdict().verdict.ok)
+            #expect(try await h.eventually(5) { try await monitor.verdict().fullAt != nil })
+            try await h.runtime.database.withConnection { db in
+                try await db.raw("UPDATE audit_log SET detail = 'edited' WHERE seq = 2").run()
+            }
+            let found = try await h.eventually(5) { try await monitor.verdict().verdict.brokenAt == 2 }
+            #expect(found, "the background walk finds the edit below the checkpoint")
+        }
+    }
+
+    static let noLoopback: @Sendable (inout WharfConfig) -> Void = { $0.upstreamAddresses.allowLoopback = false }
+
+    /// Finding 12, at connect time: the relay resolves the channel's host itself and keeps only allowed addresses,
+    /// so a name that points somewhere forbidden later (DNS rebinding) gets no connection.
+    @Test("The relay never connects to an address the policy refuses, whatever the channel was saved with")
+    func relayAppliesPolicyAtConnect() async throws {
+        try await RelayHarness.with(tune: Self.noLoopback) { h in
+            let answer = try await h.request("/v1/chat/completions", body: RelayHarness.chat())
+            #expect(answer.status >= 500, "\(answer.status) \(answer.body)")
+            #expect(h.stubLog.all.isEmpty, "nothing reached the (loopback) upstream")
+            #expect(try await h.flushedBalance() == Money(micros: 5_000_000), "and nothing was charged")
+        }
+    }
+
     static let threeKeys: @Sendable (inout WharfConfig) -> Void = { $0.maxKeysPerAccount = 3 }
 
     /// Finding 10.

@@ -28,10 +28,16 @@ struct AccountsKeysChannelsTests {
             let active = try await t.store.activeKeys()
             #expect(active.map(\.id) == [record.id])
             #expect(active.first?.policy == policy)
-            let before = try await t.store.configVersion()
+            let before = try await t.store.versions()
+            #expect(try await t.store.keysChanged(since: 0).map(\.key.id) == [record.id])
             try await t.store.revokeKey(id: record.id)
             #expect(try await t.store.activeKeys().isEmpty)
-            #expect(try await t.store.configVersion() > before)
+            let after = try await t.store.versions()
+            #expect(after.keys == before.keys + 1, "a key change bumps the keys version")
+            #expect(after.config == before.config, "and not the whole configuration's")
+            let changed = try await t.store.keysChanged(since: before.keys)
+            #expect(changed.map(\.key.id) == [record.id] && changed.first?.key.status == .revoked)
+            #expect(try await t.store.keysChanged(since: after.keys).isEmpty)
         }
     }
 

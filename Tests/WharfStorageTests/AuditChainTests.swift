@@ -96,6 +96,31 @@ struct AuditChainTests {
         }
     }
 
+    @Test(
+        "Changing the anchored row to freeze the anchor, then removing newer rows and putting it back, stays reported",
+        arguments: Backend.available)
+    func frozenAnchor(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let (store, path) = try Self.anchored(t)
+            try await Self.append(store, 3)
+            let original = try #require(try await store.auditEntries(limit: 1).first?.hash)
+            try await t.database.withConnection { db in
+                try await db.raw("UPDATE audit_log SET hash = 'x' WHERE seq = 3").run()
+            }
+            try await Self.append(store, 3)  // rows to hide; the anchor does not follow them
+            try await t.database.withConnection { db in
+                try await db.raw("DELETE FROM audit_log WHERE seq > 3").run()
+                try await db.raw("UPDATE audit_log SET hash = \(bind: original) WHERE seq = 3").run()
+            }
+            #expect(try AuditAnchorFile(path: path, secrets: t.store.secrets).read()?.seq == 3)
+            let verdict = try await store.verifyAudit()
+            #expect(!verdict.ok && verdict.brokenAt == 3, "\(verdict)")
+            // The operator checks and anchors again: the alarm is cleared.
+            try await store.anchorAudit()
+            #expect(try await store.verifyAudit().ok)
+        }
+    }
+
     @Test("A forged anchor line is refused; the anchor never moves back")
     func forgedAnchor() throws {
         let secrets = try SecretBox(keys: [TestDatabase.testKey()])

@@ -162,6 +162,7 @@ public enum DataMap {
                 ("created_at", false, "when the key was made"),
                 ("last_used_at", false, "last request with the key"),
                 ("revoked_at", false, "when the key was revoked"),
+                ("changed_version", false, "which key change it was last (servers load only changed keys)"),
             ]),
         table(
             "channels", .configuration, .configuration,

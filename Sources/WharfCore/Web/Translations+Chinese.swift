@@ -237,6 +237,8 @@ extension Translations {
         "admin_action": "操作",
         "admin_target": "对象",
         "admin_detail": "详情",
+        "admin_chain_full_at": "上次全部记录校验于 {time}；每次查看时校验新增记录。",
+        "admin_chain_full_running": "正在后台校验全部记录；每次查看时校验新增记录。",
         "admin_chain_ok": "哈希链校验通过：所有记录完好。",
         "admin_chain_broken": "哈希链在此行断开：",
         "admin_enable_channel": "启用",

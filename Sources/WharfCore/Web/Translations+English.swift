@@ -247,6 +247,8 @@ extension Translations {
         "admin_action": "Action",
         "admin_target": "Target",
         "admin_detail": "Detail",
+        "admin_chain_full_at": "Every row was last checked {time}; new rows are checked on each view.",
+        "admin_chain_full_running": "Checking every row in the background; new rows are checked on each view.",
         "admin_chain_ok": "Hash chain verified: every row is intact.",
         "admin_chain_broken": "Hash chain broken at row",
         "admin_enable_channel": "Enable",

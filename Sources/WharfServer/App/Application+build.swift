@@ -33,7 +33,7 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         settings: .init(
             connectTimeoutMillis: config.upstreamConnectTimeoutMillis,
             readTimeoutMillis: config.upstreamReadTimeoutMillis, maxAttempts: config.maxAttempts,
-            maxConnectionsPerOrigin: config.upstreamMaxConnectionsPerOrigin),
+            maxConnectionsPerOrigin: config.upstreamMaxConnectionsPerOrigin, addressPolicy: config.upstreamAddresses),
         health: health, clock: clock)
     let writer = UsageWriter(
         store: runtime.store, book: book, flushMillis: config.usageFlushMillis, maxRows: config.usageFlushRows,
@@ -69,7 +69,8 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         health: health, upstream: upstream,
         sessions: WebSessionStore(
             store: runtime.store, idleMillis: Int64(config.sessionIdleMinutes) * 60_000,
-            absoluteMillis: Int64(config.sessionAbsoluteHours) * 3_600_000))
+            absoluteMillis: Int64(config.sessionAbsoluteHours) * 3_600_000),
+        auditMonitor: AuditMonitor(store: runtime.store, clock: clock))
     router.get("assets/wharf.css") { _, _ -> Response in
         var headers = HTTPFields()
         headers[.contentType] = "text/css; charset=utf-8"

@@ -30,7 +30,8 @@ public final class ConfigWatcher: Service, Sendable {
 
     /// Builds the snapshot from the database now.
     public func reload() async throws {
-        let version = try await store.configVersion()
+        // Read first: a key changed while the rest loads is loaded again by the next key update, which is harmless.
+        let (version, keysVersion) = try await store.versions()
         let keys = try await store.activeKeys()
         let unreadable = keys.filter { !$0.policyReadable }
         if !unreadable.isEmpty {
@@ -38,11 +39,27 @@ public final class ConfigWatcher: Service, Sendable {
                 "API keys with an unreadable stored policy are refused",
                 metadata: ["keys": "\(unreadable.map(\.id).joined(separator: ","))"])
         }
-        let snapshot = RuntimeSnapshot(
+        var snapshot = RuntimeSnapshot(
             keys: keys, channels: try await store.enabledChannelsWithSecrets(),
             prices: try await store.prices(), version: version)
+        snapshot.keysVersion = keysVersion
         snapshots.replace(snapshot)
         writer.requestBalanceReload()
+    }
+
+    /// Applies the keys created or revoked since the snapshot's keys version: one query for the changed rows, no
+    /// reload of other keys, routes, prices or balances (a new key has spent nothing).
+    public func applyKeyChanges() async throws {
+        let current = snapshots.snapshot
+        let changes = try await store.keysChanged(since: current.keysVersion)
+        guard !changes.isEmpty else { return }
+        let unreadable = changes.filter { !$0.key.policyReadable }
+        if !unreadable.isEmpty {
+            logger.error(
+                "API keys with an unreadable stored policy are refused",
+                metadata: ["keys": "\(unreadable.map(\.key.id).joined(separator: ","))"])
+        }
+        snapshots.update { $0.version == current.version ? $0.applying(changes) : nil }
     }
 
     public func run() async throws {
@@ -50,8 +67,13 @@ public final class ConfigWatcher: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(self.intervalMillis)) }
             do {
-                let version = try await store.configVersion()
-                if version != snapshots.snapshot.version { try await reload() }
+                let (version, keysVersion) = try await store.versions()
+                let snapshot = snapshots.snapshot
+                if version != snapshot.version {
+                    try await reload()
+                } else if keysVersion != snapshot.keysVersion {
+                    try await applyKeyChanges()
+                }
                 ticks += 1
                 if ticks % 5 == 0 { try await saveHealth() }
             } catch {

@@ -23,6 +23,9 @@ public struct RuntimeSnapshot: Sendable {
     public var prices: [String: ModelPrice] = [:]
     /// The configuration version the snapshot was built from.
     public var version: Int64 = 0
+    /// The keys version its keys are current to (key creation and revocation are applied one by one, see
+    /// ``applying(_:)``).
+    public var keysVersion: Int64 = 0
     /// Changes each time a ``SnapshotStore`` takes a snapshot, so what was derived from an older one (a connection's
     /// remembered key) can tell it is stale.
     public internal(set) var generation: UInt64 = 0
@@ -43,6 +46,22 @@ public struct RuntimeSnapshot: Sendable {
         self.prices = prices
         self.version = version
     }
+
+    /// This snapshot with key changes applied: a key that is active, readable and whose owner is active is
+    /// (re)added; any other is removed. Costs the number of changes, not the number of keys.
+    public func applying(_ changes: [WharfStore.KeyChange]) -> RuntimeSnapshot {
+        var next = self
+        for change in changes {
+            let k = change.key
+            if k.status == .active, k.policyReadable, change.ownerActive {
+                next.keys[k.keyHash] = Key(id: k.id, userID: k.userID, policy: k.policy, role: k.ownerRole ?? .user)
+            } else {
+                next.keys[k.keyHash] = nil
+            }
+            next.keysVersion = max(next.keysVersion, change.version)
+        }
+        return next
+    }
 }
 
 /// Holds the current snapshot; readers take a copy (a few reference-count bumps), the watcher swaps it.
@@ -54,6 +73,15 @@ public final class SnapshotStore: Sendable {
 
     /// The current snapshot.
     public var snapshot: RuntimeSnapshot { current.withLock { $0 } }
+
+    /// Replaces the snapshot with `change(current)`, unless that is nil (the snapshot moved on meanwhile).
+    public func update(_ change: (RuntimeSnapshot) -> RuntimeSnapshot?) {
+        current.withLock {
+            guard var next = change($0) else { return }
+            next.generation = $0.generation &+ 1
+            $0 = next
+        }
+    }
 
     /// Replaces the snapshot.
     public func replace(_ snapshot: RuntimeSnapshot) {

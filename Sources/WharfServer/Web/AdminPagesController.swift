@@ -417,12 +417,14 @@ struct AdminPagesController: Sendable {
     func audit(_ context: StaffContext) async throws -> Response {
         try context.require(.admin)
         let v = context.visitor
-        // Incremental: from the last row found sound (its hash unchanged), plus the anchor outside the database.
-        let verdict = try await web.store.verifyAudit(from: web.auditCheckpoint.withLockedValue { $0 })
-        if verdict.ok, let head = verdict.head { web.auditCheckpoint.withLockedValue { $0 = head } }
+        let (verdict, fullAt, fullRunning) = try await web.auditMonitor.verdict()
         let status =
             verdict.ok
             ? v.text("admin_chain_ok") : v.text("admin_chain_broken") + " \(verdict.brokenAt.map(String.init) ?? "-")"
+        var full = fullAt.map {
+            v.text("admin_chain_full_at").replacingOccurrences(of: "{time}", with: WebFormat.time($0))
+        }
+        if fullRunning { full = v.text("admin_chain_full_running") }
         let entries = try await web.store.auditEntries(limit: 200).map {
             [
                 "seq": "\($0.seq)", "time": WebFormat.time($0.createdAt), "actor": $0.actorID ?? "system",
@@ -431,6 +433,6 @@ struct AdminPagesController: Sendable {
         }
         return web.renderer.page(
             "adminAudit", titleKey: "admin_audit", visitor: v,
-            model: ["tabAudit": true, "entries": entries, "chainStatus": status])
+            model: ["tabAudit": true, "entries": entries, "chainStatus": status, "fullStatus": full ?? ""])
     }
 }

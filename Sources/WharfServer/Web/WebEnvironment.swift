@@ -28,10 +28,13 @@ struct WebEnvironment: Sendable {
     let attempts = RateLimiter(defaultPerMinute: 10)
     /// Password re-checks per account and per client address (per minute).
     let passwordChecks = RateLimiter(defaultPerMinute: 10)
-    /// Every bcrypt check of the pages goes through here (see ``verifyPassword(_:hash:)``).
-    let passwordQueue = PasswordCheckQueue()
-    /// The last audit row the admin page found sound; the next view checks only the rows after it.
-    let auditCheckpoint = NIOLockedValueBox<AuditAnchorFile.Head?>(nil)
+    /// Sign-in's bcrypt checks go through here (see ``verifyPassword(_:hash:lane:)``).
+    let signInQueue = PasswordCheckQueue()
+    /// Re-checks of signed-in accounts' passwords have a lane of their own, one at a time, so a flood of them never
+    /// fills sign-in's.
+    let recheckQueue = PasswordCheckQueue(running: 1, waiting: 8)
+    /// What the admin audit page shows about the chain (checked incrementally; whole walks in the background).
+    let auditMonitor: AuditMonitor
 
     /// Failed sign-ins in a row before the account locks, and for how long.
     static let lockAfter: Int64 = 5
@@ -57,11 +60,11 @@ struct WebEnvironment: Sendable {
         ).allowed
     }
 
-    /// Checks a password against its hash off the event loops, through the bounded ``passwordQueue``: when it is
+    /// Checks a password against its hash off the event loops, through a bounded queue (sign-in's, or the re-checks' own lane): when it is
     /// full the visitor is told to try again shortly (503), so sign-in is never starved behind a flood.
-    func verifyPassword(_ password: String, hash: String) async throws -> Bool {
+    func verifyPassword(_ password: String, hash: String, recheck: Bool = false) async throws -> Bool {
         do {
-            return try await passwordQueue.run { PasswordHashing.verify(password, hash: hash) }
+            return try await (recheck ? recheckQueue : signInQueue).run { PasswordHashing.verify(password, hash: hash) }
         } catch is PasswordCheckQueue.Busy {
             throw WebFailure(status: .serviceUnavailable, messageKey: "err_busy")
         }
@@ -77,7 +80,7 @@ struct WebEnvironment: Sendable {
                 keyID: "address:\(ClientAddress.limitScope(visitor.clientAddress))", perMinute: nil, now: now
             ).allowed
         else { throw WebFailure(status: .tooManyRequests, messageKey: "err_password_attempts") }
-        return try await verifyPassword(password, hash: user.passwordHash)
+        return try await verifyPassword(password, hash: user.passwordHash, recheck: true)
     }
 
     /// Queues an email to `user` in their language (the body's `{name}` placeholders filled from `values`).

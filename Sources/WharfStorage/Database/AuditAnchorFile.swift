@@ -82,17 +82,54 @@ public final class AuditAnchorFile: Sendable {
             written.withLock { $0 = current }
             return
         }
+        try Self.replaceFile(path, with: Self.line(head, secrets: secrets))
+        written.withLock { $0 = head }
+    }
+
+    /// Where a detected divergence is recorded: `<anchor>.alarm`, one signed line naming the anchored row that was
+    /// found changed or missing. It stays until the operator checks the chain and runs `wharf audit anchor`, so a
+    /// chain that is repaired behind the server's back afterwards still fails verification.
+    public var alarmPath: String { path + ".alarm" }
+
+    /// The row an alarm names; nil when there is none. An alarm file that is not a signed alarm counts as one
+    /// (row 0): someone wrote it who should not have.
+    public func readAlarm() -> Int64? {
+        guard let data = FileManager.default.contents(atPath: alarmPath) else {
+            return FileManager.default.fileExists(atPath: alarmPath) ? 0 : nil
+        }
+        let parts = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            .split(separator: " ").map(String.init)
+        guard parts.count == 4, parts[0] == "v1", let seq = Int64(parts[2]),
+            let expected = Self.mac(Head(seq: seq, hash: "alarm"), keyID: parts[1], secrets: secrets),
+            AuditChainHash.constantTimeEqual(Array(expected.utf8), Array(parts[3].utf8))
+        else { return 0 }
+        return seq
+    }
+
+    /// Records that the anchored row `seq` was found changed or missing (the first such finding is kept).
+    public func raiseAlarm(at seq: Int64) throws {
+        guard readAlarm() == nil else { return }
+        let keyID = secrets.primaryKeyID
+        let mac = Self.mac(Head(seq: seq, hash: "alarm"), keyID: keyID, secrets: secrets) ?? ""
+        try Self.replaceFile(alarmPath, with: "v1 \(keyID) \(seq) \(mac)\n")
+    }
+
+    /// Clears the alarm (`wharf audit anchor`, after a full check).
+    public func clearAlarm() {
+        try? FileManager.default.removeItem(atPath: alarmPath)
+    }
+
+    static func replaceFile(_ path: String, with text: String) throws {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure.unreadable("cannot write \(temporary): errno \(errno)") }
-        let bytes = Array(Self.line(head, secrets: secrets).utf8)
+        let bytes = Array(text.utf8)
         let wrote = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
         close(fd)
         guard wrote == bytes.count, synced, rename(temporary, path) == 0 else {
             throw Failure.unreadable("cannot replace \(path): errno \(errno)")
         }
-        written.withLock { $0 = head }
     }
 
     static func line(_ head: Head, secrets: SecretBox) -> String {

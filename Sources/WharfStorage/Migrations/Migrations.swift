@@ -296,5 +296,14 @@ public enum Migrations {
                 "ALTER TABLE one_time_tokens ADD COLUMN bound_to TEXT"
             ]
         ),
+        Migration(
+            version: 9,
+            name: "key changes have a version of their own, so servers load only the keys that changed",
+            statements: [
+                "ALTER TABLE api_keys ADD COLUMN changed_version BIGINT NOT NULL DEFAULT 0",
+                "CREATE INDEX api_keys_changed ON api_keys (changed_version)",
+                "INSERT INTO config_version (id, version) VALUES (2, 0)",
+            ]
+        ),
     ]
 }

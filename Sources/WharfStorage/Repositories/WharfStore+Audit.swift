@@ -83,7 +83,11 @@ extension WharfStore {
         if anchored.seq > 0 {
             guard let row = try await auditRows(after: anchored.seq - 1, limit: 1).first, row.seq == anchored.seq,
                 row.hash == anchored.hash
-            else { return }
+            else {
+                // Recorded outside the database, so putting the row back later does not hide it.
+                try auditAnchor.raiseAlarm(at: anchored.seq)
+                return
+            }
         }
         try auditAnchor.advance(to: head)
     }
@@ -146,39 +150,15 @@ extension WharfStore {
         let anchorRead: Result<AuditAnchorFile.Head?, AuditAnchorFile.Failure>? = auditAnchor.map { anchor in
             Result { () throws(AuditAnchorFile.Failure) in try anchor.read() }
         }
-        var prev = Self.auditGenesis
-        var after: Int64 = 0
-        var rows = 0
-        if let checkpoint, checkpoint.seq > 0,
-            let row = try await auditRows(after: checkpoint.seq - 1, limit: 1).first, row.hash == checkpoint.hash
-        {
-            prev = checkpoint.hash
-            after = checkpoint.seq
-        }
-        var head: AuditAnchorFile.Head? = after > 0 ? AuditAnchorFile.Head(seq: after, hash: prev) : nil
-        while true {
-            let batch = try await auditRows(after: after, limit: Self.auditBatch)
-            for row in batch {
-                rows += 1
-                let expectedSeq = after + 1
-                guard row.seq == expectedSeq else {
-                    return AuditVerification(
-                        rows: rows, brokenAt: expectedSeq, problem: "row \(expectedSeq) is missing", head: head)
-                }
-                guard row.prevHash == prev,
-                    AuditChainHash.matches(
-                        row.hash, secrets, prevHash: row.prevHash, seq: row.seq, createdAt: row.createdAt,
-                        actorID: row.actorID, action: row.action, target: row.target, detail: row.detail)
-                else {
-                    return AuditVerification(
-                        rows: rows, brokenAt: row.seq, problem: "row \(row.seq) was changed or not written by Wharf",
-                        head: head)
-                }
-                prev = row.hash
-                after = row.seq
-                head = AuditAnchorFile.Head(seq: row.seq, hash: row.hash)
-            }
-            if batch.count < Self.auditBatch { break }
+        let walk = try await walkAudit(from: checkpoint)
+        let (rows, head) = (walk.rows, walk.head)
+        if walk.brokenAt != nil { return walk }
+        if let alarm = auditAnchor?.readAlarm() {
+            return AuditVerification(
+                rows: rows, brokenAt: alarm,
+                problem:
+                    "row \(alarm) was found changed or missing while rows were being appended (recorded in \(auditAnchor?.alarmPath ?? "the alarm file")); check the chain, then `wharf audit anchor` clears it",
+                head: head)
         }
         if let anchorRead {
             let anchor: AuditAnchorFile.Head?
@@ -216,6 +196,46 @@ extension WharfStore {
         return AuditVerification(rows: rows, brokenAt: nil, head: head)
     }
 
+    /// The chain alone, from `checkpoint` (when its row is unchanged) or the first row: sequence, links and keyed
+    /// hashes; no anchor.
+    func walkAudit(from checkpoint: AuditAnchorFile.Head?) async throws -> AuditVerification {
+        var prev = Self.auditGenesis
+        var after: Int64 = 0
+        var rows = 0
+        if let checkpoint, checkpoint.seq > 0,
+            let row = try await auditRows(after: checkpoint.seq - 1, limit: 1).first, row.hash == checkpoint.hash
+        {
+            prev = checkpoint.hash
+            after = checkpoint.seq
+        }
+        var head: AuditAnchorFile.Head? = after > 0 ? AuditAnchorFile.Head(seq: after, hash: prev) : nil
+        while true {
+            let batch = try await auditRows(after: after, limit: Self.auditBatch)
+            for row in batch {
+                rows += 1
+                let expectedSeq = after + 1
+                guard row.seq == expectedSeq else {
+                    return AuditVerification(
+                        rows: rows, brokenAt: expectedSeq, problem: "row \(expectedSeq) is missing", head: head)
+                }
+                guard row.prevHash == prev,
+                    AuditChainHash.matches(
+                        row.hash, secrets, prevHash: row.prevHash, seq: row.seq, createdAt: row.createdAt,
+                        actorID: row.actorID, action: row.action, target: row.target, detail: row.detail)
+                else {
+                    return AuditVerification(
+                        rows: rows, brokenAt: row.seq, problem: "row \(row.seq) was changed or not written by Wharf",
+                        head: head)
+                }
+                prev = row.hash
+                after = row.seq
+                head = AuditAnchorFile.Head(seq: row.seq, hash: row.hash)
+            }
+            if batch.count < Self.auditBatch { break }
+        }
+        return AuditVerification(rows: rows, brokenAt: nil, head: head)
+    }
+
     func auditRows(after seq: Int64, limit: Int) async throws -> [AuditEntry] {
         try await database.withConnection { db in
             try await db.raw("SELECT * FROM audit_log WHERE seq > \(bind: seq) ORDER BY seq LIMIT \(bind: limit)")
@@ -228,9 +248,34 @@ extension WharfStore {
     /// scheme; then the anchor is written for the head. A broken chain is neither re-keyed nor anchored (the error
     /// names the row). Never run automatically: a missing anchor or an unkeyed chain may be an attacker's work, and
     /// only someone who has checked it should bless it. Returns the rows re-keyed and the head anchored.
+    ///
+    /// A chain that is keyed throughout is only read (no lock: a running server keeps appending), and the anchor
+    /// never moves back behind a later one the server wrote meanwhile. Re-keying an old chain rewrites every row in
+    /// one transaction that blocks appends: run it with the server stopped.
     @discardableResult
     public func anchorAudit() async throws -> (rekeyed: Int, head: AuditAnchorFile.Head?) {
         guard let auditAnchor else { return (0, nil) }
+        let unkeyed = try await database.withConnection { db in
+            try await db.raw("SELECT seq FROM audit_log WHERE hash NOT LIKE 'k1.%' LIMIT 1").first() != nil
+        }
+        if !unkeyed {
+            let walk = try await walkAudit(from: nil)
+            if let broken = walk.brokenAt { throw AuditChainBroken(seq: broken) }
+            guard let head = walk.head else {
+                try auditAnchor.replace(with: AuditAnchorFile.Head(seq: 0, hash: Self.auditGenesis))
+                auditAnchor.clearAlarm()
+                return (0, nil)
+            }
+            if let current = try? auditAnchor.read(), current.seq > head.seq,
+                let row = try await auditRows(after: current.seq - 1, limit: 1).first, row.hash == current.hash
+            {
+                auditAnchor.clearAlarm()
+                return (0, current)
+            }
+            try auditAnchor.replace(with: head)
+            auditAnchor.clearAlarm()
+            return (0, head)
+        }
         let postgres = database.dialect == .postgres
         let secrets = secrets
         // An anchor exists only once the chain is keyed: then no unkeyed row is an old one.
@@ -280,6 +325,7 @@ extension WharfStore {
             return (rekeyed, after > 0 ? AuditAnchorFile.Head(seq: after, hash: rewritten) : nil)
         }
         if let head = result.1 { try auditAnchor.replace(with: head) }
+        auditAnchor.clearAlarm()
         return result
     }
 

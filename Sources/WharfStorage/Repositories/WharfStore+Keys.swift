@@ -42,18 +42,19 @@ extension WharfStore {
                     ).first()?.int64("n") ?? 0
                 guard active < maxActive else { throw StoreError.limitReached("\(maxActive) active keys") }
             }
+            let version = try await Self.bumpKeysVersion(db)
             try await db.raw(
                 """
                 INSERT INTO api_keys (id, user_id, name, key_hash, display_prefix, status, expires_at, allowed_models,
-                    allowed_ips, spend_limit, rate_limit_rpm, spent, created_at)
+                    allowed_ips, spend_limit, rate_limit_rpm, spent, created_at, changed_version)
                 VALUES (\(bind: record.id), \(bind: userID), \(bind: name), \(bind: record.keyHash),
                     \(bind: record.displayPrefix), 'active', \(bind: policy.expiresAtMillis),
                     \(bind: JSONColumn.encode(policy.allowedModels.sorted())),
                     \(bind: JSONColumn.encode(policy.allowedIPs.map(\.description))),
-                    \(bind: policy.spendLimit?.micros), \(bind: policy.requestsPerMinute), 0, \(bind: record.createdAt))
+                    \(bind: policy.spendLimit?.micros), \(bind: policy.requestsPerMinute), 0, \(bind: record.createdAt),
+                    \(bind: version))
                 """
             ).run()
-            try await Self.bumpConfigVersion(db)
         }
         return (record, secret)
     }
@@ -62,12 +63,41 @@ extension WharfStore {
     public func revokeKey(id: String) async throws {
         let at = now
         try await database.transaction { db in
-            guard
-                try await db.raw(
-                    "UPDATE api_keys SET status = 'revoked', revoked_at = \(bind: at) WHERE id = \(bind: id) RETURNING id"
-                ).first() != nil
-            else { throw StoreError.notFound("key") }
-            try await Self.bumpConfigVersion(db)
+            guard try await db.raw("SELECT id FROM api_keys WHERE id = \(bind: id)").first() != nil else {
+                throw StoreError.notFound("key")
+            }
+            let version = try await Self.bumpKeysVersion(db)
+            try await db.raw(
+                """
+                UPDATE api_keys SET status = 'revoked', revoked_at = \(bind: at), changed_version = \(bind: version)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+        }
+    }
+
+    /// A key changed since a keys version, and whether its owner's account is active.
+    public struct KeyChange: Sendable {
+        public var key: KeyRecord
+        public var ownerActive: Bool
+        /// The keys version of the change.
+        public var version: Int64
+    }
+
+    /// Keys created or revoked after keys version `version` (see ``versions()``), whatever their state now.
+    public func keysChanged(since version: Int64) async throws -> [KeyChange] {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT k.*, u.role AS owner_role, u.status AS owner_status FROM api_keys k
+                JOIN users u ON u.id = k.user_id WHERE k.changed_version > \(bind: version)
+                ORDER BY k.changed_version
+                """
+            ).all().map { row in
+                KeyChange(
+                    key: try Self.decodeKey(row), ownerActive: try row.string("owner_status") == "active",
+                    version: try row.int64("changed_version"))
+            }
         }
     }
 

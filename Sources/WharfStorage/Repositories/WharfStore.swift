@@ -5,7 +5,8 @@ import WharfCore
 /// The storage layer: every read and write Wharf makes, written once in SQLKit for SQLite and PostgreSQL.
 ///
 /// One concern per extension file (`WharfStore+Users.swift`, `+Ledger`, `+Keys`, `+Channels`, `+Prices`,
-/// `+Usage`, `+Config`). Every configuration change bumps `config_version` in the same transaction, which running
+/// `+Usage`, `+Config`). Every configuration change bumps `config_version` in the same transaction (key creation and
+/// revocation bump a keys version of their own, see ``versions()``), which running
 /// servers poll to reload their in-memory snapshots.
 public struct WharfStore: Sendable {
     /// The database.
@@ -32,6 +33,29 @@ public struct WharfStore: Sendable {
     /// Increments the configuration version (call inside the transaction that changed the configuration).
     static func bumpConfigVersion(_ db: any SQLDatabase) async throws {
         try await db.raw("UPDATE config_version SET version = version + 1 WHERE id = 1").run()
+    }
+
+    /// Increments the keys version and returns it (call inside the transaction that created or revoked a key, and
+    /// stamp the key with it). The counter row stays locked until that transaction ends, so versions commit in
+    /// order and a server that has seen version `n` has seen every key change up to `n`.
+    static func bumpKeysVersion(_ db: any SQLDatabase) async throws -> Int64 {
+        try await db.raw("UPDATE config_version SET version = version + 1 WHERE id = 2 RETURNING version").first()?
+            .decode(column: "version", as: Int64.self) ?? 0
+    }
+
+    /// The configuration version and the keys version, read together: servers rebuild their whole snapshot when
+    /// the first changes, and load just the changed keys when only the second does.
+    public func versions() async throws -> (config: Int64, keys: Int64) {
+        try await database.withConnection { db in
+            var config: Int64 = 0
+            var keys: Int64 = 0
+            for row in try await db.raw("SELECT id, version FROM config_version").all() {
+                let id = try row.decode(column: "id", as: Int64.self)
+                let version = try row.decode(column: "version", as: Int64.self)
+                if id == 1 { config = version } else if id == 2 { keys = version }
+            }
+            return (config, keys)
+        }
     }
 
     /// The current configuration version; servers reload their snapshots when it changes.

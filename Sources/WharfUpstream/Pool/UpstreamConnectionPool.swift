@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import WharfCore
 
 /// Keep-alive connections to upstreams, kept per event loop so a relayed request and its upstream connection share
 /// one thread: no locks, no hops on the request path. TLS verifies certificates against the system's roots and the
@@ -19,14 +20,20 @@ public final class UpstreamConnectionPool: Sendable {
     let tls: NIOSSLContext?
     /// Connections per origin each event loop may have open (or opening).
     let maxPerOriginPerLoop: Int
+    /// Which addresses connections may go to.
+    let addressPolicy: UpstreamAddressPolicy
     private let loops = NIOLockedValueBox<[ObjectIdentifier: UpstreamLoopPool]>([:])
 
     /// Creates a pool. `tlsContext` replaces the default client TLS settings (tests use it for a private root);
     /// `maxConnectionsPerOrigin` is shared out among `loopCount` event loops.
+    ///
+    /// `addressPolicy` is applied to every address a connection is about to be made to, after resolution.
     public init(
         connectTimeout: TimeAmount, idleTimeout: TimeAmount = .seconds(60), tlsContext: NIOSSLContext? = nil,
-        maxConnectionsPerOrigin: Int = 4096, loopCount: Int = System.coreCount
+        maxConnectionsPerOrigin: Int = 4096, loopCount: Int = System.coreCount,
+        addressPolicy: UpstreamAddressPolicy = UpstreamAddressPolicy()
     ) {
+        self.addressPolicy = addressPolicy
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.tls = tlsContext ?? (try? NIOSSLContext(configuration: .makeClientConfiguration()))
@@ -40,7 +47,7 @@ public final class UpstreamConnectionPool: Sendable {
             if let pool = loops[id] { return pool }
             let pool = UpstreamLoopPool(
                 eventLoop: eventLoop, connectTimeout: connectTimeout, idleTimeout: idleTimeout, tls: tls,
-                maxPerOrigin: maxPerOriginPerLoop)
+                maxPerOrigin: maxPerOriginPerLoop, addressPolicy: addressPolicy)
             loops[id] = pool
             return pool
         }
@@ -71,6 +78,8 @@ public final class UpstreamLoopPool: @unchecked Sendable {
     static let maxIdlePerOrigin = 512
     /// Connections of this loop per origin at most (open, opening or idle).
     let maxPerOrigin: Int
+    /// Which addresses connections may go to (checked after resolution, at every connect).
+    let addressPolicy: UpstreamAddressPolicy
     /// Connections of this loop per origin now (open, opening or idle).
     private(set) var openCount: [UpstreamOrigin: Int] = [:]
     /// Requests waiting for a connection to an origin at its cap, first come first served.
@@ -86,8 +95,9 @@ public final class UpstreamLoopPool: @unchecked Sendable {
 
     init(
         eventLoop: any EventLoop, connectTimeout: TimeAmount, idleTimeout: TimeAmount, tls: NIOSSLContext?,
-        maxPerOrigin: Int = .max
+        maxPerOrigin: Int = .max, addressPolicy: UpstreamAddressPolicy = UpstreamAddressPolicy()
     ) {
+        self.addressPolicy = addressPolicy
         self.eventLoop = eventLoop
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
@@ -183,6 +193,7 @@ public final class UpstreamLoopPool: @unchecked Sendable {
         openCount[origin, default: 0] += 1
         let serverName = origin.hostIsAddress ? nil : origin.host
         let bootstrap = ClientBootstrap(group: eventLoop)
+            .resolver(PolicyResolver(eventLoop: eventLoop, policy: addressPolicy))
             .connectTimeout(connectTimeout)
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in

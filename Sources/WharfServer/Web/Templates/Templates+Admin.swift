@@ -132,6 +132,7 @@ extension Templates {
         {{>adminNav}}
         <h1>{{t.admin_audit}}</h1>
         <p>{{chainStatus}}</p>
+        {{#fullStatus}}<p class="muted">{{fullStatus}}</p>{{/fullStatus}}
         <table>
           <thead><tr><th scope="col">#</th><th scope="col">{{t.col_time}}</th><th scope="col">{{t.admin_actor}}</th><th scope="col">{{t.admin_action}}</th><th scope="col">{{t.admin_target}}</th><th scope="col">{{t.admin_detail}}</th></tr></thead>
           <tbody>{{#entries}}<tr><td>{{seq}}</td><td>{{time}}</td><td><code>{{actor}}</code></td><td>{{action}}</td><td><code>{{target}}</code></td><td>{{detail}}</td></tr>{{/entries}}</tbody>
