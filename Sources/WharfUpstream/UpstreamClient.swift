@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -81,6 +82,35 @@ public final class UpstreamClient: Sendable {
         public let attempts: Int
         /// When the attempt that answered started (monotonic ms).
         public let startedAt: Int64
+    }
+
+    /// One POST to `path` of `target` for an operator's test, connecting to `address` when given (the address the
+    /// caller checked, pinned so that the name cannot resolve elsewhere in between). Returns the HTTP status; the body
+    /// is read (up to 1 MiB) and dropped. Does not count toward the channel's health.
+    public func probe(target: UpstreamTarget, path: String, body: ByteBuffer, address: String?) async throws -> Int {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(
+            connect: .milliseconds(settings.connectTimeoutMillis), read: .milliseconds(settings.readTimeoutMillis))
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        if let address, let host = URLComponents(string: target.url(path))?.host {
+            configuration.dnsOverride = [host: address]
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            var request = HTTPClientRequest(url: target.url(path))
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "application/json")
+            request.headers.add(name: target.authHeader.name, value: target.authHeader.value)
+            request.body = .bytes(body)
+            let response = try await client.execute(request, timeout: .milliseconds(settings.readTimeoutMillis))
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            try? await client.shutdown()
+            return Int(response.status.code)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 
     /// Sends a POST to `path` on the first channel of `targets` that answers with a 2xx head, moving to the next

@@ -120,10 +120,12 @@ struct AuditCommand: AsyncParsableCommand {
                 "Check the whole chain and write its anchor beside the database; re-key rows written before keying (run once after upgrading, or to restore a lost anchor after checking the chain)."
         )
         @OptionGroup var options: ConfigOptions
+        @Flag(help: "Anchor even though rows the old anchor or an alarm names were removed or rewritten.")
+        var acceptDivergence = false
 
         func run() async throws {
             try await operatorTask(options) { runtime in
-                let (rekeyed, head) = try await runtime.store.anchorAudit()
+                let (rekeyed, head) = try await runtime.store.anchorAudit(acceptingDivergence: acceptDivergence)
                 print("audit chain anchored at row \(head?.seq ?? 0) (\(rekeyed) rows re-keyed with the master key)")
             }
         }

@@ -235,6 +235,15 @@ struct ConsoleHardeningTests {
             #expect(answer.status >= 500, "\(answer.status) \(answer.body)")
             #expect(h.stubLog.all.isEmpty, "nothing reached the (loopback) upstream")
             #expect(try await h.flushedBalance() == Money(micros: 5_000_000), "and nothing was charged")
+            // The admin's "Test" is checked the same way, and sends nothing.
+            _ = try await h.makeAccount(email: "ops@example.com", username: "ops", role: .admin)
+            let browser = WebBrowser(port: h.port)
+            try await browser.signIn(email: "ops@example.com")
+            let channel = try #require(try await h.store.channels().first)
+            try await browser.get("/admin/channels")
+            let tested = try await browser.post("/admin/channels/\(channel.id)/test", [])
+            #expect(tested.body.contains("Test request failed"))
+            #expect(h.stubLog.all.isEmpty)
         }
     }
 

@@ -115,8 +115,9 @@ struct AuditChainTests {
             #expect(try AuditAnchorFile(path: path, secrets: t.store.secrets).read()?.seq == 3)
             let verdict = try await store.verifyAudit()
             #expect(!verdict.ok && verdict.brokenAt == 3, "\(verdict)")
-            // The operator checks and anchors again: the alarm is cleared.
-            try await store.anchorAudit()
+            // Anchoring again needs the operator to accept what changed; then the alarm is cleared.
+            await #expect(throws: AuditDivergence.self) { try await store.anchorAudit() }
+            try await store.anchorAudit(acceptingDivergence: true)
             #expect(try await store.verifyAudit().ok)
         }
     }

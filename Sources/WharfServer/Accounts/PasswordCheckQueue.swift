@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// Bounds the bcrypt work the pages can ask for at once: at most `running` checks run (on NIO's thread pool) and
+/// Bounds the bcrypt work the pages can ask for at once: at most `running` checks run (on ``PasswordHashing/pool``) and
 /// at most `waiting` wait for a turn, in order. A check that finds the queue full is refused at once ("try again
 /// later") instead of lengthening everyone's wait, so a flood of password posts cannot starve sign-in for minutes.
 public final class PasswordCheckQueue: Sendable {
@@ -29,7 +29,7 @@ public final class PasswordCheckQueue: Sendable {
     public func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
         try await acquire()
         defer { release() }
-        return try await NIOThreadPool.singleton.runIfActive(work)
+        return try await PasswordHashing.pool.runIfActive(work)
     }
 
     func acquire() async throws {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HummingbirdBcrypt
+import NIOCore
 import NIOPosix
 
 /// Password hashes: bcrypt, whose input is only the first 72 bytes of the password. A password of 72 bytes or more is
@@ -30,9 +31,16 @@ public enum PasswordHashing {
         return Bcrypt.verify(password, hash: hash)
     }
 
-    /// Hashes on NIO's blocking-work thread pool: a cost-12 hash takes a quarter of a second, which must not stall an
-    /// event loop.
+    /// The threads bcrypt runs on: a pool of its own (one thread per core), so password work never queues the
+    /// database's blocking calls (SQLite) on NIO's shared pool, nor the other way round.
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
+        pool.start()
+        return pool
+    }()
+
+    /// Hashes on ``pool``: a cost-12 hash takes a quarter of a second, which must not stall an event loop.
     public static func hashOffLoop(_ password: String, cost: UInt8) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { hash(password, cost: cost) }
+        try await pool.runIfActive { hash(password, cost: cost) }
     }
 }

@@ -26,6 +26,33 @@ public enum UpstreamAddressCheck {
         return nil
     }
 
+    /// For a request to send now ("Test"): the one address to connect to, resolved and checked here so that the
+    /// request cannot be sent to another the name resolves to a moment later (DNS rebinding). nil address: the host
+    /// is an address literal, already checked. A refusal, or a name that does not resolve, is the failure text.
+    static func pinnedAddress(baseURL: String, policy: UpstreamAddressPolicy) async -> Result<String?, PinFailure> {
+        guard let url = URL(string: baseURL), let host = url.host, !host.isEmpty else {
+            return .failure(PinFailure(text: "no host name"))
+        }
+        if let refused = policy.refusal(host: host) {
+            return .failure(PinFailure(text: "\(host) is \(refused.rawValue)"))
+        }
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        if IPRange.parseAddress(bare) != nil { return .success(nil) }
+        let addresses = (try? await NIOThreadPool.singleton.runIfActive { resolve(bare) }) ?? []
+        guard let allowed = addresses.first(where: { policy.refusal(address: $0) == nil }) else {
+            return .failure(
+                PinFailure(
+                    text: addresses.isEmpty ? "\(host) does not resolve" : "\(host) resolves only to refused addresses")
+            )
+        }
+        return .success(allowed)
+    }
+
+    /// Why a test request is not sent.
+    struct PinFailure: Error {
+        let text: String
+    }
+
     /// Every address `host` resolves to (blocking; run off the event loops).
     static func resolve(_ host: String) -> [String] {
         var hints = addrinfo()

@@ -59,7 +59,9 @@ public final class ConfigWatcher: Service, Sendable {
                 "API keys with an unreadable stored policy are refused",
                 metadata: ["keys": "\(unreadable.map(\.key.id).joined(separator: ","))"])
         }
-        snapshots.update { $0.version == current.version ? $0.applying(changes) : nil }
+        // Built outside the snapshot lock (copying the key table costs its size), swapped in only if nothing
+        // replaced the snapshot meanwhile; otherwise the next tick tries again.
+        snapshots.replace(current.applying(changes), ifGeneration: current.generation)
     }
 
     public func run() async throws {
@@ -69,7 +71,8 @@ public final class ConfigWatcher: Service, Sendable {
             do {
                 let (version, keysVersion) = try await store.versions()
                 let snapshot = snapshots.snapshot
-                if version != snapshot.version {
+                // A keys version behind ours means the database was restored under us: start again from it.
+                if version != snapshot.version || keysVersion < snapshot.keysVersion {
                     try await reload()
                 } else if keysVersion != snapshot.keysVersion {
                     try await applyKeyChanges()

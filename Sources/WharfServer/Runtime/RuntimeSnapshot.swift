@@ -48,7 +48,8 @@ public struct RuntimeSnapshot: Sendable {
     }
 
     /// This snapshot with key changes applied: a key that is active, readable and whose owner is active is
-    /// (re)added; any other is removed. Costs the number of changes, not the number of keys.
+    /// (re)added; any other is removed. A database query of the changed rows only; in memory, one copy of the key
+    /// table (made outside the snapshot's lock, see ``SnapshotStore/replace(_:ifGeneration:)``).
     public func applying(_ changes: [WharfStore.KeyChange]) -> RuntimeSnapshot {
         var next = self
         for change in changes {
@@ -74,12 +75,16 @@ public final class SnapshotStore: Sendable {
     /// The current snapshot.
     public var snapshot: RuntimeSnapshot { current.withLock { $0 } }
 
-    /// Replaces the snapshot with `change(current)`, unless that is nil (the snapshot moved on meanwhile).
-    public func update(_ change: (RuntimeSnapshot) -> RuntimeSnapshot?) {
+    /// Replaces the snapshot with `snapshot` if the current one is still of `generation` (nothing replaced it
+    /// since `snapshot` was derived from it); returns whether it did.
+    @discardableResult
+    public func replace(_ snapshot: RuntimeSnapshot, ifGeneration generation: UInt64) -> Bool {
         current.withLock {
-            guard var next = change($0) else { return }
-            next.generation = $0.generation &+ 1
+            guard $0.generation == generation else { return false }
+            var next = snapshot
+            next.generation = generation &+ 1
             $0 = next
+            return true
         }
     }
 

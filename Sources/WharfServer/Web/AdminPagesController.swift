@@ -306,24 +306,29 @@ struct AdminPagesController: Sendable {
         guard let found = try await web.store.enabledChannelsWithSecrets().first(where: { $0.channel.id == id }),
             let model = found.channel.models.first
         else { return try await channels(context, error: context.visitor.text("err_not_found")) }
-        // Checked again now: the name may resolve elsewhere than when the channel was saved.
-        if let refused = await UpstreamAddressCheck.refusal(
+        // Checked again now (the name may resolve elsewhere than when the channel was saved), and the request goes
+        // to the very address checked.
+        let address: String?
+        switch await UpstreamAddressCheck.pinnedAddress(
             baseURL: found.channel.baseURL, policy: web.config.upstreamAddresses)
         {
-            return try await channels(context, error: context.visitor.text("notice_test_failed") + " " + refused)
+        case .success(let pinned): address = pinned
+        case .failure(let failure):
+            return try await channels(context, error: context.visitor.text("notice_test_failed") + " " + failure.text)
         }
         let target = UpstreamTarget(channel: found.channel, apiKey: found.apiKey)
         let body =
             #"{"model":"\#(found.channel.upstreamModel(for: model))","messages":[{"role":"user","content":"ping"}],"max_tokens":1}"#
         let outcome: String
         do {
-            let answer = try await web.upstream.send(path: "/chat/completions", targets: [target]) { _ in
-                ByteBuffer(string: body)
-            }
-            _ = try? await answer.response.body.collect(upTo: 1 << 20)
-            outcome = context.visitor.text("notice_test_ok") + " (HTTP \(answer.response.status.code))"
+            let status = try await web.upstream.probe(
+                target: target, path: "/chat/completions", body: ByteBuffer(string: body), address: address)
+            // The status only: never the upstream's body.
+            outcome =
+                context.visitor.text((200..<300).contains(status) ? "notice_test_ok" : "notice_test_failed")
+                + " (HTTP \(status))"
         } catch {
-            return try await channels(context, error: context.visitor.text("notice_test_failed") + " \(error)")
+            return try await channels(context, error: context.visitor.text("notice_test_failed"))
         }
         try await web.store.audit(actorID: context.user.id, action: "channel.test", target: id)
         return try await channels(context, notice: outcome)

@@ -44,7 +44,9 @@ final class AuditMonitor: Sendable {
     func startFullWalkIfDue() {
         let now = clock.nowMillis()
         let due = state.withLockedValue { s -> Bool in
-            guard !s.running, s.fullAt.map({ now - $0 >= fullEveryMillis }) ?? true else { return false }
+            // Due hourly, and at once again while the last whole walk found a break (so a repaired chain clears).
+            let due = s.full?.ok == false || (s.fullAt.map { now - $0 >= fullEveryMillis } ?? true)
+            guard !s.running, due else { return false }
             s.running = true
             return true
         }

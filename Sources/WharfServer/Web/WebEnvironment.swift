@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdBcrypt
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 import WharfCore
 import WharfStorage
@@ -29,7 +30,7 @@ struct WebEnvironment: Sendable {
     /// Password re-checks per account and per client address (per minute).
     let passwordChecks = RateLimiter(defaultPerMinute: 10)
     /// Sign-in's bcrypt checks go through here (see ``verifyPassword(_:hash:lane:)``).
-    let signInQueue = PasswordCheckQueue()
+    let signInQueue = PasswordCheckQueue(running: max(1, System.coreCount - 1))
     /// Re-checks of signed-in accounts' passwords have a lane of their own, one at a time, so a flood of them never
     /// fills sign-in's.
     let recheckQueue = PasswordCheckQueue(running: 1, waiting: 8)

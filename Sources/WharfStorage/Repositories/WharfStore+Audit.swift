@@ -252,29 +252,43 @@ extension WharfStore {
     /// A chain that is keyed throughout is only read (no lock: a running server keeps appending), and the anchor
     /// never moves back behind a later one the server wrote meanwhile. Re-keying an old chain rewrites every row in
     /// one transaction that blocks appends: run it with the server stopped.
+    ///
+    /// When the chain disagrees with the anchor already there (rows it names were removed or rewritten) or an alarm
+    /// was raised, nothing is written unless `acceptingDivergence` is set: the operator has looked and accepts the
+    /// chain as it now is. ``AuditDivergence`` says what differs.
     @discardableResult
-    public func anchorAudit() async throws -> (rekeyed: Int, head: AuditAnchorFile.Head?) {
+    public func anchorAudit(acceptingDivergence: Bool = false) async throws -> (
+        rekeyed: Int, head: AuditAnchorFile.Head?
+    ) {
         guard let auditAnchor else { return (0, nil) }
+        let alarm = auditAnchor.readAlarm()
+        let existing = try? auditAnchor.read()
         let unkeyed = try await database.withConnection { db in
             try await db.raw("SELECT seq FROM audit_log WHERE hash NOT LIKE 'k1.%' LIMIT 1").first() != nil
         }
         if !unkeyed {
             let walk = try await walkAudit(from: nil)
             if let broken = walk.brokenAt { throw AuditChainBroken(seq: broken) }
-            guard let head = walk.head else {
-                try auditAnchor.replace(with: AuditAnchorFile.Head(seq: 0, hash: Self.auditGenesis))
-                auditAnchor.clearAlarm()
-                return (0, nil)
+            let head = walk.head ?? AuditAnchorFile.Head(seq: 0, hash: Self.auditGenesis)
+            var diverged: String?
+            if let existing, existing.seq > 0 {
+                let row = try await auditRows(after: existing.seq - 1, limit: 1).first
+                if let row, row.seq == existing.seq, row.hash == existing.hash {
+                    if existing.seq > head.seq { return (0, existing) }  // appended meanwhile: keep the later one
+                } else {
+                    diverged = "the anchor names row \(existing.seq), which is no longer in the chain as anchored"
+                }
             }
-            if let current = try? auditAnchor.read(), current.seq > head.seq,
-                let row = try await auditRows(after: current.seq - 1, limit: 1).first, row.hash == current.hash
-            {
-                auditAnchor.clearAlarm()
-                return (0, current)
-            }
+            if let alarm { diverged = (diverged.map { $0 + "; " } ?? "") + "an alarm names row \(alarm)" }
+            if let diverged, !acceptingDivergence { throw AuditDivergence(text: diverged, head: head.seq) }
             try auditAnchor.replace(with: head)
-            auditAnchor.clearAlarm()
-            return (0, head)
+            // Only the alarm seen before the walk: one raised meanwhile is for a later look.
+            if auditAnchor.readAlarm() == alarm { auditAnchor.clearAlarm() }
+            return (0, walk.head)
+        }
+        if (existing != nil || alarm != nil) && !acceptingDivergence {
+            throw AuditDivergence(
+                text: "rows written before keying, with an anchor or alarm already in place", head: 0)
         }
         let postgres = database.dialect == .postgres
         let secrets = secrets
@@ -325,7 +339,7 @@ extension WharfStore {
             return (rekeyed, after > 0 ? AuditAnchorFile.Head(seq: after, hash: rewritten) : nil)
         }
         if let head = result.1 { try auditAnchor.replace(with: head) }
-        auditAnchor.clearAlarm()
+        if auditAnchor.readAlarm() == alarm { auditAnchor.clearAlarm() }
         return result
     }
 
@@ -346,6 +360,17 @@ extension WharfStore {
             action: try row.string("action"), target: try row.optionalString("target"),
             detail: try row.string("detail"),
             prevHash: try row.string("prev_hash"), hash: try row.string("hash"))
+    }
+}
+
+/// The chain is whole but differs from what the anchor or an alarm recorded (rows removed or rewritten since);
+/// `wharf audit anchor --accept-divergence` anchors it anyway, after the operator has looked.
+public struct AuditDivergence: Error, CustomStringConvertible {
+    public let text: String
+    /// The row that would be anchored.
+    public let head: Int64
+    public var description: String {
+        "not anchored: \(text); the chain itself is whole up to row \(head) (after checking, rerun with --accept-divergence)"
     }
 }
 

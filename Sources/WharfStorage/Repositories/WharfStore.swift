@@ -39,8 +39,12 @@ public struct WharfStore: Sendable {
     /// stamp the key with it). The counter row stays locked until that transaction ends, so versions commit in
     /// order and a server that has seen version `n` has seen every key change up to `n`.
     static func bumpKeysVersion(_ db: any SQLDatabase) async throws -> Int64 {
-        try await db.raw("UPDATE config_version SET version = version + 1 WHERE id = 2 RETURNING version").first()?
-            .decode(column: "version", as: Int64.self) ?? 0
+        // A missing counter row fails the change: a key stamped 0 would never reach running servers.
+        guard
+            let row = try await db.raw("UPDATE config_version SET version = version + 1 WHERE id = 2 RETURNING version")
+                .first()
+        else { throw StoreError.invalid("the keys version row is missing (config_version id 2): run `wharf migrate`") }
+        return try row.decode(column: "version", as: Int64.self)
     }
 
     /// The configuration version and the keys version, read together: servers rebuild their whole snapshot when

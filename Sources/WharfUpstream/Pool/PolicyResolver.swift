@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import WharfCore
@@ -8,36 +9,65 @@ import WharfCore
 
 /// Resolves an upstream's host name for the relay's connections and keeps only the addresses
 /// ``UpstreamAddressPolicy`` allows, at the moment of connecting: a name that pointed at a public address when the
-/// channel was saved and at the metadata service now (DNS rebinding) gets no address and the connection fails. The
-/// lookup (`getaddrinfo`) runs on NIO's thread pool, never on the event loop.
-struct PolicyResolver: Resolver, Sendable {
+/// channel was saved and at the metadata service now (DNS rebinding) gets no address and the connection fails.
+///
+/// An address literal is answered on the event loop without a lookup. A name is looked up once per connection
+/// attempt (`getaddrinfo`, both families, serving the A and AAAA queries alike) on ``lookUpPool``, a small pool of
+/// its own: a slow or silent DNS server then delays only new upstream connections, never the database or password
+/// checks on NIO's shared pool.
+final class PolicyResolver: Resolver, Sendable {
+    /// Two threads for upstream name lookups, started once.
+    static let lookUpPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
+
     let eventLoop: any EventLoop
     let policy: UpstreamAddressPolicy
+    private let lookUp = NIOLockedValueBox<EventLoopFuture<[SocketAddress]>?>(nil)
+
+    init(eventLoop: any EventLoop, policy: UpstreamAddressPolicy) {
+        self.eventLoop = eventLoop
+        self.policy = policy
+    }
 
     func initiateAQuery(host: String, port: Int) -> EventLoopFuture<[SocketAddress]> {
-        lookUp(host: host, port: port, family: AF_INET)
+        allowed(host: host, port: port).map { $0.filter { $0.protocol == .inet } }
     }
 
     func initiateAAAAQuery(host: String, port: Int) -> EventLoopFuture<[SocketAddress]> {
-        lookUp(host: host, port: port, family: AF_INET6)
+        allowed(host: host, port: port).map { $0.filter { $0.protocol == .inet6 } }
     }
 
     func cancelQueries() {}
 
-    func lookUp(host: String, port: Int, family: Int32) -> EventLoopFuture<[SocketAddress]> {
+    /// Every allowed address of `host`, looked up once for both queries.
+    func allowed(host: String, port: Int) -> EventLoopFuture<[SocketAddress]> {
         let policy = policy
-        return NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
-            Self.addresses(host: host, port: port, family: family).filter { address in
-                guard let text = address.ipAddress else { return false }
-                return policy.refusal(address: text) == nil
+        if IPRange.parseAddress(host) != nil {
+            let literal = (try? SocketAddress(ipAddress: host, port: port)).map { [$0] } ?? []
+            return eventLoop.makeSucceededFuture(literal.filter { Self.allows(policy, $0) })
+        }
+        return lookUp.withLockedValue { cached in
+            if let cached { return cached }
+            let future = Self.lookUpPool.runIfActive(eventLoop: eventLoop) {
+                Self.addresses(host: host, port: port).filter { Self.allows(policy, $0) }
             }
+            cached = future
+            return future
         }
     }
 
-    /// Every address of `family` that `host` resolves to (blocking).
-    static func addresses(host: String, port: Int, family: Int32) -> [SocketAddress] {
+    static func allows(_ policy: UpstreamAddressPolicy, _ address: SocketAddress) -> Bool {
+        guard let text = address.ipAddress else { return false }
+        return policy.refusal(address: text) == nil
+    }
+
+    /// Every address `host` resolves to, both families (blocking).
+    static func addresses(host: String, port: Int) -> [SocketAddress] {
         var hints = addrinfo()
-        hints.ai_family = family
+        hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else { return [] }
