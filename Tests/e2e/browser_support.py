@@ -84,11 +84,20 @@ def new_browser(language: str = "en-US") -> WebDriver:
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(PAGE_TIMEOUT_S)
     driver.set_script_timeout(PAGE_TIMEOUT_S)
-    # --window-size counts the (invisible) browser frame: grow the window until the page itself is 1280x900.
-    inner_w, inner_h = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-    if (inner_w, inner_h) != WINDOW:
-        driver.set_window_size(2 * WINDOW[0] - inner_w, 2 * WINDOW[1] - inner_h)
+    fit_window(driver)
     return driver
+
+
+def fit_window(driver: WebDriver) -> None:
+    """Sizes the window so that the page itself is 1280x900: --window-size counts the (invisible) browser frame, and
+    headless Chromium sometimes applies a resize a moment late, so measure and adjust a few times."""
+    for _ in range(5):
+        inner_w, inner_h = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+        if (inner_w, inner_h) == WINDOW:
+            return
+        outer = driver.get_window_size()
+        driver.set_window_size(outer["width"] + WINDOW[0] - inner_w, outer["height"] + WINDOW[1] - inner_h)
+        time.sleep(0.2)
 
 
 def wait_for(driver: WebDriver, condition: Callable[[WebDriver], Any], what: str, timeout: float = WAIT_S) -> Any:

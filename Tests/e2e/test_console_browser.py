@@ -32,6 +32,7 @@ from browser_support import (
     choose_cookies,
     create_key,
     fill,
+    fit_window,
     heading,
     html_lang,
     http_session,
@@ -503,6 +504,7 @@ def test_screenshots_of_landing_dashboard_keys_request_log_and_admin_channels(
     site: Wharf, browser: WebDriver, screenshot_dir: Path
 ) -> None:
     origin, driver, address = site.origin, browser, "dana@example.com"
+    fit_window(driver)
     size = driver.execute_script("return [window.innerWidth, window.innerHeight]")
     assert tuple(size) == WINDOW, f"the page is {size[0]}x{size[1]}, not {WINDOW[0]}x{WINDOW[1]}"
 
