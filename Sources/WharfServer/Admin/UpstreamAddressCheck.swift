@@ -1,10 +1,7 @@
 import Foundation
 import NIOPosix
 import WharfCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import WharfUpstream
 
 /// Applies ``UpstreamAddressPolicy`` to a channel's base URL: the host as written, then every address it resolves
 /// to (a name can point anywhere). Used when a channel is added or edited (pages and CLI) and before "Test".
@@ -17,7 +14,7 @@ public enum UpstreamAddressCheck {
         if let refused = policy.refusal(host: host) { return "\(host) is \(refused.rawValue)" }
         let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         if IPRange.parseAddress(bare) != nil { return nil }
-        let addresses = (try? await NIOThreadPool.singleton.runIfActive { resolve(bare) }) ?? []
+        let addresses = await resolve(bare)
         for address in addresses {
             if let refused = policy.refusal(address: address) {
                 return "\(host) resolves to \(address), \(refused.rawValue)"
@@ -38,7 +35,7 @@ public enum UpstreamAddressCheck {
         }
         let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         if IPRange.parseAddress(bare) != nil { return .success(nil) }
-        let addresses = (try? await NIOThreadPool.singleton.runIfActive { resolve(bare) }) ?? []
+        let addresses = await resolve(bare)
         guard let allowed = addresses.first(where: { policy.refusal(address: $0) == nil }) else {
             return .failure(
                 PinFailure(
@@ -53,26 +50,9 @@ public enum UpstreamAddressCheck {
         let text: String
     }
 
-    /// Every address `host` resolves to (blocking; run off the event loops).
-    static func resolve(_ host: String) -> [String] {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
-        defer { freeaddrinfo(first) }
-        var out: [String] = []
-        var cursor: UnsafeMutablePointer<addrinfo>? = first
-        while let info = cursor {
-            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(
-                info.pointee.ai_addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST)
-                == 0
-            {
-                out.append(String(cString: buffer))
-            }
-            cursor = info.pointee.ai_next
-        }
-        return out
+    /// Every address `host` resolves to, as text, looked up on the relay's own lookup pool.
+    static func resolve(_ host: String) async -> [String] {
+        let found = try? await PolicyResolver.lookUpPool.runIfActive { PolicyResolver.addresses(host: host, port: 0) }
+        return (found ?? []).compactMap(\.ipAddress)
     }
 }

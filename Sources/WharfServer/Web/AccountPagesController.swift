@@ -322,10 +322,7 @@ struct AccountPagesController: Sendable {
 
     func confirmEmailChange(_ request: Request, _ visitor: Visitor) async throws -> Response {
         let token = request.uri.queryParameters.get("token").map { String($0) } ?? ""
-        guard SessionTokens.isWellFormed(token),
-            let (userID, mailedTo) = try await web.store.consumeBoundToken(
-                hash: SessionTokens.storedID(token), purpose: .changeEmail),
-            let mailedTo
+        guard let (userID, mailedTo) = try await web.consumeBoundLink(token, purpose: .changeEmail), let mailedTo
         else { return invalidLink(visitor) }
         guard let before = try await web.store.user(id: userID) else { throw WebFailure.notFound }
         do {

@@ -132,8 +132,14 @@ struct WebEnvironment: Sendable {
     /// Uses the one-time token `token` (from a mailed link or the sign-in challenge cookie) for `purpose`: its
     /// account, or nil when the token is malformed, unknown, expired or used.
     func consumeOneTimeLink(_ token: String, purpose: OneTimePurpose) async throws -> String? {
+        try await consumeBoundLink(token, purpose: purpose)?.userID
+    }
+
+    /// The same, with what the link was bound to when mailed (an email change's new address).
+    func consumeBoundLink(_ token: String, purpose: OneTimePurpose) async throws -> (userID: String, boundTo: String?)?
+    {
         guard SessionTokens.isWellFormed(token) else { return nil }
-        return try await store.consumeOneTimeToken(hash: SessionTokens.storedID(token), purpose: purpose)
+        return try await store.consumeBoundToken(hash: SessionTokens.storedID(token), purpose: purpose)
     }
 
     /// Queues an email to any address (a contact-form sender) with a ready subject and text.

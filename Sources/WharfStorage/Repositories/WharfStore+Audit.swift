@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 import SQLKit
 import WharfCore
 
@@ -76,7 +77,7 @@ extension WharfStore {
     func advanceAnchor(to head: AuditAnchorFile.Head) async throws {
         guard let auditAnchor else { return }
         guard let anchored = try auditAnchor.read() else {
-            if head.seq == 1 { try auditAnchor.advance(to: head) }
+            if head.seq == 1 { try await Self.offLoop { try auditAnchor.advance(to: head) } }
             return
         }
         guard anchored.seq < head.seq else { return }
@@ -85,11 +86,17 @@ extension WharfStore {
                 row.hash == anchored.hash
             else {
                 // Recorded outside the database, so putting the row back later does not hide it.
-                try auditAnchor.raiseAlarm(at: anchored.seq)
+                try await Self.offLoop { try auditAnchor.raiseAlarm(at: anchored.seq) }
                 return
             }
         }
-        try auditAnchor.advance(to: head)
+        try await Self.offLoop { try auditAnchor.advance(to: head) }
+    }
+
+    /// Runs blocking file work (open, `flock`, `fsync`) on NIO's thread pool: audit rows are appended by requests
+    /// (every sign-in writes one), whose tasks run on the event loops.
+    static func offLoop(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await NIOThreadPool.singleton.runIfActive(work)
     }
 
     /// At start: a database whose audit log is empty gets the genesis anchor (row 0), so the chain is anchored from
@@ -236,6 +243,13 @@ extension WharfStore {
         return AuditVerification(rows: rows, brokenAt: nil, head: head)
     }
 
+    /// Whether any row still has a hash from before keying.
+    func hasUnkeyedAuditRows() async throws -> Bool {
+        try await database.withConnection { db in
+            try await db.raw("SELECT seq FROM audit_log WHERE hash NOT LIKE 'k1.%' LIMIT 1").first() != nil
+        }
+    }
+
     func auditRows(after seq: Int64, limit: Int) async throws -> [AuditEntry] {
         try await database.withConnection { db in
             try await db.raw("SELECT * FROM audit_log WHERE seq > \(bind: seq) ORDER BY seq LIMIT \(bind: limit)")
@@ -263,9 +277,7 @@ extension WharfStore {
         guard let auditAnchor else { return (0, nil) }
         let alarm = auditAnchor.readAlarm()
         let existing = try? auditAnchor.read()
-        let unkeyed = try await database.withConnection { db in
-            try await db.raw("SELECT seq FROM audit_log WHERE hash NOT LIKE 'k1.%' LIMIT 1").first() != nil
-        }
+        let unkeyed = try await hasUnkeyedAuditRows()
         if !unkeyed {
             let walk = try await walkAudit(from: nil)
             if let broken = walk.brokenAt { throw AuditChainBroken(seq: broken) }
@@ -346,9 +358,7 @@ extension WharfStore {
     /// Whether the chain has rows written before keying, or rows but no anchor (the operator should check it and run
     /// `wharf audit anchor`).
     public func auditNeedsAnchoring() async throws -> Bool {
-        let unkeyed = try await database.withConnection { db in
-            try await db.raw("SELECT seq FROM audit_log WHERE hash NOT LIKE 'k1.%' LIMIT 1").first() != nil
-        }
+        let unkeyed = try await hasUnkeyedAuditRows()
         let rows = try await auditRows(after: 0, limit: 1).count
         return unkeyed || (rows > 0 && (try? auditAnchor?.read()) == nil)
     }

@@ -71,16 +71,6 @@ extension WharfStore {
     /// Uses a one-time token: returns its account when the token exists for `purpose`, has not expired and was not
     /// used, and marks it used in the same statement (so two concurrent uses cannot both succeed).
     public func consumeOneTimeToken(hash: String, purpose: OneTimePurpose) async throws -> String? {
-        let at = now
-        return try await database.withConnection { db in
-            try await db.raw(
-                """
-                UPDATE one_time_tokens SET used_at = \(bind: at)
-                WHERE id = \(bind: hash) AND purpose = \(bind: purpose.rawValue) AND used_at IS NULL
-                    AND expires_at > \(bind: at)
-                RETURNING user_id
-                """
-            ).first().map { try $0.string("user_id") }
-        }
+        try await consumeBoundToken(hash: hash, purpose: purpose)?.userID
     }
 }

@@ -15,9 +15,9 @@ import WharfCore
 /// attempt (`getaddrinfo`, both families, serving the A and AAAA queries alike) on ``lookUpPool``, a small pool of
 /// its own: a slow or silent DNS server then delays only new upstream connections, never the database or password
 /// checks on NIO's shared pool.
-final class PolicyResolver: Resolver, Sendable {
+public final class PolicyResolver: Resolver, Sendable {
     /// Two threads for upstream name lookups, started once.
-    static let lookUpPool: NIOThreadPool = {
+    public static let lookUpPool: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
         return pool
@@ -32,15 +32,15 @@ final class PolicyResolver: Resolver, Sendable {
         self.policy = policy
     }
 
-    func initiateAQuery(host: String, port: Int) -> EventLoopFuture<[SocketAddress]> {
+    public func initiateAQuery(host: String, port: Int) -> EventLoopFuture<[SocketAddress]> {
         allowed(host: host, port: port).map { $0.filter { $0.protocol == .inet } }
     }
 
-    func initiateAAAAQuery(host: String, port: Int) -> EventLoopFuture<[SocketAddress]> {
+    public func initiateAAAAQuery(host: String, port: Int) -> EventLoopFuture<[SocketAddress]> {
         allowed(host: host, port: port).map { $0.filter { $0.protocol == .inet6 } }
     }
 
-    func cancelQueries() {}
+    public func cancelQueries() {}
 
     /// Every allowed address of `host`, looked up once for both queries.
     func allowed(host: String, port: Int) -> EventLoopFuture<[SocketAddress]> {
@@ -64,8 +64,8 @@ final class PolicyResolver: Resolver, Sendable {
         return policy.refusal(address: text) == nil
     }
 
-    /// Every address `host` resolves to, both families (blocking).
-    static func addresses(host: String, port: Int) -> [SocketAddress] {
+    /// Every address `host` resolves to, both families (blocking; run it on ``lookUpPool``).
+    public static func addresses(host: String, port: Int) -> [SocketAddress] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
