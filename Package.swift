@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// The dependency edges below are the architecture (see DESIGN.md):
-/// WharfCore (Foundation only) <- WharfStorage (SQLKit) / WharfUpstream (AsyncHTTPClient) <- WharfServer (Hummingbird) <- wharf.
+/// WharfCore (Foundation only) <- WharfStorage (SQLKit) / WharfUpstream (AsyncHTTPClient) / WharfPayments (gateway
+/// protocols, pure) <- WharfServer (Hummingbird) <- wharf.
 let package = Package(
     name: "wharf",
     platforms: [.macOS(.v15)],
@@ -58,10 +59,18 @@ let package = Package(
             ]
         ),
         .target(
+            name: "WharfPayments",
+            dependencies: [
+                "WharfCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "WharfServer",
             dependencies: [
                 "WharfCore",
                 "WharfStorage",
+                "WharfPayments",
                 "WharfUpstream",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -94,6 +103,7 @@ let package = Package(
                 "WharfCore",
                 "WharfStorage",
                 "WharfServer",
+                "WharfPayments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -105,6 +115,7 @@ let package = Package(
         ),
         .testTarget(name: "WharfCoreTests", dependencies: ["WharfCore", "WharfTestSupport"]),
         .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCore"]),
+        .testTarget(name: "WharfPaymentsTests", dependencies: ["WharfPayments", "WharfCore"]),
         .testTarget(
             name: "WharfUpstreamTests",
             dependencies: [
@@ -142,6 +153,7 @@ let package = Package(
             name: "WharfServerTests",
             dependencies: [
                 "WharfServer", "WharfStorage", "WharfCore", "WharfUpstream", "WharfMail", "WharfTestSupport",
+                "WharfPayments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),

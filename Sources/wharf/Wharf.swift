@@ -25,7 +25,8 @@ struct Wharf: AsyncParsableCommand {
         abstract: "Wharf: a self-hosted LLM API gateway and billing platform.",
         subcommands: [
             Serve.self, Migrate.self, AdminCommand.self, UserCommand.self, CreditCommand.self, KeyCommand.self,
-            ChannelCommand.self, PriceCommand.self, LedgerCommand.self, AuditCommand.self,
+            ChannelCommand.self, PriceCommand.self, LedgerCommand.self, AuditCommand.self, PaymentCommand.self,
+            CodeCommand.self,
         ],
         defaultSubcommand: Serve.self
     )

@@ -69,6 +69,10 @@ public struct WharfConfig: Sendable, Equatable {
     public var upstreamMaxConnectionsPerOrigin = 4096
     /// Active API keys one account may have (console and CLI).
     public var maxKeysPerAccount = 100
+    /// Minutes an unpaid top-up order stays open before it expires (a proven payment still settles it later).
+    public var paymentOrderMinutes = 60
+    /// Days payment records (orders, callbacks, refunds, codes) are kept: 5 years by default.
+    public var retentionPaymentDays = 1825
     /// Which addresses a channel's base URL may point at (private ranges off, loopback on by default).
     public var upstreamAddresses = UpstreamAddressPolicy()
     /// The address users reach the console at, for links in emails (default `http://<host>:<port>`).
@@ -118,7 +122,7 @@ public struct WharfConfig: Sendable, Equatable {
         "disconnect_drain_bytes", "max_sse_event_bytes", "client_idle_timeout_ms", "client_header_timeout_ms",
         "client_body_timeout_ms", "client_stall_timeout_ms", "database_timeout_ms", "unwritten_charges_max_age_ms",
         "unwritten_charges_max_amount", "upstream_max_connections_per_origin", "upstream_allow_private",
-        "upstream_allow_loopback", "max_keys_per_account",
+        "upstream_allow_loopback", "max_keys_per_account", "payment_order_minutes", "retention_payment_days",
     ]
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
@@ -202,6 +206,8 @@ public struct WharfConfig: Sendable, Equatable {
             c.unwrittenChargesMaxAmount = v
         }
         if let v = try int("max_keys_per_account", 1...100_000) { c.maxKeysPerAccount = v }
+        if let v = try int("payment_order_minutes", 30...1440) { c.paymentOrderMinutes = v }
+        if let v = try int("retention_payment_days", 365...3650) { c.retentionPaymentDays = v }
         if let v = try int("upstream_max_connections_per_origin", 1...100_000) {
             c.upstreamMaxConnectionsPerOrigin = v
         }

@@ -15,6 +15,8 @@ public struct WharfServices: Sendable {
     public let writer: UsageWriter
     public let watcher: ConfigWatcher
     public let upstream: UpstreamClient
+    /// Top-ups, callbacks, refunds.
+    public let payments: PaymentService
 }
 
 /// Builds the HTTP application and its services for an opened runtime: loads the first snapshot and balances,
@@ -64,9 +66,12 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         clock: clock
     )
     .addRoutes(to: router)
+    let payments = PaymentService(
+        store: runtime.store, config: config, http: PaymentHTTPClient(), clock: clock, logger: logger)
+    PaymentCallbackController(payments: payments, trustedProxies: config.trustedProxies).addRoutes(to: router)
     let web = WebEnvironment(
         store: runtime.store, config: config, renderer: try PageRenderer(), logger: logger, clock: clock,
-        health: health, upstream: upstream,
+        health: health, upstream: upstream, payments: payments,
         sessions: WebSessionStore(
             store: runtime.store, idleMillis: Int64(config.sessionIdleMinutes) * 60_000,
             absoluteMillis: Int64(config.sessionAbsoluteHours) * 3_600_000),
@@ -80,19 +85,23 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
     let pages = router.group().add(middleware: WebSessionMiddleware(web: web))
     PublicPagesController(web: web).addRoutes(to: pages)
     AccountPagesController(web: web).addRoutes(to: pages)
-    ConsolePagesController(web: web).addRoutes(to: pages.group("console", context: SignedInContext.self))
-    AdminPagesController(web: web).addRoutes(to: pages.group("admin", context: StaffContext.self))
+    let console = pages.group("console", context: SignedInContext.self)
+    ConsolePagesController(web: web).addRoutes(to: console)
+    BillingPagesController(web: web).addRoutes(to: console)
+    let admin = pages.group("admin", context: StaffContext.self)
+    AdminPagesController(web: web).addRoutes(to: admin)
+    AdminPaymentsController(web: web).addRoutes(to: admin)
     let engine = RelayEngine(
         snapshots: snapshots, book: book, pool: upstream.pool, health: health, writer: writer, config: config,
         clock: clock)
     RelayController(snapshots: snapshots, config: config, clock: clock).addRoutes(to: router)
 
-    var background: [any Service] = [writer, watcher]
+    var background: [any Service] = [writer, watcher, PaymentReconciler(payments: payments, logger: logger)]
     if let mail = try MailDispatcher.make(config: config, store: runtime.store, logger: logger) {
         background.append(mail)
     }
     let services = WharfServices(
-        snapshots: snapshots, book: book, writer: writer, watcher: watcher, upstream: upstream)
+        snapshots: snapshots, book: book, writer: writer, watcher: watcher, upstream: upstream, payments: payments)
     let app = Application(
         router: router,
         // Relayed `/v1` requests are answered in the connection's pipeline (see `RelayFrontHandler`), the rest by

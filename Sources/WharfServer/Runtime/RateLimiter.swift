@@ -7,9 +7,20 @@ public final class RateLimiter: Sendable {
     let buckets = Mutex<[String: TokenBucket]>([:])
     let defaultPerMinute: Int64
     let lastPrune = Mutex<Int64>(0)
+    /// The period the limits count over (a minute unless given).
+    let periodMillis: Int64
 
-    /// Creates a limiter with a default requests-per-minute for keys without their own (0: unlimited).
-    public init(defaultPerMinute: Int64) { self.defaultPerMinute = defaultPerMinute }
+    /// Creates a limiter with a default requests-per-minute for keys without their own (0: unlimited); with
+    /// `periodMillis`, the limits count per that period instead of per minute.
+    public init(defaultPerMinute: Int64, periodMillis: Int64 = 60_000) {
+        self.defaultPerMinute = defaultPerMinute
+        self.periodMillis = periodMillis
+    }
+
+    /// Whether key `keyID` is out of tokens now (without taking one): for limits that count only failures.
+    public func isExhausted(keyID: String, now: Int64) -> Bool {
+        buckets.withLock { all in (all[keyID]?.millisUntilAvailable(now: now) ?? 0) > 0 }
+    }
 
     /// Forgets buckets that have refilled completely (they would start full anyway), at most once a minute, so
     /// limits keyed by client address do not grow without end.
@@ -29,7 +40,8 @@ public final class RateLimiter: Sendable {
         guard limit > 0 else { return (true, 0) }
         return buckets.withLock { all in
             var bucket =
-                all[keyID].flatMap { $0.capacity == limit ? $0 : nil } ?? TokenBucket(capacity: limit, now: now)
+                all[keyID].flatMap { $0.capacity == limit ? $0 : nil }
+                ?? TokenBucket(capacity: limit, periodMillis: periodMillis, now: now)
             let ok = bucket.take(now: now)
             all[keyID] = bucket
             return (ok, ok ? 0 : max(1, (bucket.millisUntilAvailable(now: now) + 999) / 1000))

@@ -17,7 +17,6 @@ struct ConsolePagesController: Sendable {
         group.post("keys/{id}/revoke") { _, context in try await revokeKey(context) }
         group.get("usage") { request, context in try await usage(request, context) }
         group.get("usage.csv") { request, context in try await usageCSV(request, context) }
-        group.get("billing") { request, context in try await billing(request, context) }
         group.get("settings") { _, context in try await settings(context, error: nil) }
         group.post("settings/preferences") { _, context in try await savePreferences(context) }
         group.post("settings/password") { _, context in try await changePassword(context) }
@@ -265,33 +264,6 @@ struct ConsolePagesController: Sendable {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
-    }
-
-    func billing(_ request: Request, _ context: SignedInContext) async throws -> Response {
-        let page = Self.pageNumber(request)
-        let lines = try await web.store.ledgerLines(
-            userID: context.user.id, limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize)
-        // A usage charge refers to the key whose requests it settles (one entry per key per writer batch).
-        let keyNames = Dictionary(
-            try await web.store.keys(userID: context.user.id).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let v = context.visitor
-        var model: [String: Any] = [
-            "tabBilling": true, "balance": WebFormat.money(try await web.store.balance(userID: context.user.id)),
-            "page": "\(page)",
-            "lines": lines.prefix(Self.pageSize).map { line in
-                var reference = line.reason ?? line.reference ?? ""
-                if line.kind == LedgerEntryKind.settle.rawValue, let name = line.reference.flatMap({ keyNames[$0] }) {
-                    reference = v.text("billing_key_usage").replacingOccurrences(of: "{name}", with: name)
-                }
-                return [
-                    "time": WebFormat.time(line.createdAt), "kind": line.kind, "amount": WebFormat.money(line.amount),
-                    "reference": reference,
-                ]
-            },
-        ]
-        if page > 1 { model["prevHref"] = "/console/billing?page=\(page - 1)" }
-        if lines.count > Self.pageSize { model["nextHref"] = "/console/billing?page=\(page + 1)" }
-        return web.renderer.page("billing", titleKey: "console_billing", visitor: context.visitor, model: model)
     }
 
     func settings(_ context: SignedInContext, error: String?) async throws -> Response {

@@ -79,15 +79,20 @@ public struct PageRenderer: Sendable {
     }
 
     /// A page from template `name` with `model` merged over the shared model.
+    ///
+    /// `formActions` adds origins the page's forms may post (or be redirected) to, beside the site itself;
+    /// `scriptHashes` allows inline scripts by their `sha256-…` hash (the Epay hand-off's auto-submit).
     func page(
         _ name: String, titleKey: String, visitor: Visitor, model: [String: Any] = [:],
-        status: HTTPResponse.Status = .ok
+        status: HTTPResponse.Status = .ok, formActions: [String] = [], scriptHashes: [String] = []
     ) -> Response {
         var full = baseModel(visitor, title: visitor.text(titleKey))
         for (k, v) in model { full[k] = v }
         let html = library.render(full, withTemplate: name) ?? ""
         // Telegram's login widget is the one script a page may load, and only where the model asks for it.
-        return Self.html(html, status: status, telegramWidget: full["telegramBotName"] != nil)
+        return Self.html(
+            html, status: status, telegramWidget: full["telegramBotName"] != nil, formActions: formActions,
+            scriptHashes: scriptHashes)
     }
 
     /// A page with a heading and a paragraph.
@@ -105,13 +110,21 @@ public struct PageRenderer: Sendable {
 
     /// An HTML response with the page security headers: a content security policy that allows no script and no
     /// inline style, no framing, no sniffing, no referrer to other sites, and no caching of personal pages.
-    static func html(_ text: String, status: HTTPResponse.Status, telegramWidget: Bool = false) -> Response {
+    static func html(
+        _ text: String, status: HTTPResponse.Status, telegramWidget: Bool = false, formActions: [String] = [],
+        scriptHashes: [String] = []
+    ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
-        let widget = telegramWidget ? "; script-src https://telegram.org; frame-src https://oauth.telegram.org" : ""
+        var scripts = scriptHashes.map { "'\($0)'" }
+        if telegramWidget { scripts.append("https://telegram.org") }
+        let widget = telegramWidget ? "; frame-src https://oauth.telegram.org" : ""
+        let scriptSource = scripts.isEmpty ? "" : "; script-src " + scripts.joined(separator: " ")
+        // Origins come from the operator's gateway URLs, reduced to scheme://host[:port] by the caller.
+        let actions = (["'self'"] + formActions).joined(separator: " ")
         headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-            + widget
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action \(actions); frame-ancestors 'none'; base-uri 'none'"
+            + scriptSource + widget
         headers[.xContentTypeOptions] = "nosniff"
         headers[.cacheControl] = "no-store"
         if let referrer = HTTPField.Name("Referrer-Policy") { headers[referrer] = "same-origin" }

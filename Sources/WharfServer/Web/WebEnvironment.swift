@@ -20,6 +20,8 @@ struct WebEnvironment: Sendable {
     let clock: WharfClock
     let health: ChannelHealthBoard
     let upstream: UpstreamClient
+    /// Top-ups and refunds.
+    let payments: PaymentService
     /// Console sessions (through the SQL persist driver).
     let sessions: WebSessionStore
     /// A bcrypt hash to check against when the email is unknown, so that a wrong email takes as long as a wrong
@@ -29,6 +31,10 @@ struct WebEnvironment: Sendable {
     let attempts = RateLimiter(defaultPerMinute: 10)
     /// Password re-checks per account and per client address (per minute).
     let passwordChecks = RateLimiter(defaultPerMinute: 10)
+    /// Failed redemption-code attempts per account and per client address: 10 per 10 minutes.
+    let redeemFailures = RateLimiter(defaultPerMinute: 10, periodMillis: 600_000)
+    /// Top-up orders per account (each one calls a gateway): 10 a minute.
+    let topUps = RateLimiter(defaultPerMinute: 10)
     /// Sign-in's bcrypt checks go through here (see ``verifyPassword(_:hash:lane:)``).
     let signInQueue = PasswordCheckQueue(running: max(1, System.coreCount - 1))
     /// Re-checks of signed-in accounts' passwords have a lane of their own, one at a time, so a flood of them never

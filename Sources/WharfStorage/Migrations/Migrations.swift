@@ -305,5 +305,107 @@ public enum Migrations {
                 "INSERT INTO config_version (id, version) VALUES (2, 0)",
             ]
         ),
+        Migration(
+            version: 10,
+            name: "payments: gateway instances, orders, callbacks, refunds and disputes, redemption codes",
+            statements: [
+                """
+                CREATE TABLE payment_gateways (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    gateway_url TEXT NOT NULL,
+                    merchant_id TEXT,
+                    key_ciphertext TEXT NOT NULL,
+                    webhook_secret_ciphertext TEXT,
+                    currency TEXT NOT NULL,
+                    credit_per_unit BIGINT NOT NULL,
+                    methods TEXT NOT NULL,
+                    min_amount BIGINT,
+                    max_amount BIGINT,
+                    enabled INTEGER NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE payment_orders (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id),
+                    gateway_id TEXT NOT NULL REFERENCES payment_gateways(id),
+                    method TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    amount BIGINT NOT NULL,
+                    credit BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    provider_ref TEXT,
+                    trade_no TEXT,
+                    transaction_ref TEXT,
+                    payment_intent TEXT,
+                    late INTEGER NOT NULL,
+                    review TEXT,
+                    refunded_amount BIGINT NOT NULL,
+                    refunded_credit BIGINT NOT NULL,
+                    disputed_credit BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    paid_at BIGINT,
+                    expires_at BIGINT NOT NULL,
+                    next_poll_at BIGINT,
+                    polls INTEGER NOT NULL
+                )
+                """,
+                "CREATE INDEX payment_orders_user ON payment_orders (user_id, created_at)",
+                "CREATE INDEX payment_orders_status ON payment_orders (status, next_poll_at)",
+                "CREATE UNIQUE INDEX payment_orders_trade ON payment_orders (gateway_id, trade_no)",
+                "CREATE UNIQUE INDEX payment_orders_transaction ON payment_orders (transaction_ref)",
+                "CREATE INDEX payment_orders_intent ON payment_orders (payment_intent)",
+                """
+                CREATE TABLE payment_events (
+                    id TEXT PRIMARY KEY,
+                    received_at BIGINT NOT NULL,
+                    gateway_id TEXT,
+                    order_id TEXT,
+                    source TEXT NOT NULL,
+                    client_ip TEXT,
+                    outcome TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX payment_events_time ON payment_events (received_at)",
+                """
+                CREATE TABLE payment_adjustments (
+                    id TEXT PRIMARY KEY,
+                    order_id TEXT NOT NULL REFERENCES payment_orders(id),
+                    kind TEXT NOT NULL,
+                    external_ref TEXT NOT NULL,
+                    amount BIGINT NOT NULL,
+                    credit BIGINT NOT NULL,
+                    actor_id TEXT,
+                    reason TEXT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX payment_adjustments_ref ON payment_adjustments (order_id, kind, external_ref)",
+                """
+                CREATE TABLE redemption_codes (
+                    id TEXT PRIMARY KEY,
+                    batch_id TEXT NOT NULL,
+                    code_hash TEXT NOT NULL UNIQUE,
+                    hint TEXT NOT NULL,
+                    credit BIGINT NOT NULL,
+                    status TEXT NOT NULL,
+                    expires_at BIGINT,
+                    created_by TEXT,
+                    created_at BIGINT NOT NULL,
+                    redeemed_by TEXT,
+                    redeemed_at BIGINT
+                )
+                """,
+                "CREATE INDEX redemption_codes_batch ON redemption_codes (batch_id)",
+                "ALTER TABLE ledger_entries ADD COLUMN source_key TEXT",
+                "CREATE UNIQUE INDEX ledger_entries_source ON ledger_entries (source_key)",
+            ]
+        ),
     ]
 }

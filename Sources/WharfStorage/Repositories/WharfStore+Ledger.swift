@@ -15,8 +15,8 @@ extension WharfStore {
     public func post(
         userID: String, kind: LedgerEntryKind, amount: Money, reason: String? = nil, reference: String? = nil
     ) async throws -> Money {
-        guard [.grant, .topup, .refund, .adjustment].contains(kind) else {
-            throw StoreError.invalid("\(kind.rawValue) entries are posted by holds and settlements")
+        guard [.grant, .adjustment].contains(kind) else {
+            throw StoreError.invalid("\(kind.rawValue) entries are posted by holds, settlements, orders and codes")
         }
         guard amount.micros != 0 else { throw StoreError.invalid("the amount must not be zero") }
         guard amount.micros > 0 || kind == .adjustment else {
@@ -178,13 +178,13 @@ extension WharfStore {
 
     static func insertEntry(
         _ db: any SQLDatabase, userID: String, kind: LedgerEntryKind, amount: Int64, reference: String?,
-        reason: String?, at: Int64
+        reason: String?, at: Int64, sourceKey: String? = nil
     ) async throws {
         try await db.raw(
             """
-            INSERT INTO ledger_entries (id, user_id, kind, amount, reference, reason, created_at)
+            INSERT INTO ledger_entries (id, user_id, kind, amount, reference, reason, created_at, source_key)
             VALUES (\(bind: WharfID.make("led")), \(bind: userID), \(bind: kind.rawValue), \(bind: amount),
-                \(bind: reference), \(bind: reason), \(bind: at))
+                \(bind: reference), \(bind: reason), \(bind: at), \(bind: sourceKey))
             """
         ).run()
     }

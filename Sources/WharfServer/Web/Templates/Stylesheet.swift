@@ -41,5 +41,6 @@ enum Stylesheet {
         dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dd{margin:0}
         .pager{display:flex;gap:16px;margin-top:12px}.reply{border-left:3px solid #dde1e8;padding-left:12px;margin:8px 0}
         @media (max-width:640px){main{padding:12px}header.top{padding:10px}table{font-size:14px}}
+        @media print{header.top,footer,nav,.no-print,aside.consent{display:none}main{padding:0;max-width:none}}
         """
 }

@@ -93,22 +93,6 @@ extension Templates {
         {{/body}}{{/layout}}
         """
 
-    static let billing = """
-        {{<layout}}{{$body}}
-        {{>consoleNav}}
-        <h1>{{t.console_billing}}</h1>
-        <p>{{t.dash_balance}}: <strong>{{balance}}</strong></p>
-        <table>
-          <thead><tr><th scope="col">{{t.col_time}}</th><th scope="col">{{t.col_kind}}</th><th scope="col" class="num">{{t.col_amount}}</th><th scope="col">{{t.col_reference}}</th></tr></thead>
-          <tbody>
-          {{#lines}}<tr><td>{{time}}</td><td>{{kind}}</td><td class="num">{{amount}}</td><td>{{reference}}</td></tr>{{/lines}}
-          {{^lines}}<tr><td colspan="4">{{t.billing_none}}</td></tr>{{/lines}}
-          </tbody>
-        </table>
-        {{>pager}}
-        {{/body}}{{/layout}}
-        """
-
     static let settings = """
         {{<layout}}{{$body}}
         {{>consoleNav}}

@@ -83,6 +83,9 @@ extension Templates {
           <a href="/admin/users" {{#tabUsers}}aria-current="page"{{/tabUsers}}>{{t.admin_users}}</a>
           <a href="/admin/channels" {{#tabChannels}}aria-current="page"{{/tabChannels}}>{{t.admin_channels}}</a>
           <a href="/admin/prices" {{#tabPrices}}aria-current="page"{{/tabPrices}}>{{t.admin_prices}}</a>
+          <a href="/admin/payments" {{#tabPayments}}aria-current="page"{{/tabPayments}}>{{t.admin_payments}}</a>
+          <a href="/admin/orders" {{#tabOrders}}aria-current="page"{{/tabOrders}}>{{t.admin_orders}}</a>
+          <a href="/admin/codes" {{#tabCodes}}aria-current="page"{{/tabCodes}}>{{t.admin_codes}}</a>
           <a href="/admin/settings" {{#tabSettings}}aria-current="page"{{/tabSettings}}>{{t.admin_settings}}</a>
           <a href="/admin/support" {{#tabSupport}}aria-current="page"{{/tabSupport}}>{{t.admin_support}}</a>
           <a href="/admin/audit" {{#tabAudit}}aria-current="page"{{/tabAudit}}>{{t.admin_audit}}</a>

@@ -11,6 +11,8 @@ enum Templates {
         "loginTwoFactor": loginTwoFactor, "twoFactorSetup": twoFactorSetup,
         "twoFactorBackupCodes": twoFactorBackupCodes, "telegramLink": telegramLink,
         "dashboard": dashboard, "keys": keys, "usage": usage, "billing": billing, "settings": settings,
+        "receipt": receipt, "payRedirect": payRedirect, "adminPayments": adminPayments, "adminOrders": adminOrders,
+        "adminOrder": adminOrder, "adminCodes": adminCodes,
         "adminUsers": adminUsers, "adminUser": adminUser, "adminChannels": adminChannels, "adminPrices": adminPrices,
         "adminSupport": adminSupport, "adminAudit": adminAudit, "adminChannel": adminChannel,
         "adminSettings": adminSettings,

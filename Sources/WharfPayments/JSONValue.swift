@@ -1,0 +1,261 @@
+import WharfCore
+
+/// A JSON document read strictly, with numbers kept as their exact token text (so amounts never pass through a
+/// `Double`, and a signature can be checked over the text the gateway signed). Duplicate member names, invalid
+/// UTF-8, trailing data and nesting deeper than ``maxDepth`` are errors.
+enum JSONValue: Sendable, Equatable {
+    case object([(key: String, value: JSONValue)])
+    case array([JSONValue])
+    case string(String)
+    /// The number's token text exactly as written (`100`, `14.2857`, `-1e3`).
+    case number(String)
+    case bool(Bool)
+    case null
+
+    /// Deepest nesting accepted.
+    static let maxDepth = 64
+
+    static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case (.array(let x), .array(let y)): x == y
+        case (.string(let x), .string(let y)): x == y
+        case (.number(let x), .number(let y)): x == y
+        case (.bool(let x), .bool(let y)): x == y
+        case (.null, .null): true
+        default: false
+        }
+    }
+
+    /// Parses `bytes`, which must hold exactly one JSON value (whitespace around it allowed).
+    static func parse(_ bytes: [UInt8]) throws(PaymentRejection) -> JSONValue {
+        var parser = JSONValueParser(bytes: bytes)
+        parser.skipWhitespace()
+        let value = try parser.value(depth: 0)
+        parser.skipWhitespace()
+        guard parser.i == bytes.count else { throw .malformed("reply is not valid JSON") }
+        return value
+    }
+
+    /// Parses `bytes` and requires an object at the top.
+    static func parseObject(_ bytes: [UInt8]) throws(PaymentRejection) -> JSONValue {
+        let value = try parse(bytes)
+        guard case .object = value else { throw .malformed("reply is not a JSON object") }
+        return value
+    }
+
+    /// The members of an object, or empty.
+    var members: [(key: String, value: JSONValue)] {
+        if case .object(let members) = self { return members }
+        return []
+    }
+
+    /// The value of member `key` of an object, or nil.
+    subscript(_ key: String) -> JSONValue? {
+        members.first { $0.key == key }?.value
+    }
+
+    /// The string value, or nil.
+    var string: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// A non-empty string value, or nil.
+    var nonEmptyString: String? {
+        guard let s = string, !s.isEmpty else { return nil }
+        return s
+    }
+
+    /// A string's text or a number's token text (for fields that clones send either way), or nil.
+    var scalarText: String? {
+        switch self {
+        case .string(let s): s
+        case .number(let n): n
+        default: nil
+        }
+    }
+
+    /// Whether the value is an object.
+    var isObject: Bool {
+        if case .object = self { return true }
+        return false
+    }
+
+    /// The value of a number token that is a plain integer (`-?[0-9]+`, no fraction, no exponent) fitting `Int64`;
+    /// nil for anything else.
+    var integer: Int64? {
+        guard case .number(let text) = self else { return nil }
+        return Self.integer(text)
+    }
+
+    /// The integer written as `text` (`-?[0-9]+`), or nil.
+    static func integer(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        let negative = bytes.first == UInt8(ascii: "-")
+        let digits = negative ? bytes.dropFirst() : bytes[...]
+        guard !digits.isEmpty, digits.allSatisfy(CurrencyAmount.isDigit) else { return nil }
+        var value: Int64 = 0
+        for digit in digits {
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let d = Int64(digit - UInt8(ascii: "0"))
+            let (next, o2) = negative ? times10.subtractingReportingOverflow(d) : times10.addingReportingOverflow(d)
+            guard !o1, !o2 else { return nil }
+            value = next
+        }
+        return value
+    }
+
+    /// An integer given as a number or a string (`1` or `"1"`), for clones that quote numbers; else nil.
+    var lenientInteger: Int64? {
+        switch self {
+        case .number(let n): Self.integer(n)
+        case .string(let s): Self.integer(s)
+        default: nil
+        }
+    }
+}
+
+/// The recursive-descent reader behind ``JSONValue/parse(_:)``.
+struct JSONValueParser {
+    let bytes: [UInt8]
+    var i = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    static let invalid = PaymentRejection.malformed("reply is not valid JSON")
+
+    mutating func skipWhitespace() {
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 {
+            i += 1
+        }
+    }
+
+    mutating func value(depth: Int) throws(PaymentRejection) -> JSONValue {
+        guard depth < JSONValue.maxDepth else { throw .malformed("reply is nested too deeply") }
+        guard i < bytes.count else { throw Self.invalid }
+        switch bytes[i] {
+        case UInt8(ascii: "{"): return try object(depth: depth)
+        case UInt8(ascii: "["): return try array(depth: depth)
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): return try literal("true", .bool(true))
+        case UInt8(ascii: "f"): return try literal("false", .bool(false))
+        case UInt8(ascii: "n"): return try literal("null", .null)
+        default: return .number(try number())
+        }
+    }
+
+    mutating func object(depth: Int) throws(PaymentRejection) -> JSONValue {
+        i += 1
+        var members: [(key: String, value: JSONValue)] = []
+        var seen: Set<String> = []
+        skipWhitespace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw Self.invalid }
+            let key = try string()
+            guard seen.insert(key).inserted else { throw .malformed("JSON member repeated") }
+            skipWhitespace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw Self.invalid }
+            i += 1
+            skipWhitespace()
+            members.append((key, try value(depth: depth + 1)))
+            skipWhitespace()
+            guard i < bytes.count else { throw Self.invalid }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            guard bytes[i] == UInt8(ascii: "}") else { throw Self.invalid }
+            i += 1
+            return .object(members)
+        }
+    }
+
+    mutating func array(depth: Int) throws(PaymentRejection) -> JSONValue {
+        i += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try value(depth: depth + 1))
+            skipWhitespace()
+            guard i < bytes.count else { throw Self.invalid }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            guard bytes[i] == UInt8(ascii: "]") else { throw Self.invalid }
+            i += 1
+            return .array(elements)
+        }
+    }
+
+    /// Reads a string literal at `i` (its opening quote) and decodes it.
+    mutating func string() throws(PaymentRejection) -> String {
+        let start = i
+        i += 1
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\\") {
+                i += 2
+                continue
+            }
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                do {
+                    return try JSONObjectScanner.decodeString(bytes[start..<i])
+                } catch {
+                    throw Self.invalid
+                }
+            }
+            guard c >= 0x20 else { throw Self.invalid }
+            i += 1
+        }
+        throw Self.invalid
+    }
+
+    mutating func literal(_ word: String, _ value: JSONValue) throws(PaymentRejection) -> JSONValue {
+        let w = Array(word.utf8)
+        guard i + w.count <= bytes.count, Array(bytes[i..<(i + w.count)]) == w else { throw Self.invalid }
+        i += w.count
+        return value
+    }
+
+    /// Reads a number token (RFC 8259 grammar) and returns its text.
+    mutating func number() throws(PaymentRejection) -> String {
+        let start = i
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+        guard i < bytes.count, CurrencyAmount.isDigit(bytes[i]) else { throw Self.invalid }
+        if bytes[i] == UInt8(ascii: "0") {
+            i += 1
+        } else {
+            while i < bytes.count, CurrencyAmount.isDigit(bytes[i]) { i += 1 }
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            try digits()
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            try digits()
+        }
+        return String(decoding: bytes[start..<i], as: UTF8.self)
+    }
+
+    mutating func digits() throws(PaymentRejection) {
+        let start = i
+        while i < bytes.count, CurrencyAmount.isDigit(bytes[i]) { i += 1 }
+        guard i > start else { throw Self.invalid }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import WharfCore
+import WharfPayments
+import WharfStorage
+
+/// Checks an operator's description of a gateway instance (from `wharf payment add` or the admin page) and turns
+/// it into a record and its secrets. One set of rules for both.
+public enum PaymentGatewaySetup {
+    /// What is wrong with the description, in words for the operator.
+    public struct Problem: Error, CustomStringConvertible, Equatable {
+        public var description: String
+    }
+
+    /// Methods offered when none are given.
+    static func defaultMethods(_ kind: GatewayKind) -> [String] {
+        switch kind {
+        case .epay: ["alipay", "wxpay"]
+        case .hupijiao: ["wxpay"]
+        case .stripe: ["card"]
+        case .epusdt: ["usdt"]
+        }
+    }
+
+    /// Builds the record and secrets; every text is checked (see ``Problem``).
+    public static func make(
+        name: String, kind kindText: String, gatewayURL: String, merchantID: String?, key: String,
+        webhookSecret: String?, currency: String, creditPerUnit: String, methods: String?, minAmount: String?,
+        maxAmount: String?
+    ) throws(Problem) -> (PaymentGatewayRecord, PaymentGatewaySecrets) {
+        func fail(_ text: String) -> Problem { Problem(description: text) }
+        let name = name.trimmingCharacters(in: .whitespaces)
+        guard (1...64).contains(name.count),
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        else { throw fail("the name must be 1 to 64 letters, digits, '-', '_' or '.'") }
+        guard let kind = GatewayKind(rawValue: kindText) else {
+            throw fail("the kind must be one of: epay, hupijiao, stripe, epusdt")
+        }
+        var url = gatewayURL.trimmingCharacters(in: .whitespaces)
+        while url.hasSuffix("/") { url.removeLast() }
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
+            scheme == "https" || scheme == "http", parts.host?.isEmpty == false, parts.query == nil,
+            parts.fragment == nil, parts.user == nil
+        else { throw fail("the gateway URL must be an http(s) address without a query, e.g. https://pay.example.com") }
+        let merchant = merchantID?.trimmingCharacters(in: .whitespaces)
+        if kind == .epay || kind == .hupijiao {
+            guard let merchant, (1...64).contains(merchant.count) else {
+                throw fail("\(kind.rawValue) needs --merchant-id (the pid or appid)")
+            }
+        }
+        guard !key.trimmingCharacters(in: .whitespaces).isEmpty, key.count <= 4096 else {
+            throw fail("the key must not be empty")
+        }
+        var webhook = webhookSecret
+        if kind == .stripe {
+            guard let secret = webhookSecret, !secret.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw fail("stripe needs --webhook-secret (the endpoint's whsec_… signing secret)")
+            }
+        } else if let given = webhookSecret, given.isEmpty {
+            webhook = nil
+        }
+        let code = currency.trimmingCharacters(in: .whitespaces).uppercased()
+        guard code.count == 3, code.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            throw fail("the currency must be a three-letter code such as CNY or USD")
+        }
+        guard let rate = try? Money(parsing: creditPerUnit.trimmingCharacters(in: .whitespaces)), rate.micros > 0
+        else { throw fail("--credit-per-unit must be a positive decimal (credit bought by one \(code))") }
+        let list =
+            (methods ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            .filter { !$0.isEmpty }
+        guard
+            list.allSatisfy({ m in
+                (1...32).contains(m.count) && m.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+            })
+        else { throw fail("methods are short words such as alipay,wxpay,card,usdt") }
+        let exponent = CurrencyAmount.exponent(for: code)
+        func limit(_ text: String?, _ what: String) throws(Problem) -> Int64? {
+            guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            guard let minor = CurrencyAmount.parseMinor(text, exponent: exponent), minor > 0 else {
+                throw fail("\(what) must be a positive amount in \(code) with at most \(exponent) decimals")
+            }
+            return minor
+        }
+        let minimum = try limit(minAmount, "--min-amount")
+        let maximum = try limit(maxAmount, "--max-amount")
+        if let minimum, let maximum, minimum > maximum { throw fail("--min-amount is above --max-amount") }
+        let record = PaymentGatewayRecord(
+            id: WharfID.make("pgw"), name: name, kind: kind.rawValue, gatewayURL: url,
+            merchantID: (merchant?.isEmpty ?? true) ? nil : merchant, currency: code, creditPerUnit: rate,
+            methods: list.isEmpty ? defaultMethods(kind) : Array(NSOrderedSet(array: list)) as? [String] ?? list,
+            minAmount: minimum, maxAmount: maximum)
+        return (record, PaymentGatewaySecrets(key: key, webhookSecret: webhook))
+    }
+}

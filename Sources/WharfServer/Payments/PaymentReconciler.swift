@@ -1,0 +1,58 @@
+import Logging
+import ServiceLifecycle
+import WharfCore
+import WharfStorage
+
+/// Reconciliation in the background: asks gateways about pending orders (many gateways call back once, or not at
+/// all without extra set-up), with back-off, until the orders expire; then expires them. A payment found this way
+/// goes through the same settle step as a callback.
+public final class PaymentReconciler: Service, Sendable {
+    let payments: PaymentService
+    let intervalMillis: Int64
+    let logger: Logger
+
+    /// The first poll of a new order, a minute after it was made.
+    static let firstPollDelayMillis: Int64 = 60_000
+    /// Orders asked about per pass (bounded; the rest wait for the next pass).
+    static let batch = 50
+
+    /// Creates a reconciler that runs a pass every `intervalMillis`.
+    public init(payments: PaymentService, intervalMillis: Int64 = 30_000, logger: Logger) {
+        self.payments = payments
+        self.intervalMillis = intervalMillis
+        self.logger = logger
+    }
+
+    /// The wait before the poll after `polls` polls: 1, 2, 4, 8 … minutes, at most 30.
+    static func backoffMillis(afterPolls polls: Int64) -> Int64 {
+        min(30 * 60_000, 60_000 << min(polls, 5))
+    }
+
+    /// One pass: polls the orders that are due, then expires those whose time is up (`now`: the clock's time
+    /// unless given).
+    public func runOnce(now given: Int64? = nil) async {
+        let store = payments.store
+        let now = given ?? payments.clock.nowMillis()
+        do {
+            for order in try await store.ordersDueForPoll(now: now, limit: Self.batch) {
+                let after = await payments.poll(order, source: "poll")
+                guard after.status == .pending else { continue }
+                let next = now + Self.backoffMillis(afterPolls: after.polls)
+                // The last poll is due at expiry at the latest; after it, none.
+                try await store.scheduleOrderPoll(
+                    id: order.id, at: now >= order.expiresAt ? nil : min(next, order.expiresAt))
+            }
+            let expired = try await store.expireOrders(now: now)
+            if expired > 0 { logger.info("unpaid orders expired", metadata: ["count": "\(expired)"]) }
+        } catch {
+            logger.error("payment reconciliation failed", metadata: ["error": "\(PaymentService.reason(error))"])
+        }
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await runOnce()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(self.intervalMillis)) }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import SQLKit
+import WharfCore
+
+/// A refund or dispute step on a paid order.
+public enum PaymentReversalKind: String, Sendable {
+    /// Money returned to the payer; the matching credit is taken back (`refund` ledger entry).
+    case refund
+    /// The payer disputed the charge; the order's remaining credit is held back (`chargeback` entry, negative).
+    case dispute
+    /// The dispute was won; the held-back credit is restored (`chargeback` entry, positive).
+    case disputeWon = "dispute_won"
+    /// The dispute was lost; the hold-back becomes final (no ledger entry).
+    case disputeLost = "dispute_lost"
+}
+
+/// What a refund or dispute step did.
+public enum ReversalOutcome: Sendable, Equatable {
+    /// Applied now: the order after it, and the credit moved (negative when taken back).
+    case applied(PaymentOrder, creditChange: Money)
+    /// This step (same kind and gateway reference) was applied before; nothing changed.
+    case duplicate(PaymentOrder)
+    /// Nothing to do: the refund would exceed what was paid, the order was never paid, or no dispute is open.
+    case refused(PaymentOrder, reason: String)
+}
+
+extension WharfStore {
+    /// Refunds `amount` minor units of a paid order (the cumulative refund never exceeds what was paid) and takes
+    /// back the matching credit, the whole credit when the refund is full. The balance may go below zero when the
+    /// credit was already spent; the relay then refuses new requests until the account is settled.
+    /// `externalRef` is the gateway's refund id (or a manual reference): applying the same one twice changes nothing.
+    public func refundOrder(
+        id: String, amount: Int64, externalRef: String, actorID: String?, reason: String?
+    ) async throws -> ReversalOutcome {
+        try await reverse(id: id, kind: .refund, externalRef: externalRef, actorID: actorID, reason: reason) {
+            order in
+            guard order.status.wasPaid else { return .refuse("the order was not paid") }
+            guard amount > 0 else { return .refuse("the refund must be positive") }
+            let total = order.refundedAmount + amount
+            guard total <= order.amount else { return .refuse("the refund would exceed what was paid") }
+            let target = OrderCredit.refundedCredit(
+                credit: order.credit, amountMinor: order.amount, refundedMinor: total)
+            // Credit already held back by an open dispute is not taken twice.
+            let owed = max(0, target.micros - order.refundedCredit.micros)
+            let fromDispute = min(owed, order.disputedCredit.micros)
+            var next = order
+            next.refundedAmount = total
+            next.refundedCredit = target
+            next.disputedCredit = Money(micros: order.disputedCredit.micros - fromDispute)
+            if order.status != .disputed { next.status = total == order.amount ? .refunded : .partiallyRefunded }
+            return .apply(next, change: -(owed - fromDispute), amount: amount)
+        }
+    }
+
+    /// Applies a Stripe `charge.refunded` event, which carries the cumulative refunded amount: only the part not
+    /// yet refunded is applied, so replays and reorderings add nothing.
+    public func refundOrderCumulative(id: String, cumulativeAmount: Int64, externalRef: String) async throws
+        -> ReversalOutcome
+    {
+        guard let order = try await order(id: id) else { throw StoreError.notFound("order") }
+        let delta = min(cumulativeAmount, order.amount) - order.refundedAmount
+        guard delta > 0 else { return .duplicate(order) }
+        return try await refundOrder(id: id, amount: delta, externalRef: externalRef, actorID: nil, reason: nil)
+    }
+
+    /// Opens a dispute: the order's credit not yet refunded is held back (the balance may go below zero).
+    public func disputeOrder(id: String, disputeID: String) async throws -> ReversalOutcome {
+        try await reverse(id: id, kind: .dispute, externalRef: disputeID, actorID: nil, reason: nil) { order in
+            guard order.status.wasPaid else { return .refuse("the order was not paid") }
+            let held = order.credit.micros - order.refundedCredit.micros - order.disputedCredit.micros
+            var next = order
+            next.disputedCredit = Money(micros: order.disputedCredit.micros + max(0, held))
+            next.status = .disputed
+            return .apply(next, change: -max(0, held), amount: 0)
+        }
+    }
+
+    /// Closes a dispute: won restores the held-back credit once; lost makes the hold-back final.
+    public func closeDispute(id: String, disputeID: String, won: Bool) async throws -> ReversalOutcome {
+        try await reverse(
+            id: id, kind: won ? .disputeWon : .disputeLost, externalRef: disputeID, actorID: nil, reason: nil
+        ) { order in
+            guard order.status == .disputed else { return .refuse("no dispute is open on the order") }
+            var next = order
+            if won {
+                next.disputedCredit = .zero
+                next.status =
+                    order.refundedAmount == 0
+                    ? .paid : order.refundedAmount >= order.amount ? .refunded : .partiallyRefunded
+                return .apply(next, change: order.disputedCredit.micros, amount: 0)
+            }
+            return .apply(next, change: 0, amount: 0)
+        }
+    }
+
+    enum ReversalPlan {
+        case apply(PaymentOrder, change: Int64, amount: Int64)
+        case refuse(String)
+    }
+
+    /// Runs one step: in one transaction, reads the order, plans the change, records the step under its unique
+    /// (order, kind, reference), updates the order under a compare-and-swap of the fields the plan read, writes the
+    /// ledger entry under a unique source key and moves the balance. A lost race is retried on the new state.
+    func reverse(
+        id: String, kind: PaymentReversalKind, externalRef: String, actorID: String?, reason: String?,
+        plan: @escaping @Sendable (PaymentOrder) -> ReversalPlan
+    ) async throws -> ReversalOutcome {
+        for _ in 0..<5 {
+            let at = now
+            let outcome: ReversalOutcome? = try await database.transaction { db in
+                guard
+                    let order = try await db.raw("SELECT * FROM payment_orders WHERE id = \(bind: id)").first().map(
+                        Self.decodeOrder)
+                else { throw StoreError.notFound("order") }
+                let seen = try await db.raw(
+                    """
+                    SELECT id FROM payment_adjustments WHERE order_id = \(bind: id) AND kind = \(bind: kind.rawValue)
+                    AND external_ref = \(bind: externalRef)
+                    """
+                ).first()
+                if seen != nil { return .duplicate(order) }
+                switch plan(order) {
+                case .refuse(let why): return .refused(order, reason: why)
+                case .apply(let next, let change, let amount):
+                    let swapped = try await db.raw(
+                        """
+                        UPDATE payment_orders SET status = \(bind: next.status.rawValue),
+                            refunded_amount = \(bind: next.refundedAmount),
+                            refunded_credit = \(bind: next.refundedCredit.micros),
+                            disputed_credit = \(bind: next.disputedCredit.micros), updated_at = \(bind: at)
+                        WHERE id = \(bind: id) AND status = \(bind: order.status.rawValue)
+                            AND refunded_amount = \(bind: order.refundedAmount)
+                            AND disputed_credit = \(bind: order.disputedCredit.micros)
+                        RETURNING *
+                        """
+                    ).first().map(Self.decodeOrder)
+                    guard let after = swapped else { return nil }
+                    let stepID = WharfID.make("padj")
+                    try await db.raw(
+                        """
+                        INSERT INTO payment_adjustments (id, order_id, kind, external_ref, amount, credit, actor_id,
+                            reason, created_at)
+                        VALUES (\(bind: stepID), \(bind: id), \(bind: kind.rawValue), \(bind: externalRef),
+                            \(bind: amount), \(bind: change), \(bind: actorID), \(bind: reason), \(bind: at))
+                        """
+                    ).run()
+                    if change != 0 {
+                        try await Self.insertEntry(
+                            db, userID: order.userID, kind: kind == .refund ? .refund : .chargeback, amount: change,
+                            reference: order.id, reason: reason, at: at, sourceKey: "\(kind.rawValue):\(stepID)")
+                        try await db.raw(
+                            """
+                            UPDATE wallets SET balance = balance + \(bind: change), updated_at = \(bind: at)
+                            WHERE user_id = \(bind: order.userID)
+                            """
+                        ).run()
+                        try await Self.bumpConfigVersion(db)
+                    }
+                    return .applied(after, creditChange: Money(micros: change))
+                }
+            }
+            if let outcome { return outcome }
+        }
+        throw StoreError.invalid("the order kept changing; try again")
+    }
+}
