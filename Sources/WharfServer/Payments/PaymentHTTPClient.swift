@@ -18,23 +18,25 @@ public final class PaymentHTTPClient: Sendable {
         public var description: String
     }
 
-    let http: HTTPClient
     let timeout: TimeAmount
     /// Replies larger than this are refused (gateway replies are a few hundred bytes).
     static let maxReplyBytes = 256 * 1024
 
-    /// Creates a client with `timeoutMillis` for connecting and for the whole call.
-    public init(timeoutMillis: Int64 = 15_000) {
+    /// One connection pool for the process (it lives as long as the process, so it needs no shutdown): no
+    /// redirects followed (a redirect could carry a query with the key elsewhere), no decompression, 15 s to
+    /// connect.
+    static let http: HTTPClient = {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .milliseconds(timeoutMillis), read: .milliseconds(timeoutMillis))
+        configuration.timeout = .init(connect: .seconds(15), read: .seconds(30))
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// Creates a client whose calls end after `timeoutMillis` in all.
+    public init(timeoutMillis: Int64 = 15_000) {
         timeout = .milliseconds(timeoutMillis)
     }
-
-    /// Shuts the client down.
-    public func shutdown() async { try? await http.shutdown() }
 
     /// Sends `request` and reads the reply.
     public func send(_ request: GatewayRequest) async throws(Failure) -> Reply {
@@ -43,7 +45,7 @@ public final class PaymentHTTPClient: Sendable {
         for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            let response = try await http.execute(outgoing, timeout: timeout)
+            let response = try await Self.http.execute(outgoing, timeout: timeout)
             let body = try await response.body.collect(upTo: Self.maxReplyBytes)
             return Reply(status: Int(response.status.code), body: Array(buffer: body))
         } catch {

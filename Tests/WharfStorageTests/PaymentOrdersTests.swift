@@ -1,0 +1,256 @@
+import Foundation
+import Testing
+import WharfCore
+import WharfStorage
+
+/// The settle step and its reversals, on every database: an order is credited exactly once however many
+/// confirmations race, and refunds and disputes move exactly the credit the policy says.
+@Suite("Payments: orders, settle, refunds and disputes")
+struct PaymentOrdersTests {
+    static func gateway(_ store: WharfStore, name: String = "epay-main", rate: String = "0.5") async throws
+        -> PaymentGatewayRecord
+    {
+        let record = PaymentGatewayRecord(
+            id: WharfID.make("pgw"), name: name, kind: "epay", gatewayURL: "https://pay.example.com",
+            merchantID: "1001", currency: "CNY", creditPerUnit: try Money(parsing: rate), methods: ["alipay"],
+            minAmount: nil, maxAmount: nil)
+        try await store.addPaymentGateway(record, secrets: PaymentGatewaySecrets(key: "k-\(name)", webhookSecret: nil))
+        return record
+    }
+
+    /// A pending order of `amount` minor units buying `credit`.
+    static func order(
+        _ store: WharfStore, _ user: UserRecord, _ gateway: PaymentGatewayRecord, amount: Int64 = 1000,
+        credit: Money = Money(micros: 5_000_000)
+    ) async throws -> PaymentOrder {
+        var rng = SystemRandomNumberGenerator()
+        return try await store.createOrder(
+            id: OrderNumber.make(using: &rng), userID: user.id, gateway: gateway, method: "alipay", amount: amount,
+            credit: credit, expiresAt: Int64.max / 2, firstPollAt: 0)
+    }
+
+    static func topups(_ store: WharfStore, _ user: UserRecord) async throws -> [LedgerLine] {
+        try await store.ledgerLines(userID: user.id, limit: 100, offset: 0).filter { $0.kind == "topup" }
+    }
+
+    @Test(
+        "Twenty concurrent confirmations of one order credit it once, with one topup entry",
+        arguments: Backend.available)
+    func concurrentSettleCreditsOnce(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("pay@example.com", balance: Money(micros: 1_000_000))
+            let gateway = try await Self.gateway(t.store)
+            let order = try await Self.order(t.store, user, gateway)
+            let outcomes = try await withThrowingTaskGroup(of: SettleOutcome.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        try await t.store.settleOrder(
+                            id: order.id, gatewayID: gateway.id, evidence: SettleEvidence(tradeNo: "T1"))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let credited = outcomes.filter { if case .credited = $0 { true } else { false } }
+            #expect(credited.count == 1)
+            #expect(outcomes.count == 20)
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 6_000_000))
+            let entries = try await Self.topups(t.store, user)
+            #expect(entries.count == 1)
+            #expect(entries.first?.amount == Money(micros: 5_000_000))
+            #expect(try await t.store.order(id: order.id)?.status == .paid)
+            #expect(try await t.store.verifyLedger().isEmpty)
+        }
+    }
+
+    @Test("A confirmation under another gateway instance does not pay the order", arguments: Backend.available)
+    func otherGatewayCannotSettle(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("cross@example.com")
+            let mine = try await Self.gateway(t.store, name: "a")
+            let other = try await Self.gateway(t.store, name: "b")
+            let order = try await Self.order(t.store, user, mine)
+            #expect(
+                try await t.store.settleOrder(id: order.id, gatewayID: other.id, evidence: SettleEvidence())
+                    == .unknownOrder)
+            #expect(try await t.store.balance(userID: user.id) == .zero)
+            #expect(try await t.store.order(id: order.id)?.status == .pending)
+        }
+    }
+
+    @Test(
+        "One trade number or on-chain transaction pays one order: a second order naming it is refused",
+        arguments: Backend.available)
+    func oneTransactionOneOrder(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("tx@example.com")
+            let gateway = try await Self.gateway(t.store)
+            let first = try await Self.order(t.store, user, gateway)
+            let second = try await Self.order(t.store, user, gateway)
+            let evidence = SettleEvidence(tradeNo: "T-9", transactionRef: "0xabc")
+            _ = try await t.store.settleOrder(id: first.id, gatewayID: gateway.id, evidence: evidence)
+            await #expect(throws: StoreError.self) {
+                _ = try await t.store.settleOrder(
+                    id: second.id, gatewayID: gateway.id, evidence: SettleEvidence(transactionRef: "0xabc"))
+            }
+            #expect(try await t.store.order(id: second.id)?.status == .pending)
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 5_000_000))
+        }
+    }
+
+    @Test(
+        "An expired order still settles when its payment is proven, flagged late; a failed one never does",
+        arguments: Backend.available)
+    func expiredSettlesLate(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("late@example.com")
+            let gateway = try await Self.gateway(t.store)
+            var rng = SystemRandomNumberGenerator()
+            let order = try await t.store.createOrder(
+                id: OrderNumber.make(using: &rng), userID: user.id, gateway: gateway, method: "alipay", amount: 1000,
+                credit: Money(micros: 5_000_000), expiresAt: 10, firstPollAt: 0)
+            #expect(try await t.store.expireOrders(now: 11) == 1)
+            guard
+                case .credited(let paid) = try await t.store.settleOrder(
+                    id: order.id, gatewayID: gateway.id, evidence: SettleEvidence())
+            else {
+                Issue.record("an expired order did not settle")
+                return
+            }
+            #expect(paid.late)
+            let failed = try await Self.order(t.store, user, gateway)
+            #expect(try await t.store.closeOrder(id: failed.id, gatewayID: gateway.id, as: .failed))
+            guard
+                case .notPayable = try await t.store.settleOrder(
+                    id: failed.id, gatewayID: gateway.id, evidence: SettleEvidence())
+            else {
+                Issue.record("a failed order settled")
+                return
+            }
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 5_000_000))
+        }
+    }
+
+    @Test(
+        "Partial refunds take back the matching credit, a full refund exactly the rest, and never more than was paid",
+        arguments: Backend.available)
+    func refunds(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("refund@example.com")
+            let gateway = try await Self.gateway(t.store)
+            // 10.00 bought 3.333333 credit: a third of it is not a whole number of micro-units.
+            let order = try await Self.order(t.store, user, gateway, amount: 1000, credit: Money(micros: 3_333_333))
+            _ = try await t.store.settleOrder(id: order.id, gatewayID: gateway.id, evidence: SettleEvidence())
+            let first = try await t.store.refundOrderCumulative(id: order.id, cumulativeAmount: 300, externalRef: "r1")
+            guard case .applied(let afterFirst, let change) = first else {
+                Issue.record("first refund not applied: \(first)")
+                return
+            }
+            #expect(change == Money(micros: -999_999))  // floor(3_333_333 × 300 / 1000)
+            #expect(afterFirst.status == .partiallyRefunded)
+            // A replay of the same cumulative amount adds nothing.
+            guard
+                case .duplicate = try await t.store.refundOrderCumulative(
+                    id: order.id, cumulativeAmount: 300, externalRef: "r1b")
+            else {
+                Issue.record("a replayed cumulative refund was applied")
+                return
+            }
+            guard
+                case .applied(let done, let rest) = try await t.store.refundOrderCumulative(
+                    id: order.id, cumulativeAmount: 1000, externalRef: "r2")
+            else {
+                Issue.record("second refund not applied")
+                return
+            }
+            #expect(rest == Money(micros: -2_333_334))
+            #expect(done.status == .refunded)
+            #expect(done.refundedCredit == Money(micros: 3_333_333))
+            guard
+                case .refused = try await t.store.refundOrder(
+                    id: order.id, amount: 1, externalRef: "r3", actorID: nil, reason: "more")
+            else {
+                Issue.record("a refund beyond what was paid was applied")
+                return
+            }
+            #expect(try await t.store.balance(userID: user.id) == .zero)
+            #expect(try await t.store.verifyLedger().isEmpty)
+        }
+    }
+
+    @Test(
+        "A refund of spent credit takes the balance below zero; the same refund reference twice changes nothing",
+        arguments: Backend.available)
+    func refundOfSpentCreditGoesNegative(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("spent@example.com")
+            let gateway = try await Self.gateway(t.store)
+            let order = try await Self.order(t.store, user, gateway)
+            _ = try await t.store.settleOrder(id: order.id, gatewayID: gateway.id, evidence: SettleEvidence())
+            _ = try await t.store.post(
+                userID: user.id, kind: .adjustment, amount: Money(micros: -4_000_000), reason: "spent")
+            let results = try await withThrowingTaskGroup(of: ReversalOutcome.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        try await t.store.refundOrder(
+                            id: order.id, amount: 1000, externalRef: "re_1", actorID: nil, reason: "customer")
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { if case .applied = $0 { true } else { false } }.count == 1)
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: -4_000_000))
+            #expect(try await t.store.verifyLedger().isEmpty)
+        }
+    }
+
+    @Test("A dispute holds back the credit; winning it restores the credit once", arguments: Backend.available)
+    func disputes(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("dispute@example.com")
+            let gateway = try await Self.gateway(t.store)
+            let order = try await Self.order(t.store, user, gateway)
+            _ = try await t.store.settleOrder(id: order.id, gatewayID: gateway.id, evidence: SettleEvidence())
+            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_1")
+            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_1")
+            #expect(try await t.store.balance(userID: user.id) == .zero)
+            #expect(try await t.store.order(id: order.id)?.status == .disputed)
+            _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_1", won: true)
+            _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_1", won: true)
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 5_000_000))
+            #expect(try await t.store.order(id: order.id)?.status == .paid)
+            #expect(try await t.store.verifyLedger().isEmpty)
+        }
+    }
+
+    @Test("Gateway secrets are stored sealed and an empty key is refused", arguments: Backend.available)
+    func secretsSealed(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let record = PaymentGatewayRecord(
+                id: WharfID.make("pgw"), name: "s", kind: "stripe", gatewayURL: "https://api.stripe.com",
+                merchantID: nil, currency: "USD", creditPerUnit: Money(micros: 1_000_000), methods: ["card"],
+                minAmount: nil, maxAmount: nil)
+            await #expect(throws: StoreError.self) {
+                try await t.store.addPaymentGateway(
+                    record, secrets: PaymentGatewaySecrets(key: " ", webhookSecret: nil))
+            }
+            await #expect(throws: StoreError.self) {
+                try await t.store.addPaymentGateway(
+                    record, secrets: PaymentGatewaySecrets(key: "sk", webhookSecret: ""))
+            }
+            try await t.store.addPaymentGateway(
+                record, secrets: PaymentGatewaySecrets(key: "sk_test_SECRET1", webhookSecret: "whsec_SECRET2"))
+            let raw = try await t.database.withConnection { db in
+                try await db.raw("SELECT key_ciphertext, webhook_secret_ciphertext FROM payment_gateways").all()
+            }
+            for row in raw {
+                let text =
+                    try row.decode(column: "key_ciphertext", as: String.self)
+                    + (try row.decode(column: "webhook_secret_ciphertext", as: String.self))
+                #expect(!text.contains("SECRET"))
+            }
+            let opened = try await t.store.paymentGatewaySecrets(id: record.id)
+            #expect(opened.key == "sk_test_SECRET1")
+            #expect(opened.webhookSecret == "whsec_SECRET2")
+        }
+    }
+}
