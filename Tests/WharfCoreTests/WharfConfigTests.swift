@@ -84,6 +84,7 @@ struct WharfConfigTests {
             "database_timeout_ms": "5000", "unwritten_charges_max_age_ms": "120000",
             "unwritten_charges_max_amount": "2.5", "upstream_max_connections_per_origin": "64",
             "upstream_allow_private": "true", "upstream_allow_loopback": "false", "max_keys_per_account": "7",
+            "payment_order_minutes": "45", "retention_payment_days": "730",
         ]
         #expect(Set(file.keys) == Set(WharfConfig.keys).subtracting(["config"]))
         let c = try Self.resolve(file: file)
@@ -96,6 +97,8 @@ struct WharfConfigTests {
         #expect(c.unwrittenChargesMaxAgeMillis == 120_000)
         #expect(c.unwrittenChargesMaxAmount == Money(micros: 2_500_000))
         #expect(c.upstreamMaxConnectionsPerOrigin == 64)
+        #expect(c.paymentOrderMinutes == 45)
+        #expect(c.retentionPaymentDays == 730)
         #expect(
             [
                 c.clientIdleTimeoutMillis, c.clientHeaderTimeoutMillis, c.clientBodyTimeoutMillis,

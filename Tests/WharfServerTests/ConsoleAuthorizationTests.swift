@@ -54,6 +54,21 @@ struct ConsoleAuthorizationTests {
             Route(method: "POST", path: "/admin/support/none/close", least: .support),
             Route(method: "POST", path: "/admin/support/none/reply", form: [("reply", "x")], least: .support),
             Route(method: "GET", path: "/admin/channels/none", least: .admin),
+            Route(method: "POST", path: "/console/billing/topup", form: [("gateway", "none"), ("amount", "1")]),
+            Route(method: "POST", path: "/console/billing/redeem", form: [("code", "x")]),
+            Route(method: "GET", path: "/console/billing/orders/none"),
+            Route(method: "GET", path: "/admin/payments", least: .admin),
+            Route(method: "POST", path: "/admin/payments", form: [("name", "")], least: .admin),
+            Route(method: "POST", path: "/admin/payments/none/disable", least: .admin),
+            Route(method: "GET", path: "/admin/orders", least: .support),
+            Route(method: "GET", path: "/admin/orders/none", least: .support),
+            Route(
+                method: "POST", path: "/admin/orders/none/refund", form: [("amount", "1"), ("reason", "r")],
+                least: .finance),
+            Route(method: "POST", path: "/admin/orders/none/mark-paid", form: [("reason", "r")], least: .finance),
+            Route(method: "POST", path: "/admin/orders/none/review", form: [("reason", "r")], least: .finance),
+            Route(method: "GET", path: "/admin/codes", least: .finance),
+            Route(method: "POST", path: "/admin/codes", form: [("amount", "")], least: .finance),
         ]
     }
 
