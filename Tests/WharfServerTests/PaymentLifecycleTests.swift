@@ -121,7 +121,7 @@ struct PaymentLifecycleTests {
     }
 
     @Test(
-        "Reconciliation asks Epay about an order whose notify never came and settles it once; an unpaid order stays pending until it expires",
+        "Reconciliation asks Epay about an order whose notify never came and settles it once; an unpaid order stays pending until it expires; a paid order the gateway does not know is listed for review",
         arguments: PaymentHarness.backends)
     func reconciliation(backend: String) async throws {
         try await PaymentHarness.with(backend) { h in
@@ -145,6 +145,12 @@ struct PaymentLifecycleTests {
             #expect(late.status == 200)
             #expect(try await h.store.order(id: unpaid.id)?.late == true)
             #expect(try await h.balance() == Money(micros: 20_000_000))
+            // The other way round: a week of paid orders is confirmed with the gateway once. The fake reports the
+            // polled order paid, but knows nothing of the one a notify paid: that one is listed for review.
+            await reconciler.runOnce(now: now + 2 * 3_600_000)
+            #expect(try await h.store.order(id: paid.id)?.review == nil)
+            #expect(try await h.store.order(id: unpaid.id)?.review?.contains("does not report it paid") == true)
+            #expect(try await h.store.allOrders(reviewOnly: true, limit: 10).map(\.id) == [unpaid.id])
             let queries = h.fake.calls.filter { $0.path == "/epay/api.php" && $0.method == "GET" }
             #expect(!queries.isEmpty)
             let logged = try await h.store.paymentEvents(limit: 200)
@@ -204,6 +210,24 @@ struct PaymentLifecycleTests {
             #expect(billing.body.contains(#"<option value="epay" "#))
             #expect(!billing.body.contains(#"<option value="epay-b""#))
             #expect(billing.body.contains("1 CNY buys 0.50 credit; at least 1.00 CNY; at most 1000.00 CNY"))
+        }
+    }
+
+    @Test("The privacy page states the payment records' retention from the setting, and names the gateways in use")
+    func privacyPage() async throws {
+        let tune: @Sendable (inout WharfConfig) -> Void = { $0.retentionPaymentDays = 730 }
+        try await RelayHarness.with(tune: tune) { h in
+            let browser = WebBrowser(port: h.port)
+            let before = try await browser.get("/privacy")
+            #expect(before.body.contains("730 days (pseudonymised after erasure)"))
+            #expect(!before.body.contains("Payment gateways, when you top up"))
+            let (record, secrets) = try PaymentGatewaySetup.make(
+                name: "p", kind: "stripe", gatewayURL: "https://api.stripe.com", merchantID: nil, key: "sk_test_x",
+                webhookSecret: "whsec_x", currency: "USD", creditPerUnit: "1", methods: nil, minAmount: nil,
+                maxAmount: nil)
+            try await h.store.addPaymentGateway(record, secrets: secrets)
+            let after = try await browser.get("/privacy")
+            #expect(after.body.contains("Payment gateways, when you top up through them: stripe"))
         }
     }
 }

@@ -183,6 +183,7 @@ public enum DataMap {
                 ("expires_at", false, "when an unpaid order closes"),
                 ("next_poll_at", false, "when the gateway is next asked about an unpaid order"),
                 ("polls", false, "how often the gateway was asked"),
+                ("checked_at", false, "when the gateway last confirmed a paid order as paid (reconciliation)"),
             ]),
         table(
             "payment_events", .payment, .payment,

@@ -5,7 +5,8 @@ import WharfStorage
 
 /// Reconciliation in the background: asks gateways about pending orders (many gateways call back once, or not at
 /// all without extra set-up), with back-off, until the orders expire; then expires them. A payment found this way
-/// goes through the same settle step as a callback.
+/// goes through the same settle step as a callback. The other way round, each recently paid order is confirmed once
+/// with its gateway; one the gateway does not report paid is listed for an admin (`/admin/orders?review=1`).
 public final class PaymentReconciler: Service, Sendable {
     let payments: PaymentService
     let intervalMillis: Int64
@@ -44,6 +45,13 @@ public final class PaymentReconciler: Service, Sendable {
             }
             let expired = try await store.expireOrders(now: now)
             if expired > 0 { logger.info("unpaid orders expired", metadata: ["count": "\(expired)"]) }
+            // Orders paid in the last week are confirmed once with their gateway, ten minutes after payment (a
+            // gateway's own records settle by then).
+            for order in try await store.paidOrdersToCheck(
+                since: now - 7 * 86_400_000, before: now - 10 * 60_000, limit: Self.batch)
+            {
+                await payments.crossCheck(order)
+            }
         } catch {
             logger.error("payment reconciliation failed", metadata: ["error": "\(PaymentService.reason(error))"])
         }

@@ -290,6 +290,26 @@ public final class PaymentService: Sendable {
         return (try? await store.order(id: order.id)) ?? order
     }
 
+    /// Cross-checks a paid order with its gateway (reconciliation the other way round): a gateway that does not
+    /// report it paid marks the order for review. Gateways without a query call are left unchecked.
+    func crossCheck(_ order: PaymentOrder) async {
+        guard let gateway = try? await store.paymentGateway(id: order.gatewayID) else { return }
+        do {
+            let driver = try await driver(gateway)
+            guard driver.kind != .epusdt else { return }
+            let notice = try await driver.query(order)
+            let agrees = notice?.status == .paid && notice?.orderNo == order.id
+            let review = agrees ? nil : "Wharf credited this order but the gateway does not report it paid"
+            try await store.markOrderChecked(id: order.id, review: review)
+            if !agrees {
+                await log(gateway.id, order.id, "poll", nil, "refused", review ?? "")
+                logger.warning("a paid order is not paid at its gateway", metadata: ["order": "\(order.id)"])
+            }
+        } catch {
+            await log(gateway.id, order.id, "poll", nil, "error", "cross-check failed: \(Self.reason(error))")
+        }
+    }
+
     // MARK: admin
 
     /// Why an admin's refund could not be made.

@@ -74,8 +74,11 @@ struct PublicPagesController: Sendable {
             return [
                 "name": visitor.text("cat_\(category.rawValue)"),
                 "items": entry.purposes.joined(separator: "; "),
-                "retention": entry.retention.map { visitor.text("ret_\($0.rawValue)") }.sorted().joined(
-                    separator: "; "),
+                "retention": entry.retention.map {
+                    // Payment records are kept as long as the operator's setting says (5 years by default).
+                    visitor.text("ret_\($0.rawValue)").replacingOccurrences(
+                        of: "{days}", with: "\(web.config.retentionPaymentDays)")
+                }.sorted().joined(separator: "; "),
             ]
         }
         let channels = try await web.store.channels().filter { $0.status == .enabled }
@@ -91,6 +94,11 @@ struct PublicPagesController: Sendable {
         }
         var processors = [visitor.text("processor_hosting")]
         if web.config.smtpHost != nil { processors.append(visitor.text("processor_email")) }
+        let gateways = try await web.store.paymentGateways().filter(\.enabled)
+        if !gateways.isEmpty {
+            let kinds = Set(gateways.map(\.kind)).sorted().joined(separator: ", ")
+            processors.append(visitor.text("processor_payments").replacingOccurrences(of: "{names}", with: kinds))
+        }
         return web.renderer.page(
             "privacy", titleKey: "privacy_title", visitor: visitor,
             model: [

@@ -352,7 +352,8 @@ public enum Migrations {
                     paid_at BIGINT,
                     expires_at BIGINT NOT NULL,
                     next_poll_at BIGINT,
-                    polls INTEGER NOT NULL
+                    polls INTEGER NOT NULL,
+                    checked_at BIGINT
                 )
                 """,
                 "CREATE INDEX payment_orders_user ON payment_orders (user_id, created_at)",

@@ -263,6 +263,33 @@ extension WharfStore {
         }
     }
 
+    /// Paid orders not yet cross-checked with their gateway: paid between `since` and `before`, oldest first.
+    public func paidOrdersToCheck(since: Int64, before: Int64, limit: Int) async throws -> [PaymentOrder] {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT * FROM payment_orders
+                WHERE status = 'paid' AND checked_at IS NULL AND paid_at >= \(bind: since) AND paid_at < \(bind: before)
+                ORDER BY paid_at LIMIT \(bind: limit)
+                """
+            ).all().map(Self.decodeOrder)
+        }
+    }
+
+    /// Records a cross-check of a paid order with its gateway; `review` says how they disagree (nil: they agree).
+    public func markOrderChecked(id: String, review: String?) async throws {
+        let at = now
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                UPDATE payment_orders SET checked_at = \(bind: at), review = COALESCE(\(bind: review), review),
+                    updated_at = \(bind: at)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+        }
+    }
+
     static func decodeOrder(_ row: any SQLRow) throws -> PaymentOrder {
         PaymentOrder(
             id: try row.string("id"), userID: try row.string("user_id"), gatewayID: try row.string("gateway_id"),
