@@ -3,9 +3,9 @@
 public enum EpusdtProtocol {
     /// The largest callback body accepted, in bytes.
     public static let maxCallbackBytes = 16 * 1024
-    /// Amounts at or above this many minor units are refused: the server reads `amount` as a float64, which holds
-    /// 15 significant digits exactly.
-    static let amountLimit: Int64 = 1_000_000_000_000_000
+    /// Amounts at or above this many minor units (1,000,000.00) are refused: BEpusdt signs amounts with Go's `%v`,
+    /// which writes 1e+06 from a million on, so the signature over the text Wharf sends would no longer match.
+    static let amountLimit: Int64 = 100_000_000
     static let unsigned: Set<String> = ["signature"]
 
     /// `POST {base}/api/v1/order/create-transaction` with the JSON body

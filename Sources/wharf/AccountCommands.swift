@@ -166,13 +166,18 @@ struct LedgerCommand: AsyncParsableCommand {
             try await operatorTask(options) { runtime in
                 let mismatches = try await runtime.store.verifyLedger()
                 let settlements = try await runtime.store.verifyUsageSettlements()
+                let orders = try await runtime.store.verifyOrders()
                 for m in mismatches { print("MISMATCH \(m)") }
                 for m in settlements { print("MISMATCH \(m)") }
+                for m in orders { print("MISMATCH \(m)") }
                 guard mismatches.isEmpty else {
                     throw CommandFailure("\(mismatches.count) wallet(s) do not match their ledger")
                 }
                 guard settlements.isEmpty else {
                     throw CommandFailure("\(settlements.count) usage charge(s) do not match their usage records")
+                }
+                guard orders.isEmpty else {
+                    throw CommandFailure("\(orders.count) order(s) do not match their ledger entries")
                 }
                 print("ledger ok")
             }

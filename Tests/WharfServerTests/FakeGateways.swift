@@ -71,10 +71,14 @@ final class FakeGateways: Sendable {
             let body = try await read(request)
             record(request, body)
             let form = (try? FormParameters.parse(body)) ?? [:]
-            return Self.json([
-                "errcode": 0, "errmsg": "ok", "openid": "H-\(form["trade_order_id"] ?? "")",
-                "url": "http://127.0.0.1:\(port())/hupi/pay/\(form["trade_order_id"] ?? "")", "url_qrcode": "",
-            ])
+            let fields = [
+                "errcode": "0", "errmsg": "ok", "openid": "H-\(form["trade_order_id"] ?? "")",
+                "url": "http://127.0.0.1:\(port())/hupi/pay/\(form["trade_order_id"] ?? "")",
+            ]
+            var reply: [String: Any] = fields
+            reply["errcode"] = 0
+            reply["hash"] = MD5Signing.sign(fields, secret: PaymentHarness.hupiSecret, excluding: ["hash"])
+            return Self.json(reply)
         }
         router.post("hupi/payment/query.html") { request, _ -> Response in
             let body = try await read(request)

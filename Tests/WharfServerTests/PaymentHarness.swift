@@ -198,7 +198,7 @@ struct PaymentHarness {
     }
 
     static func stripeSession(_ order: PaymentOrder, paymentStatus: String = "paid", amount: Int64? = nil) -> String {
-        #"{"id":"\#(order.providerRef ?? "")","object":"checkout.session","client_reference_id":"\#(order.id)","#
+        #"{"id":"\#(order.providerRef ?? "cs_test_not_this_order")","object":"checkout.session","client_reference_id":"\#(order.id)","#
             + #""amount_total":\#(amount ?? order.amount),"currency":"usd","payment_status":"\#(paymentStatus)","#
             + #""payment_intent":"pi_\#(order.id)","mode":"payment"}"#
     }

@@ -23,6 +23,13 @@ struct PaymentLifecycleTests {
         return try #require(try await h.store.order(id: order.id))
     }
 
+    /// The one-time refund token of an admin order page.
+    static func refundToken(_ page: WebBrowser.Page) throws -> String {
+        let marker = #"name="refund_token" value=""#
+        let start = try #require(page.body.range(of: marker)).upperBound
+        return String(page.body[start...].prefix { $0 != "\"" })
+    }
+
     static func charge(_ order: PaymentOrder, refunded: Int64) -> String {
         #"{"id":"ch_\#(order.id)","object":"charge","payment_intent":"pi_\#(order.id)","amount":1000,"#
             + #""amount_captured":1000,"amount_refunded":\#(refunded),"currency":"usd","refunded":false}"#
@@ -72,6 +79,54 @@ struct PaymentLifecycleTests {
             #expect(try await h.balance() == Money(micros: -6_000_000))
             #expect(try await h.store.order(id: order.id)?.status == .refunded)
             #expect(try await h.store.verifyLedger().isEmpty)
+            #expect(try await h.store.verifyOrders().isEmpty)
+        }
+    }
+
+    @Test(
+        "An admin's partial Stripe refund and Stripe's own charge.refunded webhook, in either order, take the credit back once",
+        arguments: PaymentHarness.backends)
+    func adminStripeRefundAndWebhook(backend: String) async throws {
+        try await PaymentHarness.with(backend) { h in
+            let order = try await Self.paidStripeOrder(h)
+            try await h.relay.makeAccount(email: "fin@example.com", username: "fin", role: .finance)
+            let finance = WebBrowser(port: h.relay.port)
+            try await finance.signIn(email: "fin@example.com")
+            // The admin refunds 3.00 through Stripe; Stripe's webhook for it (cumulative 300) then adds nothing.
+            let first = try Self.refundToken(try await finance.get("/admin/orders/\(order.id)"))
+            let page = try await finance.post(
+                "/admin/orders/\(order.id)/refund",
+                [("amount", "3.00"), ("reason", "partial"), ("refund_token", first)])
+            #expect(page.status == 303)
+            #expect(try await h.balance() == Money(micros: 12_000_000))
+            let webhook300 = PaymentHarness.stripeEvent("charge.refunded", object: Self.charge(order, refunded: 300))
+            #expect(try await h.deliver(webhook300, to: "stripe").status == 200)
+            #expect(try await h.balance() == Money(micros: 12_000_000))
+            // The same form submitted again is refused before any second call to Stripe.
+            let resubmitted = try await finance.post(
+                "/admin/orders/\(order.id)/refund",
+                [("amount", "3.00"), ("reason", "partial"), ("refund_token", first)])
+            #expect(resubmitted.status == 400)
+            #expect(try await h.balance() == Money(micros: 12_000_000))
+            // Someone refunds 2.00 in Stripe's dashboard: its webhook (cumulative 500) takes back 2 credit.
+            let webhook500 = PaymentHarness.stripeEvent("charge.refunded", object: Self.charge(order, refunded: 500))
+            #expect(try await h.deliver(webhook500, to: "stripe").status == 200)
+            #expect(try await h.balance() == Money(micros: 10_000_000))
+            // The admin refunds 2.00 more (a new page, a new token); its webhook (cumulative 700) adds nothing.
+            let second = try Self.refundToken(try await finance.get("/admin/orders/\(order.id)"))
+            let more = try await finance.post(
+                "/admin/orders/\(order.id)/refund", [("amount", "2.00"), ("reason", "more"), ("refund_token", second)])
+            #expect(more.status == 303)
+            #expect(try await h.balance() == Money(micros: 8_000_000))
+            let webhook700 = PaymentHarness.stripeEvent("charge.refunded", object: Self.charge(order, refunded: 700))
+            #expect(try await h.deliver(webhook700, to: "stripe").status == 200)
+            #expect(try await h.balance() == Money(micros: 8_000_000))
+            let refunds = h.fake.calls.filter { $0.path == "/stripe/v1/refunds" }
+            #expect(refunds.count == 2)
+            #expect(Set(refunds.compactMap(\.idempotencyKey)).count == 2)
+            #expect(try await h.store.order(id: order.id)?.refundedAmount == 700)
+            #expect(try await h.store.verifyLedger().isEmpty)
+            #expect(try await h.store.verifyOrders().isEmpty)
         }
     }
 
@@ -93,24 +148,30 @@ struct PaymentLifecycleTests {
             #expect(denied.status == 403)
             let finance = WebBrowser(port: h.relay.port)
             try await finance.signIn(email: "fin@example.com")
-            try await finance.get("/admin/orders/\(order.id)")
+            let token = try Self.refundToken(try await finance.get("/admin/orders/\(order.id)"))
+            #expect(!(try await finance.get("/admin/orders/\(order.id)")).body.contains(#"id="order-review""#))
             let partial = try await finance.post(
-                "/admin/orders/\(order.id)/refund", [("amount", "4.00"), ("reason", "half")])
+                "/admin/orders/\(order.id)/refund", [("amount", "4.00"), ("reason", "half"), ("refund_token", token)])
             #expect(partial.status == 400)
-            let noReason = try await finance.post("/admin/orders/\(order.id)/refund", [("amount", "10.00")])
+            let noReason = try await finance.post(
+                "/admin/orders/\(order.id)/refund", [("amount", "10.00"), ("refund_token", token)])
             #expect(noReason.status == 400)
             let done = try await finance.post(
-                "/admin/orders/\(order.id)/refund", [("amount", "10.00"), ("reason", "customer asked")])
+                "/admin/orders/\(order.id)/refund",
+                [("amount", "10.00"), ("reason", "customer asked"), ("refund_token", token)])
             #expect(done.status == 303)
             #expect(try await h.balance() == Self.start)
             #expect(try await h.store.order(id: order.id)?.status == .refunded)
             let refundCalls = h.fake.calls.filter { $0.path == "/epay/api.php" && $0.method == "POST" }
             #expect(refundCalls.count == 1)
             #expect(refundCalls.first?.body.contains("out_trade_no=\(order.id)") == true)
-            try await finance.get("/admin/orders/\(order.id)")
             let again = try await finance.post(
-                "/admin/orders/\(order.id)/refund", [("amount", "10.00"), ("reason", "twice")])
+                "/admin/orders/\(order.id)/refund", [("amount", "10.00"), ("reason", "twice"), ("refund_token", token)])
             #expect(again.status == 400)
+            // The customer's ledger names the order, not the staff's reason.
+            let ledger = try await h.store.ledgerLines(userID: h.relay.user.id, limit: 10, offset: 0)
+            #expect(ledger.first { $0.kind == "refund" }?.reason == nil)
+            #expect(ledger.first { $0.kind == "refund" }?.reference == order.id)
             #expect(try await h.balance() == Self.start)
             let audit = try await h.store.auditEntries(limit: 50).filter { $0.action == "order.refund" }
             #expect(audit.count == 1)
@@ -141,10 +202,19 @@ struct PaymentLifecycleTests {
             // Past the order's lifetime (60 minutes) it expires; a proven payment would still settle it, late.
             await reconciler.runOnce(now: now + 61 * 60_000)
             #expect(try await h.store.order(id: unpaid.id)?.status == .expired)
+            // Paid late, and its notify lost: the reconciler keeps asking about expired orders for three days.
+            let lost = try #require(try await h.topUp("epay", amount: "5").1)
+            await reconciler.runOnce(now: now + 62 * 60_000)
+            #expect(try await h.store.order(id: lost.id)?.status == .expired)
+            h.fake.markPaid(lost.id, money: "5.00")
+            await reconciler.runOnce(now: now + 6 * 3_600_000)
+            #expect(try await h.store.order(id: lost.id)?.status == .paid)
+            #expect(try await h.store.order(id: lost.id)?.late == true)
+            #expect(try await h.balance() == Money(micros: 12_500_000))
             let late = try await h.deliver(PaymentHarness.epayNotify(unpaid.id, money: "20.00"), to: "epay")
             #expect(late.status == 200)
             #expect(try await h.store.order(id: unpaid.id)?.late == true)
-            #expect(try await h.balance() == Money(micros: 20_000_000))
+            #expect(try await h.balance() == Money(micros: 22_500_000))
             // The other way round: a week of paid orders is confirmed with the gateway once. The fake reports the
             // polled order paid, but knows nothing of the one a notify paid: that one is listed for review.
             await reconciler.runOnce(now: now + 2 * 3_600_000)

@@ -59,6 +59,7 @@ struct PaymentOrdersTests {
             #expect(entries.first?.amount == Money(micros: 5_000_000))
             #expect(try await t.store.order(id: order.id)?.status == .paid)
             #expect(try await t.store.verifyLedger().isEmpty)
+            #expect(try await t.store.verifyOrders().isEmpty)
         }
     }
 
@@ -140,7 +141,7 @@ struct PaymentOrdersTests {
             // 10.00 bought 3.333333 credit: a third of it is not a whole number of micro-units.
             let order = try await Self.order(t.store, user, gateway, amount: 1000, credit: Money(micros: 3_333_333))
             _ = try await t.store.settleOrder(id: order.id, gatewayID: gateway.id, evidence: SettleEvidence())
-            let first = try await t.store.refundOrderCumulative(id: order.id, cumulativeAmount: 300, externalRef: "r1")
+            let first = try await t.store.refundOrderTo(id: order.id, cumulativeAmount: 300, externalRef: "r1")
             guard case .applied(let afterFirst, let change) = first else {
                 Issue.record("first refund not applied: \(first)")
                 return
@@ -149,14 +150,14 @@ struct PaymentOrdersTests {
             #expect(afterFirst.status == .partiallyRefunded)
             // A replay of the same cumulative amount adds nothing.
             guard
-                case .duplicate = try await t.store.refundOrderCumulative(
+                case .refused = try await t.store.refundOrderTo(
                     id: order.id, cumulativeAmount: 300, externalRef: "r1b")
             else {
                 Issue.record("a replayed cumulative refund was applied")
                 return
             }
             guard
-                case .applied(let done, let rest) = try await t.store.refundOrderCumulative(
+                case .applied(let done, let rest) = try await t.store.refundOrderTo(
                     id: order.id, cumulativeAmount: 1000, externalRef: "r2")
             else {
                 Issue.record("second refund not applied")
@@ -174,6 +175,7 @@ struct PaymentOrdersTests {
             }
             #expect(try await t.store.balance(userID: user.id) == .zero)
             #expect(try await t.store.verifyLedger().isEmpty)
+            #expect(try await t.store.verifyOrders().isEmpty)
         }
     }
 
@@ -200,6 +202,7 @@ struct PaymentOrdersTests {
             #expect(results.filter { if case .applied = $0 { true } else { false } }.count == 1)
             #expect(try await t.store.balance(userID: user.id) == Money(micros: -4_000_000))
             #expect(try await t.store.verifyLedger().isEmpty)
+            #expect(try await t.store.verifyOrders().isEmpty)
         }
     }
 
@@ -210,15 +213,68 @@ struct PaymentOrdersTests {
             let gateway = try await Self.gateway(t.store)
             let order = try await Self.order(t.store, user, gateway)
             _ = try await t.store.settleOrder(id: order.id, gatewayID: gateway.id, evidence: SettleEvidence())
-            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_1")
-            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_1")
+            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_1", amount: 1000)
+            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_1", amount: 1000)
             #expect(try await t.store.balance(userID: user.id) == .zero)
             #expect(try await t.store.order(id: order.id)?.status == .disputed)
-            _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_1", won: true)
-            _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_1", won: true)
+            _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_1", lost: false)
+            _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_1", lost: false)
             #expect(try await t.store.balance(userID: user.id) == Money(micros: 5_000_000))
             #expect(try await t.store.order(id: order.id)?.status == .paid)
             #expect(try await t.store.verifyLedger().isEmpty)
+            #expect(try await t.store.verifyOrders().isEmpty)
+        }
+    }
+
+    @Test(
+        "Two cumulative refund events racing (300 and 600 of 1000) leave exactly 600 refunded and 60% of the credit taken",
+        arguments: Backend.available)
+    func racingCumulativeRefunds(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("race@example.com")
+            let gateway = try await Self.gateway(t.store)
+            let order = try await Self.order(t.store, user, gateway, amount: 1000, credit: Money(micros: 10_000_000))
+            _ = try await t.store.settleOrder(id: order.id, gatewayID: gateway.id, evidence: SettleEvidence())
+            for _ in 0..<5 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for cumulative: Int64 in [300, 600, 300, 600] {
+                        group.addTask {
+                            _ = try await t.store.refundOrderTo(
+                                id: order.id, cumulativeAmount: cumulative, externalRef: "charge:ch:\(cumulative)")
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            let after = try #require(try await t.store.order(id: order.id))
+            #expect(after.refundedAmount == 600)
+            #expect(after.refundedCredit == Money(micros: 6_000_000))
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 4_000_000))
+            #expect(try await t.store.verifyLedger().isEmpty)
+            #expect(try await t.store.verifyOrders().isEmpty)
+        }
+    }
+
+    @Test(
+        "A partial dispute holds back its share; an inquiry closed without a chargeback restores it; a lost one keeps it",
+        arguments: Backend.available)
+    func partialAndClosedDisputes(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("inquiry@example.com")
+            let gateway = try await Self.gateway(t.store)
+            let order = try await Self.order(t.store, user, gateway, amount: 1000, credit: Money(micros: 10_000_000))
+            _ = try await t.store.settleOrder(id: order.id, gatewayID: gateway.id, evidence: SettleEvidence())
+            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_a", amount: 250)
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 7_500_000))
+            _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_a", lost: false)
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 10_000_000))
+            #expect(try await t.store.order(id: order.id)?.status == .paid)
+            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_b", amount: 1000)
+            _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_b", lost: true)
+            #expect(try await t.store.balance(userID: user.id) == .zero)
+            #expect(try await t.store.order(id: order.id)?.status == .disputed)
+            #expect(try await t.store.verifyLedger().isEmpty)
+            #expect(try await t.store.verifyOrders().isEmpty)
         }
     }
 

@@ -26,6 +26,11 @@ public struct TokenBucket: Sendable, Equatable {
         return true
     }
 
+    /// Puts back one token taken earlier (never more than the bucket holds).
+    public mutating func giveBack(now: Int64) {
+        theoreticalArrival = max(now * 1000, theoreticalArrival - interval)
+    }
+
     /// Whether every token is back (the bucket is as a new one would be).
     public func isFull(now: Int64) -> Bool { theoreticalArrival <= now * 1000 }
 

@@ -471,5 +471,17 @@ extension Translations {
         "topup_none": "暂无可用的支付方式。",
         "topup_rate": "1 {currency} 可购买 {rate} 额度",
         "topup_submit": "前往支付",
+        "code_status_disabled": "已停用",
+        "code_status_enabled": "未使用",
+        "code_status_redeemed": "已兑换",
+        "codes_col_made": "生成时间",
+        "codes_disable_batch": "停用整批兑换码",
+        "err_mark_paid": "未做更改：只有待支付或已过期的订单可以标记为已支付。",
+        "err_refund_no_call": "该通道不支持接口退款：请改为记录线下退款。",
+        "err_topup_pending": "未支付订单过多，请先完成支付或等待订单过期。",
+        "pay_col_kind": "类型",
+        "pay_disabled": "停用",
+        "pay_enabled": "启用",
+        "topup_method_default": "该通道的默认方式",
     ]
 }

@@ -500,5 +500,17 @@ extension Translations {
         "topup_none": "No payment method is available yet.",
         "topup_rate": "1 {currency} buys {rate} credit",
         "topup_submit": "Continue to payment",
+        "code_status_disabled": "Disabled",
+        "code_status_enabled": "Unused",
+        "code_status_redeemed": "Redeemed",
+        "codes_col_made": "Made",
+        "codes_disable_batch": "Disable a batch",
+        "err_mark_paid": "Nothing changed: only an unpaid or expired order can be marked paid.",
+        "err_refund_no_call": "This gateway has no refund call: record a refund made outside Wharf instead.",
+        "err_topup_pending": "You have too many unpaid orders open. Pay or wait for one to expire.",
+        "pay_col_kind": "Kind",
+        "pay_disabled": "Disabled",
+        "pay_enabled": "Enabled",
+        "topup_method_default": "The gateway's usual method",
     ]
 }

@@ -76,24 +76,33 @@ struct GatewayDriver: Sendable {
                 hupijiao, orderNo: order.id, amountMinor: order.amount, title: productName, notifyURL: notifyURL,
                 returnURL: returnURL, now: nowSeconds, nonce: Self.nonce())
             let reply = try await http.send(request)
-            return (.redirect(try HupiJiaoProtocol.parseCreate(reply.body, config: hupijiao)), nil)
+            return (.redirect(try payPage(try HupiJiaoProtocol.parseCreate(reply.body, config: hupijiao))), nil)
         case .stripe:
             let request = try StripeProtocol.createSessionRequest(
                 stripe, orderNo: order.id, amountMinor: order.amount, currency: order.currency,
                 productName: productName, successURL: returnURL, cancelURL: returnURL,
-                expiresAt: max(order.expiresAt / 1000, nowSeconds + 1800 + 60))
+                // Stripe takes 30 minutes to 24 hours from now.
+                expiresAt: min(max(order.expiresAt / 1000, nowSeconds + 1800 + 60), nowSeconds + 86_400 - 60))
             let reply = try await http.send(request)
             let session = try StripeProtocol.parseSession(reply.body)
-            return (.redirect(session.url), session.id)
+            return (.redirect(try payPage(session.url)), session.id)
         case .epusdt:
             let request = try EpusdtProtocol.createRequest(
                 epusdt, orderNo: order.id, amountMinor: order.amount, notifyURL: notifyURL, redirectURL: returnURL)
             let reply = try await http.send(request)
             let created = try EpusdtProtocol.parseCreate(reply.body)
-            return (.redirect(created.paymentURL), created.tradeID)
+            return (.redirect(try payPage(created.paymentURL)), created.tradeID)
         case nil:
             throw PaymentRejection.unsupported("unknown gateway kind")
         }
+    }
+
+    /// A pay page from a gateway's reply, if the browser may be sent there (see ``PaymentURLs/isAllowedPayPage``).
+    func payPage(_ url: String) throws(PaymentRejection) -> String {
+        guard PaymentURLs.isAllowedPayPage(url, gatewayURL: gateway.gatewayURL) else {
+            throw .malformed("the gateway named a pay page the browser may not be sent to")
+        }
+        return url
     }
 
     /// Verifies a callback and says what it means. Epay's parameters may come in the query (GET) or a form (POST),
@@ -146,9 +155,10 @@ struct GatewayDriver: Sendable {
         return PaymentNotice(
             orderNo: session.orderNo ?? "", tradeNo: session.id, amountText: nil, amountMinor: session.amountTotal,
             currency: session.currency, merchantID: nil, status: status,
+            // The session's mode rides in `method`: only `payment` sessions pay orders.
             // Stripe's payment intent travels here (the service stores it as the order's intent, for refunds and
             // disputes), never as a transaction reference.
-            transactionReference: session.paymentIntent, method: nil)
+            transactionReference: session.paymentIntent, method: session.mode)
     }
 
     func formParameters(_ incoming: IncomingCallback) throws(PaymentRejection) -> [String: String] {

@@ -9,6 +9,9 @@ import WharfCore
 struct PaymentCallbackController: Sendable {
     let payments: PaymentService
     let trustedProxies: [IPRange]
+    /// Refused callbacks per source address: 60 a minute, then 429 without further work or log rows (a gateway
+    /// that is refused that often is misconfigured, or it is not a gateway).
+    let refusals = RateLimiter(defaultPerMinute: 60)
 
     /// Callbacks are small forms or JSON documents; anything larger is refused unread.
     static let maxBodyBytes = 64 * 1024
@@ -32,7 +35,14 @@ struct PaymentCallbackController: Sendable {
             method: request.method == .get ? "GET" : "POST", query: request.uri.query ?? "",
             body: Array(buffer: body), stripeSignature: request.headers[Self.stripeSignature])
         let address = KeyAuthenticator.effectiveAddress(request, context, trustedProxies: trustedProxies)
+        let scope = "callback:\(address ?? "-")"
+        let now = payments.clock.nowMillis()
+        refusals.pruneIdle(now: now)
+        guard !refusals.isExhausted(keyID: scope, now: now) else { return Self.reply(.tooManyRequests, "fail") }
         let reply = await payments.handleCallback(gatewayID: gatewayID, incoming: incoming, clientIP: address)
+        if reply.status == .badRequest || reply.status == .notFound {
+            _ = refusals.admit(keyID: scope, perMinute: nil, now: now)
+        }
         return Self.reply(reply.status, reply.body)
     }
 

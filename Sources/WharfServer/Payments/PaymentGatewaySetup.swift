@@ -21,6 +21,15 @@ public enum PaymentGatewaySetup {
         }
     }
 
+    /// True for loopback, private-network and link-local-free local names (where plain http is tolerated).
+    static func isLocal(_ host: String) -> Bool {
+        if host == "localhost" { return true }
+        let octets = host.split(separator: ".").compactMap { UInt8($0) }
+        guard octets.count == 4, host.split(separator: ".").count == 4 else { return false }
+        return octets[0] == 127 || octets[0] == 10 || (octets[0] == 172 && (16...31).contains(octets[1]))
+            || (octets[0] == 192 && octets[1] == 168)
+    }
+
     /// Builds the record and secrets; every text is checked (see ``Problem``).
     public static func make(
         name: String, kind kindText: String, gatewayURL: String, merchantID: String?, key: String,
@@ -38,9 +47,21 @@ public enum PaymentGatewaySetup {
         var url = gatewayURL.trimmingCharacters(in: .whitespaces)
         while url.hasSuffix("/") { url.removeLast() }
         guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
-            scheme == "https" || scheme == "http", parts.host?.isEmpty == false, parts.query == nil,
-            parts.fragment == nil, parts.user == nil
-        else { throw fail("the gateway URL must be an http(s) address without a query, e.g. https://pay.example.com") }
+            scheme == "https" || scheme == "http", let host = parts.host?.lowercased(), !host.isEmpty,
+            host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }),
+            parts.query == nil, parts.fragment == nil, parts.user == nil, parts.password == nil,
+            (parts.port ?? 443) > 0 && (parts.port ?? 443) <= 65535,
+            parts.path.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/-._~%".contains($0)) })
+        else {
+            throw fail(
+                "the gateway URL must be an http(s) address with a host name or IPv4 address and no query, "
+                    + "e.g. https://pay.example.com")
+        }
+        // Epay sends its merchant key in query strings, and every gateway's replies are trusted: plain http only
+        // on this machine or a private network.
+        if scheme == "http" && !isLocal(host) {
+            throw fail("the gateway URL must use https (plain http only for loopback or private addresses)")
+        }
         let merchant = merchantID?.trimmingCharacters(in: .whitespaces)
         if kind == .epay || kind == .hupijiao {
             guard let merchant, (1...64).contains(merchant.count) else {
@@ -49,6 +70,11 @@ public enum PaymentGatewaySetup {
         }
         guard !key.trimmingCharacters(in: .whitespaces).isEmpty, key.count <= 4096 else {
             throw fail("the key must not be empty")
+        }
+        // A key pasted with a stray space or newline would make every signature fail without saying why.
+        for secret in [key, webhookSecret ?? ""] where secret != secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        {
+            throw fail("a key or secret starts or ends with a space or line break; paste it again without")
         }
         var webhook = webhookSecret
         if kind == .stripe {
@@ -61,6 +87,12 @@ public enum PaymentGatewaySetup {
         let code = currency.trimmingCharacters(in: .whitespaces).uppercased()
         guard code.count == 3, code.allSatisfy({ $0.isASCII && $0.isLetter }) else {
             throw fail("the currency must be a three-letter code such as CNY or USD")
+        }
+        // Epay, HupiJiao and epusdt send amounts with two decimals; Stripe sends minor units (and treats
+        // three-decimal currencies specially), so only two-decimal and, on Stripe, zero-decimal currencies.
+        let places = CurrencyAmount.exponent(for: code)
+        guard places == 2 || (places == 0 && kind == .stripe) else {
+            throw fail("\(code) has \(places) decimals, which \(kind.rawValue) amounts cannot express here")
         }
         guard let rate = try? Money(parsing: creditPerUnit.trimmingCharacters(in: .whitespaces)), rate.micros > 0
         else { throw fail("--credit-per-unit must be a positive decimal (credit bought by one \(code))") }

@@ -44,10 +44,29 @@ public final class PaymentHTTPClient: Sendable {
         outgoing.method = request.method == "GET" ? .GET : .POST
         for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        let timeout = self.timeout
+        let prepared = outgoing
         do {
-            let response = try await Self.http.execute(outgoing, timeout: timeout)
-            let body = try await response.body.collect(upTo: Self.maxReplyBytes)
-            return Reply(status: Int(response.status.code), body: Array(buffer: body))
+            // One deadline for the whole call: AsyncHTTPClient's own ends when the head arrives, and a gateway
+            // dribbling its body must not hold a request or the reconciler.
+            return try await withThrowingTaskGroup(of: Reply?.self) { group in
+                group.addTask {
+                    let response = try await Self.http.execute(prepared, timeout: timeout)
+                    let body = try await response.body.collect(upTo: Self.maxReplyBytes)
+                    return Reply(status: Int(response.status.code), body: Array(buffer: body))
+                }
+                group.addTask {
+                    try await Task.sleep(for: .nanoseconds(timeout.nanoseconds))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let reply = first else {
+                    throw Failure(description: "the gateway did not answer in time")
+                }
+                return reply
+            }
+        } catch let failure as Failure {
+            throw failure
         } catch {
             // AsyncHTTPClient's errors name no URL, but say only what kind of failure it was, to be sure.
             throw Failure(description: "the gateway did not answer (\(String(describing: type(of: error))))")

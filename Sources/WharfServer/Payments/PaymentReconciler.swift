@@ -29,6 +29,20 @@ public final class PaymentReconciler: Service, Sendable {
         min(30 * 60_000, 60_000 << min(polls, 5))
     }
 
+    /// How long after expiry an order is still asked about: a payer may pay late, and a gateway's single notify
+    /// may be lost. Every 6 hours at most, for 3 days.
+    static let lateWatchMillis: Int64 = 72 * 3_600_000
+    static let lateIntervalMillis: Int64 = 6 * 3_600_000
+
+    /// When to ask next about `order` (asked just now, at `now`), or nil for never again.
+    static func nextPoll(_ order: PaymentOrder, now: Int64) -> Int64? {
+        if order.status == .pending, now < order.expiresAt {
+            return min(now + backoffMillis(afterPolls: order.polls), order.expiresAt)
+        }
+        let next = now + min(lateIntervalMillis, 3_600_000 << min(order.polls, 3))
+        return next <= order.expiresAt + lateWatchMillis ? next : nil
+    }
+
     /// One pass: polls the orders that are due, then expires those whose time is up (`now`: the clock's time
     /// unless given).
     public func runOnce(now given: Int64? = nil) async {
@@ -37,11 +51,8 @@ public final class PaymentReconciler: Service, Sendable {
         do {
             for order in try await store.ordersDueForPoll(now: now, limit: Self.batch) {
                 let after = await payments.poll(order, source: "poll")
-                guard after.status == .pending else { continue }
-                let next = now + Self.backoffMillis(afterPolls: after.polls)
-                // The last poll is due at expiry at the latest; after it, none.
-                try await store.scheduleOrderPoll(
-                    id: order.id, at: now >= order.expiresAt ? nil : min(next, order.expiresAt))
+                guard after.status == .pending || after.status == .expired else { continue }
+                try await store.scheduleOrderPoll(id: order.id, at: Self.nextPoll(after, now: now))
             }
             let expired = try await store.expireOrders(now: now)
             if expired > 0 { logger.info("unpaid orders expired", metadata: ["count": "\(expired)"]) }

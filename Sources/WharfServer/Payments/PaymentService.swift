@@ -67,7 +67,9 @@ public final class PaymentService: Sendable {
         var order = try await store.createOrder(
             id: OrderNumber.make(using: &rng), userID: userID, gateway: gateway, method: chosen, amount: amount,
             credit: credit, expiresAt: now + Int64(config.paymentOrderMinutes) * 60_000,
-            firstPollAt: now + PaymentReconciler.firstPollDelayMillis)
+            // epusdt has no query call: its orders wait for the callback alone.
+            firstPollAt: gateway.kind == GatewayKind.epusdt.rawValue
+                ? nil : now + PaymentReconciler.firstPollDelayMillis)
         do {
             let (start, providerRef) = try await driver(gateway).start(
                 order, notifyURL: PaymentURLs.callback(config, gatewayID: gateway.id),
@@ -125,38 +127,46 @@ public final class PaymentService: Sendable {
             case .notice(let notice):
                 let accepted = try await confirm(
                     notice, gateway: gateway, source: "callback", clientIP: clientIP, requireAmount: true)
-                return accepted ? ok : CallbackReply(status: .badRequest, body: "fail")
+                // A verified Stripe event about another payment (another instance's, or not Wharf's) is
+                // acknowledged: refusing it would have Stripe retry it for days and disable the endpoint.
+                return accepted || driver.kind == .stripe ? ok : CallbackReply(status: .badRequest, body: "fail")
             case .chargeRefunded(let charge):
                 guard let order = try await stripeOrder(charge.paymentIntent, charge.orderNo, gateway) else {
-                    await log(gateway.id, nil, "callback", clientIP, "refused", "refund for an unknown payment")
-                    return CallbackReply(status: .badRequest, body: "fail")
+                    await log(gateway.id, nil, "callback", clientIP, "acknowledged", "refund of a payment not ours")
+                    return ok
                 }
                 guard charge.currency.uppercased() == order.currency.uppercased() else {
                     try await store.setOrderReview(id: order.id, review: "refund in another currency")
                     await log(gateway.id, order.id, "callback", clientIP, "refused", "refund in another currency")
                     return ok
                 }
-                let outcome = try await store.refundOrderCumulative(
+                let outcome = try await store.refundOrderTo(
                     id: order.id, cumulativeAmount: charge.amountRefunded,
                     externalRef: "charge:\(charge.id):\(charge.amountRefunded)")
                 await log(gateway.id, order.id, "callback", clientIP, Self.describe(outcome), "charge refunded")
                 return ok
             case .dispute(let kind, let dispute):
                 guard let order = try await stripeOrder(dispute.paymentIntent, nil, gateway) else {
-                    await log(gateway.id, nil, "callback", clientIP, "refused", "dispute for an unknown payment")
-                    return CallbackReply(status: .badRequest, body: "fail")
+                    await log(gateway.id, nil, "callback", clientIP, "acknowledged", "dispute of a payment not ours")
+                    return ok
+                }
+                guard dispute.currency.uppercased() == order.currency.uppercased() else {
+                    try await store.setOrderReview(id: order.id, review: "dispute in another currency")
+                    await log(gateway.id, order.id, "callback", clientIP, "refused", "dispute in another currency")
+                    return ok
                 }
                 let outcome: ReversalOutcome
                 switch kind {
                 case .created:
-                    outcome = try await store.disputeOrder(id: order.id, disputeID: dispute.id)
+                    outcome = try await store.disputeOrder(id: order.id, disputeID: dispute.id, amount: dispute.amount)
                 case .closed:
-                    guard dispute.status == "won" || dispute.status == "lost" else {
-                        await log(gateway.id, order.id, "callback", clientIP, "acknowledged", "dispute closed")
-                        return ok
+                    // Won, or an inquiry closed without a chargeback (`warning_closed`): the credit comes back.
+                    let lost = dispute.status == "lost"
+                    outcome = try await store.closeDispute(id: order.id, disputeID: dispute.id, lost: lost)
+                    if lost, case .applied = outcome {
+                        try await store.setOrderReview(
+                            id: order.id, review: "dispute lost: its credit stays taken back")
                     }
-                    outcome = try await store.closeDispute(
-                        id: order.id, disputeID: dispute.id, won: dispute.status == "won")
                 }
                 await log(
                     gateway.id, order.id, "callback", clientIP, Self.describe(outcome),
@@ -206,6 +216,10 @@ public final class PaymentService: Sendable {
             return false
         }
         let isStripe = gateway.kind == GatewayKind.stripe.rawValue
+        if isStripe, notice.method.map({ $0 != "payment" }) ?? false {
+            await log(gateway.id, order.id, source, clientIP, "refused", "not a one-time payment session")
+            return false
+        }
         if isStripe, let ref = order.providerRef, let session = notice.tradeNo, session != ref {
             await log(gateway.id, order.id, source, clientIP, "refused", "not the checkout session of the order")
             return false
@@ -272,7 +286,7 @@ public final class PaymentService: Sendable {
     /// Asks the gateway about a pending order and settles it when paid (reconciler, return page). Returns the order
     /// as it stands afterwards.
     @discardableResult
-    func poll(_ order: PaymentOrder, source: String) async -> PaymentOrder {
+    public func poll(_ order: PaymentOrder, source: String) async -> PaymentOrder {
         guard order.status == .pending || order.status == .expired,
             let gateway = try? await store.paymentGateway(id: order.gatewayID)
         else { return order }
@@ -306,7 +320,10 @@ public final class PaymentService: Sendable {
                 logger.warning("a paid order is not paid at its gateway", metadata: ["order": "\(order.id)"])
             }
         } catch {
-            await log(gateway.id, order.id, "poll", nil, "error", "cross-check failed: \(Self.reason(error))")
+            // Marked checked either way, so one unreachable gateway cannot starve the others' checks.
+            let why = "could not be confirmed with the gateway: \(Self.reason(error))"
+            try? await store.markOrderChecked(id: order.id, review: why)
+            await log(gateway.id, order.id, "poll", nil, "error", why)
         }
     }
 
@@ -317,39 +334,58 @@ public final class PaymentService: Sendable {
         case unknownOrder
         case partialNotSupported
         case gatewayRefused
+        case noRefundCall
         case refused(String)
     }
 
     /// Refunds `amount` of an order: through the gateway's refund call where it has one (`outside` false), else
     /// recorded as settled outside Wharf; then the credit is taken back. Audited with the reason.
-    func refund(orderID: String, amount: Int64, outside: Bool, actorID: String, reason: String) async throws
-        -> ReversalOutcome
-    {
+    ///
+    /// The refund is applied as "refunded up to what was refunded when the admin asked, plus `amount`", in the same
+    /// step as Stripe's `charge.refunded` webhook, so a refund and its own webhook, in either order, take the credit
+    /// back once. `requestToken` (one per rendering of the order page) makes the gateway call idempotent, so a
+    /// resubmitted form or a retry after a timeout does not refund twice.
+    func refund(
+        orderID: String, amount: Int64, outside: Bool, actorID: String, reason: String, requestToken: String
+    ) async throws -> ReversalOutcome {
         guard let order = try await store.order(id: orderID),
             let gateway = try await store.paymentGateway(id: order.gatewayID)
         else { throw RefundRefusal.unknownOrder }
         guard order.status.wasPaid else { throw RefundRefusal.refused("the order was not paid") }
-        guard amount > 0, order.refundedAmount + amount <= order.amount else {
+        guard amount > 0, amount <= order.amount - order.refundedAmount else {
             throw RefundRefusal.refused("the refund would exceed what was paid")
         }
-        var reference = "manual:\(WharfID.make("ref"))"
+        // One refund per rendering of the order page: a resubmitted form never reaches the gateway again.
+        let reference = "admin:\(requestToken)"
+        guard try await !store.hasReversal(orderID: order.id, externalRef: reference) else {
+            throw RefundRefusal.refused("this refund was already made")
+        }
         if !outside {
             let driver = try await driver(gateway)
-            guard driver.refundSupport.api else { throw RefundRefusal.refused("this gateway has no refund call") }
+            guard driver.refundSupport.api else { throw RefundRefusal.noRefundCall }
             guard driver.refundSupport.partial || (amount == order.amount && order.refundedAmount == 0) else {
                 throw RefundRefusal.partialNotSupported
             }
+            let gatewayReference: String
             do {
-                reference = try await driver.refund(
-                    order, amount: amount, reason: reason,
-                    idempotencyKey: "refund:\(order.id):\(order.refundedAmount):\(amount)")
+                gatewayReference = try await driver.refund(
+                    order, amount: amount, reason: reason, idempotencyKey: "refund:\(order.id):\(requestToken)")
             } catch {
                 await log(gateway.id, order.id, "admin", nil, "error", "refund failed: \(Self.reason(error))")
                 throw RefundRefusal.gatewayRefused
             }
+            // The money went back: recorded before the credit is touched, so a failure below leaves a trace.
+            await log(
+                gateway.id, order.id, "admin", nil, "acknowledged",
+                "gateway refunded \(amount) (\(gatewayReference.prefix(80)))")
         }
-        let outcome = try await store.refundOrder(
-            id: order.id, amount: amount, externalRef: reference, actorID: actorID, reason: reason)
+        var outcome = try await store.refundOrderTo(
+            id: order.id, cumulativeAmount: order.refundedAmount + amount, externalRef: reference, actorID: actorID,
+            reason: reason)
+        if case .refused(let current, _) = outcome, !outside {
+            // The gateway's own refund event got there first and took the credit back: the refund is done.
+            outcome = .duplicate(current)
+        }
         await log(
             gateway.id, order.id, "admin", nil, Self.describe(outcome), outside ? "refund settled outside" : "refund")
         try await store.audit(
@@ -363,8 +399,10 @@ public final class PaymentService: Sendable {
         guard let order = try await store.order(id: orderID) else { throw RefundRefusal.unknownOrder }
         let outcome = try await store.settleOrder(id: order.id, gatewayID: order.gatewayID, evidence: SettleEvidence())
         await log(order.gatewayID, order.id, "admin", nil, Self.describe(outcome), "marked paid")
-        try await store.audit(
-            actorID: actorID, action: "order.mark_paid", target: order.id, detail: "reason=\(reason.prefix(200))")
+        if case .credited = outcome {
+            try await store.audit(
+                actorID: actorID, action: "order.mark_paid", target: order.id, detail: "reason=\(reason.prefix(200))")
+        }
         return outcome
     }
 

@@ -34,6 +34,12 @@ public final class RateLimiter: Sendable {
         buckets.withLock { all in all = all.filter { !$0.value.isFull(now: now) } }
     }
 
+    /// Returns the token an admitted request took (for limits that count only failures: take first, give back on
+    /// success).
+    public func giveBack(keyID: String, now: Int64) {
+        buckets.withLock { all in all[keyID]?.giveBack(now: now) }
+    }
+
     /// Whether key `keyID` may make a request now; when not, how many seconds to wait.
     public func admit(keyID: String, perMinute: Int64?, now: Int64) -> (allowed: Bool, retryAfterSeconds: Int64) {
         let limit = perMinute ?? defaultPerMinute

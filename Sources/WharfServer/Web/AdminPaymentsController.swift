@@ -23,6 +23,7 @@ struct AdminPaymentsController: Sendable {
         group.post("orders/{id}/review") { _, context in try await clearReview(context) }
         group.get("codes") { _, context in try await codes(context, error: nil) }
         group.post("codes") { _, context in try await createCodes(context) }
+        group.post("codes/disable") { _, context in try await disableBatch(context) }
     }
 
     // MARK: gateways
@@ -39,6 +40,7 @@ struct AdminPaymentsController: Sendable {
                 }
                 .joined(separator: " – "),
                 "enabled": g.enabled, "toggle": g.enabled ? "disable" : "enable",
+                "status": context.visitor.text(g.enabled ? "pay_enabled" : "pay_disabled"),
                 "toggleLabel": context.visitor.text(g.enabled ? "admin_disable_channel" : "admin_enable_channel"),
                 "callback": PaymentURLs.callback(web.config, gatewayID: g.id),
             ]
@@ -139,11 +141,12 @@ struct AdminPaymentsController: Sendable {
             "statusCode": o.status.rawValue, "created": WebFormat.time(o.createdAt),
             "paid": o.paidAt.map(WebFormat.time) ?? "—", "expires": WebFormat.time(o.expiresAt),
             "tradeNo": o.tradeNo ?? "—", "transactionRef": o.transactionRef ?? "—",
-            "providerRef": o.providerRef ?? "—", "late": o.late, "review": o.review ?? "",
+            "providerRef": o.providerRef ?? "—", "late": o.late,
             "refunded": format(o.refundedAmount) + " " + o.currency,
             "refundedCredit": WebFormat.money(o.refundedCredit),
             "disputedCredit": WebFormat.money(o.disputedCredit), "refundable": format(o.amount - o.refundedAmount),
-            "canAct": context.user.role >= .finance, "wasPaid": o.status.wasPaid,
+            "canAct": context.user.role >= .finance, "wasPaid": o.status.wasPaid && o.refundedAmount < o.amount,
+            "refundToken": WharfID.make("rfd"),
             "canMarkPaid": o.status == .pending || o.status == .expired,
             "events": try await web.store.paymentEvents(orderID: o.id, limit: 100).map { e in
                 [
@@ -152,11 +155,13 @@ struct AdminPaymentsController: Sendable {
                 ]
             },
         ]
+        if let review = o.review { model["review"] = review }
         if let error { model["error"] = error }
         return web.renderer.page(
             "adminOrder", titleKey: "admin_orders", visitor: v, model: model, status: error == nil ? .ok : .badRequest)
     }
 
+    /// The reason an admin gave (1 to 200 characters), or nil.
     func reason(_ context: StaffContext) -> String? {
         let reason = context.visitor.form["reason"] ?? ""
         return (1...200).contains(reason.count) ? reason : nil
@@ -174,20 +179,24 @@ struct AdminPaymentsController: Sendable {
             let amount = CurrencyAmount.parseMinor(
                 v.form["amount"] ?? "", exponent: CurrencyAmount.exponent(for: order.currency)), amount > 0
         else { return try await self.order(context, error: v.text("err_refund_amount")) }
+        let token = v.form["refund_token"] ?? ""
+        guard token.hasPrefix("rfd_"), token.count <= 40,
+            token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+        else { return try await self.order(context, error: v.text("err_refund_amount")) }
         do {
             let outcome = try await web.payments.refund(
                 orderID: id, amount: amount, outside: v.form.isChecked("outside"), actorID: context.user.id,
-                reason: reason)
-            if case .refused(_, let why) = outcome { return try await self.order(context, error: why) }
+                reason: reason, requestToken: token)
+            if case .refused = outcome { return try await self.order(context, error: v.text("err_refund_amount")) }
         } catch let refusal as PaymentService.RefundRefusal {
-            let text =
+            let key =
                 switch refusal {
-                case .unknownOrder: v.text("err_refund_amount")
-                case .partialNotSupported: v.text("err_refund_partial")
-                case .gatewayRefused: v.text("err_refund_gateway")
-                case .refused(let why): why
+                case .unknownOrder, .refused: "err_refund_amount"
+                case .partialNotSupported: "err_refund_partial"
+                case .gatewayRefused: "err_refund_gateway"
+                case .noRefundCall: "err_refund_no_call"
                 }
-            return try await self.order(context, error: text)
+            return try await self.order(context, error: v.text(key))
         }
         throw WebRedirect(location: "/admin/orders/\(id)?notice=notice_saved")
     }
@@ -199,7 +208,8 @@ struct AdminPaymentsController: Sendable {
         guard let reason = reason(context) else {
             return try await order(context, error: context.visitor.text("err_reason_required"))
         }
-        _ = try await web.payments.markPaid(orderID: id, actorID: context.user.id, reason: reason)
+        guard case .credited = try await web.payments.markPaid(orderID: id, actorID: context.user.id, reason: reason)
+        else { return try await order(context, error: context.visitor.text("err_mark_paid")) }
         throw WebRedirect(location: "/admin/orders/\(id)?notice=notice_saved")
     }
 
@@ -226,7 +236,8 @@ struct AdminPaymentsController: Sendable {
             "tabCodes": true, "created": created, "hasCreated": !created.isEmpty, "batch": batchID ?? "",
             "codes": try await web.store.redemptionCodes(limit: 200).map { c in
                 [
-                    "batch": c.batchID, "hint": "…" + c.hint, "credit": WebFormat.money(c.credit), "status": c.status,
+                    "batch": c.batchID, "hint": "…" + c.hint, "credit": WebFormat.money(c.credit),
+                    "status": context.visitor.text("code_status_\(c.status)"), "enabled": c.status == "enabled",
                     "created": WebFormat.time(c.createdAt), "expires": c.expiresAt.map(WebFormat.time) ?? "—",
                     "redeemedBy": c.redeemedBy ?? "—",
                 ]
@@ -236,6 +247,20 @@ struct AdminPaymentsController: Sendable {
         return web.renderer.page(
             "adminCodes", titleKey: "admin_codes", visitor: context.visitor, model: model,
             status: error == nil ? .ok : .badRequest)
+    }
+
+    /// Disables every unredeemed code of a batch (a leaked batch), with a reason in the audit log.
+    func disableBatch(_ context: StaffContext) async throws -> Response {
+        try context.require(.finance)
+        let batch = context.visitor.form["batch"] ?? ""
+        guard let reason = reason(context) else {
+            return try await codes(context, error: context.visitor.text("err_reason_required"))
+        }
+        let count = try await web.store.disableRedemptionBatch(batch)
+        try await web.store.audit(
+            actorID: context.user.id, action: "code.disable_batch", target: batch,
+            detail: "count=\(count) reason=\(reason)")
+        throw WebRedirect(location: "/admin/codes?notice=notice_saved")
     }
 
     /// Makes a batch of codes and shows them once: on the page, or (`format=csv`) as a CSV download. They are not

@@ -13,6 +13,8 @@ struct BillingPagesController: Sendable {
     static let pageSize = 50
     /// Orders listed on the billing page.
     static let ordersShown = 20
+    /// Unpaid orders an account may have open at once (each is polled at its gateway until it expires).
+    static let maxPendingOrders = 5
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("billing") { request, context in try await billing(request, context, error: nil) }
@@ -131,6 +133,9 @@ struct BillingPagesController: Sendable {
         guard web.topUps.admit(keyID: "account:\(context.user.id)", perMinute: nil, now: now).allowed else {
             return try await billing(request, context, error: "err_topup_rate", form: values)
         }
+        guard try await web.store.pendingOrderCount(userID: context.user.id) < Self.maxPendingOrders else {
+            return try await billing(request, context, error: "err_topup_pending", form: values)
+        }
         do {
             let (order, start) = try await web.payments.startTopUp(
                 userID: context.user.id, gatewayName: values["gateway"] ?? "", amountText: values["amount"] ?? "",
@@ -145,7 +150,8 @@ struct BillingPagesController: Sendable {
                 ]
                 return web.renderer.page(
                     "payRedirect", titleKey: "pay_redirect_title", visitor: context.visitor, model: model,
-                    formActions: Self.origin(of: action).map { [$0] } ?? [],
+                    // As the billing page: Epay's submit.php may itself hand the payer on to an https cashier.
+                    formActions: ["https:"] + (Self.origin(of: action).map { [$0] } ?? []),
                     scriptHashes: [Templates.autoSubmitScriptHash])
             }
         } catch let refusal as PaymentService.TopUpRefusal {
@@ -171,16 +177,23 @@ struct BillingPagesController: Sendable {
         let scopes = [
             "account:\(context.user.id)", "address:\(ClientAddress.limitScope(context.visitor.clientAddress))",
         ]
-        guard !scopes.contains(where: { limiter.isExhausted(keyID: $0, now: now) }) else {
-            return try await billing(request, context, error: "err_redeem_rate")
+        // A token is taken before the lookup (so concurrent attempts cannot overshoot the limit) and given back
+        // when the code was good: only failures count.
+        var taken: [String] = []
+        for scope in scopes {
+            guard limiter.admit(keyID: scope, perMinute: nil, now: now).allowed else {
+                for scope in taken { limiter.giveBack(keyID: scope, now: now) }
+                return try await billing(request, context, error: "err_redeem_rate")
+            }
+            taken.append(scope)
         }
         switch try await web.store.redeemCode(context.visitor.form["code"] ?? "", userID: context.user.id) {
         case .credited(let credit):
+            for scope in taken { limiter.giveBack(keyID: scope, now: now) }
             try await web.store.audit(
                 actorID: context.user.id, action: "code.redeem", target: context.user.id, detail: "credit=\(credit)")
             throw WebRedirect(location: "/console/billing?notice=notice_redeemed")
         case .refused:
-            for scope in scopes { _ = limiter.admit(keyID: scope, perMinute: nil, now: now) }
             return try await billing(request, context, error: "err_redeem")
         }
     }
@@ -194,7 +207,9 @@ struct BillingPagesController: Sendable {
             order.userID == context.user.id
         else { throw WebFailure.notFound }
         let now = web.clock.nowMillis()
-        if order.status == .pending, web.topUps.admit(keyID: "poll:\(order.id)", perMinute: 6, now: now).allowed {
+        if order.status == .pending, web.topUps.admit(keyID: "poll:\(order.id)", perMinute: 6, now: now).allowed,
+            web.topUps.admit(keyID: "poll-account:\(context.user.id)", perMinute: 6, now: now).allowed
+        {
             order = await web.payments.poll(order, source: "return")
         }
         let v = context.visitor
@@ -204,6 +219,8 @@ struct BillingPagesController: Sendable {
         model["tabBilling"] = true
         model["created"] = WebFormat.time(order.createdAt)
         model["paid"] = order.paidAt.map(WebFormat.time) ?? "—"
+        model["paidAt"] = order.paidAt != nil
+        model["email"] = context.user.email
         model["gateway"] = gateway?.name ?? "—"
         model["pending"] = order.status == .pending
         model["currency"] = order.currency

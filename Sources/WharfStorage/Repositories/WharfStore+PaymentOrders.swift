@@ -68,7 +68,7 @@ extension WharfStore {
     /// with ``OrderCredit`` from the gateway's rate at this moment and fixed from now on).
     public func createOrder(
         id: String, userID: String, gateway: PaymentGatewayRecord, method: String, amount: Int64, credit: Money,
-        expiresAt: Int64, firstPollAt: Int64
+        expiresAt: Int64, firstPollAt: Int64?
     ) async throws -> PaymentOrder {
         let at = now
         try await database.withConnection { db in
@@ -225,38 +225,52 @@ extension WharfStore {
         }
     }
 
-    /// Pending orders whose next poll is due, oldest first.
+    /// Unpaid orders of an account still open.
+    public func pendingOrderCount(userID: String) async throws -> Int {
+        try await database.withConnection { db in
+            let row = try await db.raw(
+                """
+                SELECT COUNT(*) AS n FROM payment_orders WHERE user_id = \(bind: userID) AND status = 'pending'
+                """
+            ).first()
+            return Int(try row?.int64("n") ?? 0)
+        }
+    }
+
+    /// Unpaid orders (pending, or expired but still watched for a late payment) whose next poll is due, oldest
+    /// first.
     public func ordersDueForPoll(now at: Int64, limit: Int) async throws -> [PaymentOrder] {
         try await database.withConnection { db in
             try await db.raw(
                 """
                 SELECT * FROM payment_orders
-                WHERE status = 'pending' AND next_poll_at IS NOT NULL AND next_poll_at <= \(bind: at)
+                WHERE status IN ('pending', 'expired') AND next_poll_at IS NOT NULL AND next_poll_at <= \(bind: at)
                 ORDER BY next_poll_at LIMIT \(bind: limit)
                 """
             ).all().map(Self.decodeOrder)
         }
     }
 
-    /// Schedules the next poll of a pending order (nil: no more polls).
+    /// Schedules the next poll of an unpaid order (nil: no more polls).
     public func scheduleOrderPoll(id: String, at next: Int64?) async throws {
         let at = now
         try await database.withConnection { db in
             try await db.raw(
                 """
                 UPDATE payment_orders SET next_poll_at = \(bind: next), polls = polls + 1, updated_at = \(bind: at)
-                WHERE id = \(bind: id) AND status = 'pending'
+                WHERE id = \(bind: id) AND status IN ('pending', 'expired')
                 """
             ).run()
         }
     }
 
-    /// Expires pending orders whose time is up; returns how many. (A proven payment still settles them later.)
+    /// Expires pending orders whose time is up; returns how many. (A proven payment still settles them later, and
+    /// the reconciler keeps asking about them for a while.)
     public func expireOrders(now at: Int64) async throws -> Int {
         try await database.withConnection { db in
             try await db.raw(
                 """
-                UPDATE payment_orders SET status = 'expired', updated_at = \(bind: at), next_poll_at = NULL
+                UPDATE payment_orders SET status = 'expired', updated_at = \(bind: at)
                 WHERE status = 'pending' AND expires_at <= \(bind: at) RETURNING id
                 """
             ).all().count
@@ -270,6 +284,7 @@ extension WharfStore {
                 """
                 SELECT * FROM payment_orders
                 WHERE status = 'paid' AND checked_at IS NULL AND paid_at >= \(bind: since) AND paid_at < \(bind: before)
+                    AND gateway_id IN (SELECT id FROM payment_gateways WHERE kind <> 'epusdt')
                 ORDER BY paid_at LIMIT \(bind: limit)
                 """
             ).all().map(Self.decodeOrder)

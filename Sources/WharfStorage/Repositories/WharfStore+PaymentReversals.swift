@@ -35,53 +35,78 @@ extension WharfStore {
             order in
             guard order.status.wasPaid else { return .refuse("the order was not paid") }
             guard amount > 0 else { return .refuse("the refund must be positive") }
-            let total = order.refundedAmount + amount
-            guard total <= order.amount else { return .refuse("the refund would exceed what was paid") }
-            let target = OrderCredit.refundedCredit(
-                credit: order.credit, amountMinor: order.amount, refundedMinor: total)
-            // Credit already held back by an open dispute is not taken twice.
-            let owed = max(0, target.micros - order.refundedCredit.micros)
-            let fromDispute = min(owed, order.disputedCredit.micros)
-            var next = order
-            next.refundedAmount = total
-            next.refundedCredit = target
-            next.disputedCredit = Money(micros: order.disputedCredit.micros - fromDispute)
-            if order.status != .disputed { next.status = total == order.amount ? .refunded : .partiallyRefunded }
-            return .apply(next, change: -(owed - fromDispute), amount: amount)
+            guard amount <= order.amount - order.refundedAmount else {
+                return .refuse("the refund would exceed what was paid")
+            }
+            return Self.refundPlan(order, total: order.refundedAmount + amount, amount: amount)
         }
     }
 
-    /// Applies a Stripe `charge.refunded` event, which carries the cumulative refunded amount: only the part not
-    /// yet refunded is applied, so replays and reorderings add nothing.
-    public func refundOrderCumulative(id: String, cumulativeAmount: Int64, externalRef: String) async throws
-        -> ReversalOutcome
-    {
-        guard let order = try await order(id: id) else { throw StoreError.notFound("order") }
-        let delta = min(cumulativeAmount, order.amount) - order.refundedAmount
-        guard delta > 0 else { return .duplicate(order) }
-        return try await refundOrder(id: id, amount: delta, externalRef: externalRef, actorID: nil, reason: nil)
+    /// Whether a refund or dispute step with reference `externalRef` was applied to the order.
+    public func hasReversal(orderID: String, externalRef: String) async throws -> Bool {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT id FROM payment_adjustments WHERE order_id = \(bind: orderID) AND external_ref = \(bind: externalRef)
+                """
+            ).first() != nil
+        }
     }
 
-    /// Opens a dispute: the order's credit not yet refunded is held back (the balance may go below zero).
-    public func disputeOrder(id: String, disputeID: String) async throws -> ReversalOutcome {
+    /// Brings an order's refunded amount up to `cumulativeAmount` (Stripe's `amount_refunded`, or an admin's refund
+    /// counted from the amount refunded when it was asked for): the part not yet applied is applied, inside the
+    /// transaction, so replays, reorderings and a refund racing its own webhook take the credit back once.
+    public func refundOrderTo(
+        id: String, cumulativeAmount: Int64, externalRef: String, actorID: String? = nil, reason: String? = nil
+    ) async throws -> ReversalOutcome {
+        try await reverse(id: id, kind: .refund, externalRef: externalRef, actorID: actorID, reason: reason) {
+            order in
+            guard order.status.wasPaid else { return .refuse("the order was not paid") }
+            let total = min(max(cumulativeAmount, 0), order.amount)
+            guard total > order.refundedAmount else { return .refuse("already refunded that far") }
+            return Self.refundPlan(order, total: total, amount: total - order.refundedAmount)
+        }
+    }
+
+    /// The plan of a refund bringing the refunded amount to `total`.
+    static func refundPlan(_ order: PaymentOrder, total: Int64, amount: Int64) -> ReversalPlan {
+        let target = OrderCredit.refundedCredit(credit: order.credit, amountMinor: order.amount, refundedMinor: total)
+        // Credit already held back by an open dispute is not taken twice.
+        let owed = max(0, target.micros - order.refundedCredit.micros)
+        let fromDispute = min(owed, order.disputedCredit.micros)
+        var next = order
+        next.refundedAmount = total
+        next.refundedCredit = target
+        next.disputedCredit = Money(micros: order.disputedCredit.micros - fromDispute)
+        if order.status != .disputed { next.status = total == order.amount ? .refunded : .partiallyRefunded }
+        return .apply(next, change: -(owed - fromDispute), amount: amount)
+    }
+
+    /// Opens a dispute of `amount` minor units: the matching share of the order's credit not yet refunded is held
+    /// back (the balance may go below zero).
+    public func disputeOrder(id: String, disputeID: String, amount: Int64) async throws -> ReversalOutcome {
         try await reverse(id: id, kind: .dispute, externalRef: disputeID, actorID: nil, reason: nil) { order in
             guard order.status.wasPaid else { return .refuse("the order was not paid") }
-            let held = order.credit.micros - order.refundedCredit.micros - order.disputedCredit.micros
+            let remaining = order.credit.micros - order.refundedCredit.micros - order.disputedCredit.micros
+            let share = OrderCredit.refundedCredit(
+                credit: order.credit, amountMinor: order.amount, refundedMinor: min(max(amount, 0), order.amount))
+            let held = max(0, min(remaining, share.micros))
             var next = order
-            next.disputedCredit = Money(micros: order.disputedCredit.micros + max(0, held))
+            next.disputedCredit = Money(micros: order.disputedCredit.micros + held)
             next.status = .disputed
-            return .apply(next, change: -max(0, held), amount: 0)
+            return .apply(next, change: -held, amount: amount)
         }
     }
 
-    /// Closes a dispute: won restores the held-back credit once; lost makes the hold-back final.
-    public func closeDispute(id: String, disputeID: String, won: Bool) async throws -> ReversalOutcome {
+    /// Closes a dispute: anything but lost (won, or an inquiry closed without a chargeback) restores the held-back
+    /// credit once; lost makes the hold-back final and marks the order for review.
+    public func closeDispute(id: String, disputeID: String, lost: Bool) async throws -> ReversalOutcome {
         try await reverse(
-            id: id, kind: won ? .disputeWon : .disputeLost, externalRef: disputeID, actorID: nil, reason: nil
+            id: id, kind: lost ? .disputeLost : .disputeWon, externalRef: disputeID, actorID: nil, reason: nil
         ) { order in
             guard order.status == .disputed else { return .refuse("no dispute is open on the order") }
             var next = order
-            if won {
+            guard lost else {
                 next.disputedCredit = .zero
                 next.status =
                     order.refundedAmount == 0
@@ -146,7 +171,9 @@ extension WharfStore {
                     if change != 0 {
                         try await Self.insertEntry(
                             db, userID: order.userID, kind: kind == .refund ? .refund : .chargeback, amount: change,
-                            reference: order.id, reason: reason, at: at, sourceKey: "\(kind.rawValue):\(stepID)")
+                            // The account's ledger names the order; the admin's reason stays in the step and the
+                            // audit log.
+                            reference: order.id, reason: nil, at: at, sourceKey: "\(kind.rawValue):\(stepID)")
                         try await db.raw(
                             """
                             UPDATE wallets SET balance = balance + \(bind: change), updated_at = \(bind: at)
@@ -161,5 +188,40 @@ extension WharfStore {
             if let outcome { return outcome }
         }
         throw StoreError.invalid("the order kept changing; try again")
+    }
+
+    /// Checks every order against the ledger: the entries that name it (top-up, refunds, chargebacks) add up to the
+    /// credit it bought less what refunds and disputes took back, and no order is refunded beyond what was paid.
+    /// Returns a line per order that does not.
+    public func verifyOrders() async throws -> [String] {
+        try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
+            let rows = try await db.raw(
+                """
+                SELECT o.id AS id, o.status AS status, o.amount AS amount, o.credit AS credit,
+                    o.refunded_amount AS refunded_amount, o.refunded_credit AS refunded_credit,
+                    o.disputed_credit AS disputed_credit,
+                    (SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM ledger_entries e
+                        WHERE e.reference = o.id AND e.kind IN ('topup', 'refund', 'chargeback')) AS total
+                FROM payment_orders o
+                """
+            ).all()
+            var out: [String] = []
+            for row in rows {
+                let status = PaymentOrderStatus(rawValue: try row.string("status")) ?? .failed
+                let paid = status.wasPaid ? try row.int64("credit") : 0
+                let expected = paid - (try row.int64("refunded_credit")) - (try row.int64("disputed_credit"))
+                let total = try row.int64("total")
+                let id = try row.string("id")
+                if total != expected {
+                    out.append(
+                        "order \(id): ledger entries sum to \(Money(micros: total)), expected \(Money(micros: expected))"
+                    )
+                }
+                if try row.int64("refunded_amount") > row.int64("amount") {
+                    out.append("order \(id): refunded more than was paid")
+                }
+            }
+            return out
+        }
     }
 }

@@ -86,15 +86,16 @@ extension WharfStore {
                     UPDATE redemption_codes SET status = 'redeemed', redeemed_by = \(bind: userID), redeemed_at = \(bind: at)
                     WHERE code_hash IN (\(binds: hashes)) AND status = 'enabled'
                         AND (expires_at IS NULL OR expires_at > \(bind: at))
-                    RETURNING id, credit
+                    RETURNING id, credit, hint
                     """
                 ).first()
             else { return .refused }
             let credit = try row.int64("credit")
             let codeID = try row.string("id")
+            // The account's ledger shows the code's last four characters, which its owner can recognise.
             try await Self.insertEntry(
-                db, userID: userID, kind: .redeem, amount: credit, reference: codeID, reason: nil, at: at,
-                sourceKey: "code:\(codeID)")
+                db, userID: userID, kind: .redeem, amount: credit, reference: codeID,
+                reason: "code …\(try row.string("hint"))", at: at, sourceKey: "code:\(codeID)")
             let wallet = try await db.raw(
                 """
                 UPDATE wallets SET balance = balance + \(bind: credit), updated_at = \(bind: at)

@@ -5,18 +5,18 @@ extension Templates {
         {{>adminNav}}
         <h1>{{t.admin_payments}}</h1>
         <table id="gateways">
-          <thead><tr><th scope="col">{{t.col_name}}</th><th scope="col">{{t.col_kind}}</th><th scope="col">{{t.receipt_currency}}</th><th scope="col" class="num">{{t.pay_col_rate}}</th><th scope="col">{{t.topup_method}}</th><th scope="col">{{t.pay_col_limits}}</th><th scope="col">{{t.pay_col_callback}}</th><th scope="col"></th></tr></thead>
+          <thead><tr><th scope="col">{{t.col_name}}</th><th scope="col">{{t.pay_col_kind}}</th><th scope="col">{{t.col_status}}</th><th scope="col">{{t.receipt_currency}}</th><th scope="col" class="num">{{t.pay_col_rate}}</th><th scope="col">{{t.topup_method}}</th><th scope="col">{{t.pay_col_limits}}</th><th scope="col">{{t.pay_col_callback}}</th><th scope="col"></th></tr></thead>
           <tbody>
-          {{#gateways}}<tr><td>{{name}}</td><td>{{kind}}</td><td>{{currency}}</td><td class="num">{{rate}}</td><td>{{methods}}</td><td>{{limits}}</td><td><code>{{callback}}</code></td>
-            <td><form method="post" action="/admin/payments/{{id}}/{{toggle}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="small secondary">{{toggleLabel}}</button></form></td></tr>{{/gateways}}
-          {{^gateways}}<tr><td colspan="8">{{t.pay_no_gateways}}</td></tr>{{/gateways}}
+          {{#gateways}}<tr><td>{{name}}</td><td>{{kind}}</td><td>{{status}}</td><td>{{currency}}</td><td class="num">{{rate}}</td><td>{{methods}}</td><td>{{limits}}</td><td><code>{{callback}}</code></td>
+            <td><form method="post" action="/admin/payments/{{id}}/{{toggle}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="small secondary" aria-label="{{toggleLabel}}: {{name}}">{{toggleLabel}}</button></form></td></tr>{{/gateways}}
+          {{^gateways}}<tr><td colspan="9">{{t.pay_no_gateways}}</td></tr>{{/gateways}}
           </tbody>
         </table>
         <h2>{{t.pay_add_gateway}}</h2>
         <form method="post" action="/admin/payments" class="wide">
           <input type="hidden" name="_csrf" value="{{csrf}}">
           <label for="name">{{t.col_name}}</label><input id="name" name="name" required maxlength="64" value="{{v_name}}">
-          <label for="kind">{{t.col_kind}}</label>
+          <label for="kind">{{t.pay_col_kind}}</label>
           <select id="kind" name="kind">{{#kinds}}<option value="{{name}}" {{#selected}}selected{{/selected}}>{{name}}</option>{{/kinds}}</select>
           <label for="gateway_url">{{t.pay_gateway_url}}</label><input id="gateway_url" name="gateway_url" type="url" required maxlength="500" value="{{v_gateway_url}}">
           <label for="merchant_id">{{t.pay_merchant_id}}</label><input id="merchant_id" name="merchant_id" maxlength="64" value="{{v_merchant_id}}">
@@ -28,7 +28,7 @@ extension Templates {
           <p class="hint" id="methods-hint">{{t.pay_methods_hint}}</p>
           <label for="min_amount">{{t.pay_min}}</label><input id="min_amount" name="min_amount" maxlength="20" inputmode="decimal" value="{{v_min_amount}}">
           <label for="max_amount">{{t.pay_max}}</label><input id="max_amount" name="max_amount" maxlength="20" inputmode="decimal" value="{{v_max_amount}}">
-          <button type="submit">{{t.admin_add}}</button>
+          <button type="submit">{{t.pay_add_gateway}}</button>
         </form>
         {{/body}}{{/layout}}
         """
@@ -75,6 +75,7 @@ extension Templates {
         <h2>{{t.pay_refund}}</h2>
         <form method="post" action="/admin/orders/{{id}}/refund">
           <input type="hidden" name="_csrf" value="{{csrf}}">
+          <input type="hidden" name="refund_token" value="{{refundToken}}">
           <label for="refund_amount">{{t.col_amount}}</label><input id="refund_amount" name="amount" required maxlength="20" inputmode="decimal" value="{{refundable}}">
           <label for="refund_reason">{{t.pay_reason}}</label><input id="refund_reason" name="reason" required maxlength="200">
           <p><label><input type="checkbox" name="outside"> {{t.pay_refund_outside}}</label></p>
@@ -130,11 +131,18 @@ extension Templates {
         </form>
         <h2>{{t.codes_recent}}</h2>
         <table id="codes">
-          <thead><tr><th scope="col">{{t.codes_batch}}</th><th scope="col">{{t.codes_hint}}</th><th scope="col" class="num">{{t.col_credit}}</th><th scope="col">{{t.col_status}}</th><th scope="col">{{t.receipt_created}}</th><th scope="col">{{t.col_expires}}</th><th scope="col">{{t.codes_redeemed_by}}</th></tr></thead>
+          <thead><tr><th scope="col">{{t.codes_batch}}</th><th scope="col">{{t.codes_hint}}</th><th scope="col" class="num">{{t.col_credit}}</th><th scope="col">{{t.col_status}}</th><th scope="col">{{t.codes_col_made}}</th><th scope="col">{{t.col_expires}}</th><th scope="col">{{t.codes_redeemed_by}}</th></tr></thead>
           <tbody>
           {{#codes}}<tr><td>{{batch}}</td><td>{{hint}}</td><td class="num">{{credit}}</td><td>{{status}}</td><td>{{created}}</td><td>{{expires}}</td><td>{{redeemedBy}}</td></tr>{{/codes}}
           </tbody>
         </table>
+        <h2>{{t.codes_disable_batch}}</h2>
+        <form method="post" action="/admin/codes/disable">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="disable_batch">{{t.codes_batch}}</label><input id="disable_batch" name="batch" required maxlength="40">
+          <label for="disable_reason">{{t.pay_reason}}</label><input id="disable_reason" name="reason" required maxlength="200">
+          <button type="submit" class="secondary">{{t.codes_disable_batch}}</button>
+        </form>
         {{/body}}{{/layout}}
         """
 }

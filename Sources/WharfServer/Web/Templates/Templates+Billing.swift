@@ -20,6 +20,7 @@ extension Templates {
           </select>
           <label for="topup_method">{{t.topup_method}}</label>
           <select id="topup_method" name="method">
+          <option value="">{{t.topup_method_default}}</option>
           {{#methods}}<option value="{{name}}" {{#selected}}selected{{/selected}}>{{name}}</option>{{/methods}}
           </select>
           <label for="topup_amount">{{t.topup_amount}}</label>
@@ -71,14 +72,15 @@ extension Templates {
         <h1>{{t.receipt_title}}</h1>
         <dl>
           <dt>{{t.receipt_order}}</dt><dd id="receipt-order">{{id}}</dd>
+          <dt>{{t.field_email}}</dt><dd>{{email}}</dd>
           <dt>{{t.col_status}}</dt><dd id="receipt-status" data-status="{{statusCode}}">{{status}}</dd>
           <dt>{{t.topup_gateway}}</dt><dd>{{gateway}}</dd>
           <dt>{{t.topup_method}}</dt><dd>{{method}}</dd>
           <dt>{{t.col_amount}}</dt><dd id="receipt-amount">{{amount}}</dd>
           <dt>{{t.receipt_currency}}</dt><dd>{{currency}}</dd>
           <dt>{{t.col_credit}}</dt><dd id="receipt-credit">{{credit}}</dd>
-          <dt>{{t.receipt_created}}</dt><dd>{{created}}</dd>
-          <dt>{{t.receipt_paid}}</dt><dd>{{paid}}</dd>
+          <dt>{{t.receipt_created}}</dt><dd>{{created}} UTC</dd>
+          <dt>{{t.receipt_paid}}</dt><dd>{{paid}}{{#paidAt}} UTC{{/paidAt}}</dd>
           {{#refunded}}<dt>{{t.receipt_refunded}}</dt><dd>{{refunded}}</dd>{{/refunded}}
         </dl>
         {{#pending}}<p class="hint no-print" role="status">{{t.receipt_pending_hint}}</p>{{/pending}}
