@@ -30,9 +30,16 @@ public enum HupiJiaoProtocol {
         let reply = try JSONValue.parseObject(body)
         try verifyReplyHash(reply, config: config)
         guard reply["errcode"]?.lenientInteger == 0 else { throw .unsupported("gateway refused") }
-        // A successful reply names where the payer goes: it must be signed, or anyone on the path could send the
-        // payer elsewhere by dropping the hash.
-        guard let hash = reply["hash"], hash != .null else { throw .badSignature }
+        // A successful reply names where the payer goes: it must be signed, and signed over everything it holds
+        // (nested members are not covered by the rule, so a reply with any is refused), or anyone on the path could
+        // send the payer elsewhere.
+        let nested = reply.members.contains { member in
+            switch member.value {
+            case .object, .array: true
+            default: false
+            }
+        }
+        guard let hash = reply["hash"], hash != .null, !nested else { throw .badSignature }
         guard let url = reply["url"]?.nonEmptyString else { throw .malformed("url missing") }
         return url
     }

@@ -163,6 +163,11 @@ struct HupiJiaoProtocolTests {
             try HupiJiaoProtocol.parseCreate(
                 Self.createReply(url: "https://evil.example", hash: hash), config: Self.config)
         }
+        // A member the hash rule does not cover cannot ride along.
+        let padded = #"{"errcode":0,"url":"https://evil.example/","hash":"x","pad":[]}"#
+        #expect(throws: PaymentRejection.badSignature) {
+            try HupiJiaoProtocol.parseCreate(Array(padded.utf8), config: Self.config)
+        }
         let refused = #"{"errcode":40029,"errmsg":"签名错误"}"#
         #expect(throws: PaymentRejection.unsupported("gateway refused")) {
             try HupiJiaoProtocol.parseCreate(Array(refused.utf8), config: Self.config)

@@ -227,4 +227,27 @@ struct PaymentCallbackTests {
             #expect(try await h.store.order(id: epayOrder.id)?.status == .pending)
         }
     }
+
+    @Test(
+        "A flood of forged callbacks is answered but logs at most 60 refusals a minute, and a real callback from the same address still credits"
+    )
+    func forgedFlood() async throws {
+        try await PaymentHarness.with("sqlite") { h in
+            let order = try #require(try await h.topUp("epay", amount: "10").1)
+            let forged = PaymentHarness.epayNotify(order.id, money: "10.00", key: "forged")
+            let started = ContinuousClock.now
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<80 { group.addTask { try await h.deliver(forged, to: "epay").status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 400 })
+            let refused = try await h.store.paymentEvents(limit: 500).filter { $0.outcome == "refused" }
+            // 60 at once, plus one for each second the flood took (the limit refills at one a second).
+            let seconds = Int((ContinuousClock.now - started).components.seconds) + 1
+            #expect(refused.count >= 60 && refused.count <= 60 + seconds, "\(refused.count) in \(seconds) s")
+            let real = try await h.deliver(PaymentHarness.epayNotify(order.id, money: "10.00"), to: "epay")
+            #expect(real.status == 200 && real.body == "success")
+            #expect(try await h.balance() == Money(micros: 10_000_000))
+        }
+    }
 }

@@ -102,6 +102,11 @@ struct PaymentLifecycleTests {
             let webhook300 = PaymentHarness.stripeEvent("charge.refunded", object: Self.charge(order, refunded: 300))
             #expect(try await h.deliver(webhook300, to: "stripe").status == 200)
             #expect(try await h.balance() == Money(micros: 12_000_000))
+            // A refund "made outside" is refused for Stripe orders: Stripe's running total must stay comparable.
+            let outside = try await finance.post(
+                "/admin/orders/\(order.id)/refund",
+                [("amount", "1.00"), ("reason", "bank"), ("outside", "on"), ("refund_token", first)])
+            #expect(outside.status == 400)
             // The same form submitted again is refused before any second call to Stripe.
             let resubmitted = try await finance.post(
                 "/admin/orders/\(order.id)/refund",

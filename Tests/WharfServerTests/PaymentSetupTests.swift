@@ -19,14 +19,17 @@ struct PaymentSetupTests {
     @Test("Plain http is accepted only for loopback and private addresses; odd hosts, ports and paths are refused")
     func gatewayURLs() throws {
         #expect(try Self.make(url: "https://pay.example.com/").gatewayURL == "https://pay.example.com")
-        for url in ["http://127.0.0.1:9000", "http://192.168.1.5/epay", "http://10.0.0.2", "http://localhost:8080"] {
+        for url in [
+            "http://127.0.0.1:9000", "http://192.168.1.5/epay", "http://10.0.0.2", "http://localhost:8080",
+            "http://bepusdt:8080",
+        ] {
             #expect(throws: Never.self) { try Self.make(url: url) }
         }
         for url in [
             "http://pay.example.com", "http://8.8.8.8", "https://a.com:99999", #"https://a.com/"><x"#,
             "https://a.com;x",
             "http://[::1]:8443", "https://user:pw@pay.example.com", "https://pay.example.com/?a=b",
-            "ftp://pay.example.com",
+            "ftp://pay.example.com", "http://010.0.0.1", "http://0172.16.0.1", "http://192.168.1", "http://172.32.0.1",
         ] {
             #expect(throws: PaymentGatewaySetup.Problem.self, "\(url)") { try Self.make(url: url) }
         }
@@ -62,5 +65,21 @@ struct PaymentSetupTests {
         ] {
             #expect(!PaymentURLs.isAllowedPayPage(url, gatewayURL: gateway), "\(url)")
         }
+    }
+
+    @Test("After expiry an order is asked about after 1, 2, 4 and then every 6 hours, for three days, then never")
+    func latePollSchedule() {
+        let hour: Int64 = 3_600_000
+        func next(_ now: Int64) -> Int64? {
+            PaymentReconciler.nextPoll(status: .expired, expiresAt: 0, polls: 7, now: now)
+        }
+        #expect(next(0) == hour)
+        #expect(next(hour) == 2 * hour)
+        #expect(next(2 * hour) == 4 * hour)
+        #expect(next(4 * hour) == 8 * hour)
+        #expect(next(8 * hour) == 14 * hour)
+        #expect(next(70 * hour) == nil)
+        #expect(PaymentReconciler.nextPoll(status: .pending, expiresAt: hour, polls: 0, now: 0) == 60_000)
+        #expect(PaymentReconciler.nextPoll(status: .pending, expiresAt: hour, polls: 9, now: 50 * 60_000) == hour)
     }
 }

@@ -256,7 +256,7 @@ struct PaymentOrdersTests {
     }
 
     @Test(
-        "A partial dispute holds back its share; an inquiry closed without a chargeback restores it; a lost one keeps it",
+        "A partial dispute holds back its share; an inquiry closed without a chargeback restores it; a refund during a dispute takes free credit first; a lost one keeps its hold",
         arguments: Backend.available)
     func partialAndClosedDisputes(backend: Backend) async throws {
         try await TestDatabase.with(backend) { t in
@@ -269,10 +269,37 @@ struct PaymentOrdersTests {
             _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_a", lost: false)
             #expect(try await t.store.balance(userID: user.id) == Money(micros: 10_000_000))
             #expect(try await t.store.order(id: order.id)?.status == .paid)
-            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_b", amount: 1000)
+            // A 4.00 dispute, then a 6.00 refund while it is open, then the dispute is lost: the payer got 10.00
+            // back in all, so all 10 credit is gone (the refund takes the free credit, not the dispute's hold).
+            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_b", amount: 400)
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 6_000_000))
+            _ = try await t.store.refundOrderTo(id: order.id, cumulativeAmount: 600, externalRef: "re_6")
+            #expect(try await t.store.balance(userID: user.id) == .zero)
             _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_b", lost: true)
             #expect(try await t.store.balance(userID: user.id) == .zero)
             #expect(try await t.store.order(id: order.id)?.status == .disputed)
+            #expect(try await t.store.verifyLedger().isEmpty)
+            #expect(try await t.store.verifyOrders().isEmpty)
+        }
+    }
+
+    @Test(
+        "Two disputes on one order each keep their own hold: closing one restores only its share",
+        arguments: Backend.available)
+    func twoDisputes(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let user = try await t.store.makeUser("two@example.com")
+            let gateway = try await Self.gateway(t.store)
+            let order = try await Self.order(t.store, user, gateway, amount: 1000, credit: Money(micros: 10_000_000))
+            _ = try await t.store.settleOrder(id: order.id, gatewayID: gateway.id, evidence: SettleEvidence())
+            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_1", amount: 300)
+            _ = try await t.store.disputeOrder(id: order.id, disputeID: "dp_2", amount: 200)
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 5_000_000))
+            _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_1", lost: false)
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 8_000_000))
+            #expect(try await t.store.order(id: order.id)?.status == .disputed)
+            _ = try await t.store.closeDispute(id: order.id, disputeID: "dp_2", lost: true)
+            #expect(try await t.store.balance(userID: user.id) == Money(micros: 8_000_000))
             #expect(try await t.store.verifyLedger().isEmpty)
             #expect(try await t.store.verifyOrders().isEmpty)
         }

@@ -483,5 +483,6 @@ extension Translations {
         "pay_disabled": "停用",
         "pay_enabled": "启用",
         "topup_method_default": "该通道的默认方式",
+        "err_codes_batch": "未找到该批次中未使用的兑换码。",
     ]
 }

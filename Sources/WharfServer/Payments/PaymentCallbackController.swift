@@ -9,8 +9,8 @@ import WharfCore
 struct PaymentCallbackController: Sendable {
     let payments: PaymentService
     let trustedProxies: [IPRange]
-    /// Refused callbacks per source address: 60 a minute, then 429 without further work or log rows (a gateway
-    /// that is refused that often is misconfigured, or it is not a gateway).
+    /// Refused callbacks logged per source address: 60 a minute (a gateway refused that often is misconfigured, or
+    /// it is not a gateway).
     let refusals = RateLimiter(defaultPerMinute: 60)
 
     /// Callbacks are small forms or JSON documents; anything larger is refused unread.
@@ -35,13 +35,17 @@ struct PaymentCallbackController: Sendable {
             method: request.method == .get ? "GET" : "POST", query: request.uri.query ?? "",
             body: Array(buffer: body), stripeSignature: request.headers[Self.stripeSignature])
         let address = KeyAuthenticator.effectiveAddress(request, context, trustedProxies: trustedProxies)
-        let scope = "callback:\(address ?? "-")"
+        // Every callback is handled (a flood from one address must not block a real gateway sharing it, such as a
+        // proxy); past the limit, refusals are no longer written to the payment log. A token is taken first and
+        // given back when the callback was accepted, so concurrent floods cannot overshoot.
+        let scope = "callback:" + ClientAddress.limitScope(address)
         let now = payments.clock.nowMillis()
         refusals.pruneIdle(now: now)
-        guard !refusals.isExhausted(keyID: scope, now: now) else { return Self.reply(.tooManyRequests, "fail") }
-        let reply = await payments.handleCallback(gatewayID: gatewayID, incoming: incoming, clientIP: address)
-        if reply.status == .badRequest || reply.status == .notFound {
-            _ = refusals.admit(keyID: scope, perMinute: nil, now: now)
+        let counted = refusals.admit(keyID: scope, perMinute: nil, now: now).allowed
+        let reply = await payments.handleCallback(
+            gatewayID: gatewayID, incoming: incoming, clientIP: address, quiet: !counted)
+        if counted && reply.status != .badRequest && reply.status != .notFound {
+            refusals.giveBack(keyID: scope, now: now)
         }
         return Self.reply(reply.status, reply.body)
     }

@@ -23,9 +23,16 @@ public enum PaymentGatewaySetup {
 
     /// True for loopback, private-network and link-local-free local names (where plain http is tolerated).
     static func isLocal(_ host: String) -> Bool {
-        if host == "localhost" { return true }
-        let octets = host.split(separator: ".").compactMap { UInt8($0) }
-        guard octets.count == 4, host.split(separator: ".").count == 4 else { return false }
+        // A name without a dot (`localhost`, a compose service such as `bepusdt`) is resolved on this machine's
+        // network.
+        if !host.contains(".") { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        // No leading zeros: "010" would be read as octal by the resolver.
+        guard parts.count == 4, parts.allSatisfy({ $0 == "0" || ($0.first != "0" && !$0.isEmpty) }) else {
+            return false
+        }
+        let octets = parts.compactMap { UInt8($0) }
+        guard octets.count == 4 else { return false }
         return octets[0] == 127 || octets[0] == 10 || (octets[0] == 172 && (16...31).contains(octets[1]))
             || (octets[0] == 192 && octets[1] == 168)
     }

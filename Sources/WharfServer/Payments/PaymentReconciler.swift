@@ -31,16 +31,22 @@ public final class PaymentReconciler: Service, Sendable {
 
     /// How long after expiry an order is still asked about: a payer may pay late, and a gateway's single notify
     /// may be lost. Every 6 hours at most, for 3 days.
-    static let lateWatchMillis: Int64 = 72 * 3_600_000
+    public static let lateWatchMillis: Int64 = 72 * 3_600_000
     static let lateIntervalMillis: Int64 = 6 * 3_600_000
 
     /// When to ask next about `order` (asked just now, at `now`), or nil for never again.
     static func nextPoll(_ order: PaymentOrder, now: Int64) -> Int64? {
-        if order.status == .pending, now < order.expiresAt {
-            return min(now + backoffMillis(afterPolls: order.polls), order.expiresAt)
+        nextPoll(status: order.status, expiresAt: order.expiresAt, polls: order.polls, now: now)
+    }
+
+    /// The same, from the order's status, expiry and polls so far.
+    public static func nextPoll(status: PaymentOrderStatus, expiresAt: Int64, polls: Int64, now: Int64) -> Int64? {
+        if status == .pending, now < expiresAt {
+            return min(now + backoffMillis(afterPolls: polls), expiresAt)
         }
-        let next = now + min(lateIntervalMillis, 3_600_000 << min(order.polls, 3))
-        return next <= order.expiresAt + lateWatchMillis ? next : nil
+        // After expiry: an hour, then as long again as it has been expired (1, 2, 4 hours …), at most 6 hours.
+        let next = now + min(lateIntervalMillis, max(3_600_000, now - expiresAt))
+        return next <= expiresAt + lateWatchMillis ? next : nil
     }
 
     /// One pass: polls the orders that are due, then expires those whose time is up (`now`: the clock's time

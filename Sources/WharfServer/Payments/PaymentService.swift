@@ -99,7 +99,12 @@ public final class PaymentService: Sendable {
     /// names, logs what happened, and answers the gateway's success text only after the change is committed. A
     /// callback that cannot be verified, or names an order of another instance, gets 400; a failure on Wharf's
     /// side gets 500, so that the gateway tries again.
-    func handleCallback(gatewayID: String, incoming: IncomingCallback, clientIP: String?) async -> CallbackReply {
+    ///
+    /// `quiet`: refusals are not written to the payment log (the caller's address has been refused too often; an
+    /// accepted callback is always logged).
+    func handleCallback(gatewayID: String, incoming: IncomingCallback, clientIP: String?, quiet: Bool = false) async
+        -> CallbackReply
+    {
         let gateway: PaymentGatewayRecord
         let driver: GatewayDriver
         do {
@@ -115,7 +120,7 @@ public final class PaymentService: Sendable {
         do {
             message = try driver.verify(incoming)
         } catch {
-            await log(gateway.id, nil, "callback", clientIP, "refused", error.description)
+            if !quiet { await log(gateway.id, nil, "callback", clientIP, "refused", error.description) }
             return CallbackReply(status: .badRequest, body: "fail")
         }
         let ok = CallbackReply(status: .ok, body: driver.successReply)
@@ -360,6 +365,10 @@ public final class PaymentService: Sendable {
         guard try await !store.hasReversal(orderID: order.id, externalRef: reference) else {
             throw RefundRefusal.refused("this refund was already made")
         }
+        if outside && gateway.kind == GatewayKind.stripe.rawValue {
+            // Stripe reports its refunds as a running total that must stay comparable with Wharf's.
+            throw RefundRefusal.refused("refund Stripe payments through Stripe")
+        }
         if !outside {
             let driver = try await driver(gateway)
             guard driver.refundSupport.api else { throw RefundRefusal.noRefundCall }
@@ -383,7 +392,10 @@ public final class PaymentService: Sendable {
             id: order.id, cumulativeAmount: order.refundedAmount + amount, externalRef: reference, actorID: actorID,
             reason: reason)
         if case .refused(let current, _) = outcome, !outside {
-            // The gateway's own refund event got there first and took the credit back: the refund is done.
+            // The gateway's own refund event got there first and took the credit back: the refund is done, and
+            // recorded as done, so the same request sent again finds it.
+            try await store.recordRefundRequest(
+                orderID: order.id, externalRef: reference, amount: amount, actorID: actorID, reason: reason)
             outcome = .duplicate(current)
         }
         await log(

@@ -125,7 +125,9 @@ struct AdminPaymentsController: Sendable {
         return web.renderer.page("adminOrders", titleKey: "admin_orders", visitor: v, model: model)
     }
 
-    func order(_ context: StaffContext, error: String?) async throws -> Response {
+    /// An order's admin page; `refundToken` keeps the token of a refund that failed at the gateway, so retrying it
+    /// is the same request (a refund that did go through is then not made twice).
+    func order(_ context: StaffContext, error: String?, refundToken: String? = nil) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
         guard OrderNumber.isWellFormed(id), let o = try await web.store.order(id: id) else {
             throw WebFailure.notFound
@@ -146,7 +148,7 @@ struct AdminPaymentsController: Sendable {
             "refundedCredit": WebFormat.money(o.refundedCredit),
             "disputedCredit": WebFormat.money(o.disputedCredit), "refundable": format(o.amount - o.refundedAmount),
             "canAct": context.user.role >= .finance, "wasPaid": o.status.wasPaid && o.refundedAmount < o.amount,
-            "refundToken": WharfID.make("rfd"),
+            "refundToken": refundToken ?? WharfID.make("rfd"),
             "canMarkPaid": o.status == .pending || o.status == .expired,
             "events": try await web.store.paymentEvents(orderID: o.id, limit: 100).map { e in
                 [
@@ -196,7 +198,8 @@ struct AdminPaymentsController: Sendable {
                 case .gatewayRefused: "err_refund_gateway"
                 case .noRefundCall: "err_refund_no_call"
                 }
-            return try await self.order(context, error: v.text(key))
+            return try await self.order(
+                context, error: v.text(key), refundToken: refusal == .gatewayRefused ? token : nil)
         }
         throw WebRedirect(location: "/admin/orders/\(id)?notice=notice_saved")
     }
@@ -257,6 +260,7 @@ struct AdminPaymentsController: Sendable {
             return try await codes(context, error: context.visitor.text("err_reason_required"))
         }
         let count = try await web.store.disableRedemptionBatch(batch)
+        guard count > 0 else { return try await codes(context, error: context.visitor.text("err_codes_batch")) }
         try await web.store.audit(
             actorID: context.user.id, action: "code.disable_batch", target: batch,
             detail: "count=\(count) reason=\(reason)")

@@ -207,7 +207,11 @@ struct BillingPagesController: Sendable {
             order.userID == context.user.id
         else { throw WebFailure.notFound }
         let now = web.clock.nowMillis()
-        if order.status == .pending, web.topUps.admit(keyID: "poll:\(order.id)", perMinute: 6, now: now).allowed,
+        // Pending, or expired within the last three days (the payer may have paid late and its notify been lost).
+        let watched =
+            order.status == .pending
+            || (order.status == .expired && now < order.expiresAt + PaymentReconciler.lateWatchMillis)
+        if watched, web.topUps.admit(keyID: "poll:\(order.id)", perMinute: 6, now: now).allowed,
             web.topUps.admit(keyID: "poll-account:\(context.user.id)", perMinute: 6, now: now).allowed
         {
             order = await web.payments.poll(order, source: "return")

@@ -71,9 +71,11 @@ extension WharfStore {
     /// The plan of a refund bringing the refunded amount to `total`.
     static func refundPlan(_ order: PaymentOrder, total: Int64, amount: Int64) -> ReversalPlan {
         let target = OrderCredit.refundedCredit(credit: order.credit, amountMinor: order.amount, refundedMinor: total)
-        // Credit already held back by an open dispute is not taken twice.
+        // The refund takes the order's free credit first; only what it needs beyond that comes out of a dispute's
+        // hold (credit already held back is not taken twice, and a refund never releases a hold).
         let owed = max(0, target.micros - order.refundedCredit.micros)
-        let fromDispute = min(owed, order.disputedCredit.micros)
+        let free = max(0, order.credit.micros - order.refundedCredit.micros - order.disputedCredit.micros)
+        let fromDispute = min(max(0, owed - free), order.disputedCredit.micros)
         var next = order
         next.refundedAmount = total
         next.refundedCredit = target
@@ -101,19 +103,50 @@ extension WharfStore {
     /// Closes a dispute: anything but lost (won, or an inquiry closed without a chargeback) restores the held-back
     /// credit once; lost makes the hold-back final and marks the order for review.
     public func closeDispute(id: String, disputeID: String, lost: Bool) async throws -> ReversalOutcome {
-        try await reverse(
+        // What this dispute held back (another dispute on the same order keeps its own hold).
+        let held = try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT CAST(COALESCE(SUM(credit), 0) AS BIGINT) AS held FROM payment_adjustments
+                WHERE order_id = \(bind: id) AND kind = 'dispute' AND external_ref = \(bind: disputeID)
+                """
+            ).first()?.int64("held") ?? 0
+        }
+        return try await reverse(
             id: id, kind: lost ? .disputeLost : .disputeWon, externalRef: disputeID, actorID: nil, reason: nil
         ) { order in
             guard order.status == .disputed else { return .refuse("no dispute is open on the order") }
             var next = order
             guard lost else {
-                next.disputedCredit = .zero
-                next.status =
-                    order.refundedAmount == 0
-                    ? .paid : order.refundedAmount >= order.amount ? .refunded : .partiallyRefunded
-                return .apply(next, change: order.disputedCredit.micros, amount: 0)
+                let restore = min(-held, order.disputedCredit.micros)
+                next.disputedCredit = Money(micros: order.disputedCredit.micros - max(0, restore))
+                if next.disputedCredit.micros == 0 {
+                    next.status =
+                        order.refundedAmount == 0
+                        ? .paid : order.refundedAmount >= order.amount ? .refunded : .partiallyRefunded
+                }
+                return .apply(next, change: max(0, restore), amount: 0)
             }
             return .apply(next, change: 0, amount: 0)
+        }
+    }
+
+    /// Records that an admin's refund request (`externalRef`) was carried out, when the gateway's own refund event
+    /// had already taken the credit back: a resubmission of the same request then finds it and does nothing.
+    public func recordRefundRequest(
+        orderID: String, externalRef: String, amount: Int64, actorID: String, reason: String
+    )
+        async throws
+    {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                INSERT INTO payment_adjustments (id, order_id, kind, external_ref, amount, credit, actor_id, reason,
+                    created_at)
+                VALUES (\(bind: WharfID.make("padj")), \(bind: orderID), 'refund', \(bind: externalRef), \(bind: amount),
+                    0, \(bind: actorID), \(bind: reason), \(bind: now))
+                """
+            ).run()
         }
     }
 
@@ -195,14 +228,19 @@ extension WharfStore {
     /// Returns a line per order that does not.
     public func verifyOrders() async throws -> [String] {
         try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
+            var sums: [String: Int64] = [:]
+            for row in try await db.raw(
+                """
+                SELECT reference, CAST(SUM(amount) AS BIGINT) AS total FROM ledger_entries
+                WHERE kind IN ('topup', 'refund', 'chargeback') AND reference IS NOT NULL GROUP BY reference
+                """
+            ).all() {
+                sums[try row.string("reference")] = try row.int64("total")
+            }
             let rows = try await db.raw(
                 """
-                SELECT o.id AS id, o.status AS status, o.amount AS amount, o.credit AS credit,
-                    o.refunded_amount AS refunded_amount, o.refunded_credit AS refunded_credit,
-                    o.disputed_credit AS disputed_credit,
-                    (SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM ledger_entries e
-                        WHERE e.reference = o.id AND e.kind IN ('topup', 'refund', 'chargeback')) AS total
-                FROM payment_orders o
+                SELECT id, status, amount, credit, refunded_amount, refunded_credit, disputed_credit
+                FROM payment_orders
                 """
             ).all()
             var out: [String] = []
@@ -210,8 +248,8 @@ extension WharfStore {
                 let status = PaymentOrderStatus(rawValue: try row.string("status")) ?? .failed
                 let paid = status.wasPaid ? try row.int64("credit") : 0
                 let expected = paid - (try row.int64("refunded_credit")) - (try row.int64("disputed_credit"))
-                let total = try row.int64("total")
                 let id = try row.string("id")
+                let total = sums[id] ?? 0
                 if total != expected {
                     out.append(
                         "order \(id): ledger entries sum to \(Money(micros: total)), expected \(Money(micros: expected))"
