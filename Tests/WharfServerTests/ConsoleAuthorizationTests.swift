@@ -57,6 +57,7 @@ struct ConsoleAuthorizationTests {
             Route(method: "POST", path: "/console/billing/topup", form: [("gateway", "none"), ("amount", "1")]),
             Route(method: "POST", path: "/console/billing/redeem", form: [("code", "x")]),
             Route(method: "GET", path: "/console/billing/orders/none"),
+            Route(method: "GET", path: "/console/billing/orders"),
             Route(method: "GET", path: "/admin/payments", least: .admin),
             Route(method: "POST", path: "/admin/payments", form: [("name", "")], least: .admin),
             Route(method: "POST", path: "/admin/payments/none/disable", least: .admin),

@@ -285,6 +285,12 @@ struct PaymentLifecycleTests {
             #expect(billing.body.contains(#"<option value="epay" "#))
             #expect(!billing.body.contains(#"<option value="epay-b""#))
             #expect(billing.body.contains("1 CNY buys 0.50 credit; at least 1.00 CNY; at most 1000.00 CNY"))
+            // Every order is listed on its own page (the billing page shows the newest 20).
+            // (Two more: with the eight refused above, that is the ten top-ups a minute an account may try.)
+            for _ in 0..<2 { _ = try await h.topUp("epay", amount: "2") }
+            let all = try await h.browser.get("/console/billing/orders")
+            #expect(all.status == 200)
+            #expect(all.body.components(separatedBy: #"data-status="pending""#).count - 1 == 2)
         }
     }
 

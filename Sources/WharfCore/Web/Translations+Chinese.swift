@@ -484,5 +484,6 @@ extension Translations {
         "pay_enabled": "启用",
         "topup_method_default": "该通道的默认方式",
         "err_codes_batch": "未找到该批次中未使用的兑换码。",
+        "orders_all": "全部订单",
     ]
 }

@@ -513,5 +513,6 @@ extension Translations {
         "pay_enabled": "Enabled",
         "topup_method_default": "The gateway's usual method",
         "err_codes_batch": "No unused code of that batch was found.",
+        "orders_all": "All orders",
     ]
 }

@@ -20,6 +20,7 @@ struct BillingPagesController: Sendable {
         group.get("billing") { request, context in try await billing(request, context, error: nil) }
         group.post("billing/topup") { request, context in try await topUp(request, context) }
         group.post("billing/redeem") { request, context in try await redeem(request, context) }
+        group.get("billing/orders") { request, context in try await allOrders(request, context) }
         group.get("billing/orders/{id}") { _, context in try await receipt(context) }
     }
 
@@ -121,6 +122,20 @@ struct BillingPagesController: Sendable {
             "credit": WebFormat.money(order.credit), "status": v.text("order_status_\(order.status.rawValue)"),
             "statusCode": order.status.rawValue,
         ]
+    }
+
+    /// Every order of the account, newest first, 50 a page.
+    func allOrders(_ request: Request, _ context: SignedInContext) async throws -> Response {
+        let page = ConsolePagesController.pageNumber(request)
+        let list = try await web.store.orders(
+            userID: context.user.id, limit: Self.pageSize + 1, offset: (page - 1) * Self.pageSize)
+        var model: [String: Any] = [
+            "tabBilling": true, "page": "\(page)",
+            "orders": list.prefix(Self.pageSize).map { orderRow($0, context.visitor) },
+        ]
+        if page > 1 { model["prevHref"] = "/console/billing/orders?page=\(page - 1)" }
+        if list.count > Self.pageSize { model["nextHref"] = "/console/billing/orders?page=\(page + 1)" }
+        return web.renderer.page("orders", titleKey: "orders_heading", visitor: context.visitor, model: model)
     }
 
     /// `POST /console/billing/topup` (`gateway`, `amount`, optional `method`): creates the order and sends the

@@ -50,6 +50,7 @@ extension Templates {
           {{^orders}}<tr><td colspan="6">{{t.orders_none}}</td></tr>{{/orders}}
           </tbody>
         </table>
+        <p><a href="/console/billing/orders">{{t.orders_all}}</a></p>
         </section>
         <section>
         <h2>{{t.billing_ledger}}</h2>
@@ -62,6 +63,22 @@ extension Templates {
         </table>
         {{>pager}}
         </section>
+        {{/body}}{{/layout}}
+        """
+
+    static let orders = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <h1>{{t.orders_heading}}</h1>
+        <table id="orders">
+          <thead><tr><th scope="col">{{t.col_order}}</th><th scope="col">{{t.col_time}}</th><th scope="col">{{t.topup_method}}</th><th scope="col" class="num">{{t.col_amount}}</th><th scope="col" class="num">{{t.col_credit}}</th><th scope="col">{{t.col_status}}</th></tr></thead>
+          <tbody>
+          {{#orders}}<tr data-status="{{statusCode}}"><td><a href="/console/billing/orders/{{id}}">{{id}}</a></td><td>{{time}}</td><td>{{method}}</td><td class="num">{{amount}}</td><td class="num">{{credit}}</td><td>{{status}}</td></tr>{{/orders}}
+          {{^orders}}<tr><td colspan="6">{{t.orders_none}}</td></tr>{{/orders}}
+          </tbody>
+        </table>
+        {{>pager}}
+        <p><a href="/console/billing">{{t.receipt_back}}</a></p>
         {{/body}}{{/layout}}
         """
 
