@@ -4,7 +4,7 @@
 What a gateway's retry storm costs: one Epay order is topped up through the console and paid by one signed notify;
 then, three runs each, N replays of that notify (verified, settle finds the order paid: nothing credited, an event
 logged) and N forged notifies (refused at the signature; past 60 a minute per address no longer logged) are sent by
-C concurrent keep-alive clients. Prints requests per second and latency percentiles per run, the median and spread
+C concurrent keep-alive clients, after the same load on `/healthz` (what this Python client can drive at all). Prints requests per second and latency percentiles per run, the median and spread
 of the three runs, and checks the balance moved exactly once.
 
     WHARF_BIN=.build/release/wharf python3 Scripts/payments-load.py [--requests 3000] [--clients 16]
@@ -139,7 +139,12 @@ def main() -> int:
             forged = f"{path}?{notify_query(order, 'not-the-key')}"
             first = requests.get(f"http://127.0.0.1:{port}{good}", timeout=10)
             assert first.status_code == 200 and first.text == "success", first.text
-            for name, target in (("replayed notify (already paid)", good), ("forged notify (bad signature)", forged)):
+            scenarios = (
+                ("GET /healthz (the client's ceiling, for comparison)", "/healthz"),
+                ("replayed notify (already paid)", good),
+                ("forged notify (bad signature)", forged),
+            )
+            for name, target in scenarios:
                 rates = []
                 for i in range(3):
                     rate, lat, statuses = blast(port, target, args.requests, args.clients)

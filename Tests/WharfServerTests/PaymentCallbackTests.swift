@@ -8,7 +8,9 @@ import WharfStorage
 
 /// Money coming in through each gateway, end to end through the running server: a confirmed payment credits
 /// exactly amount × rate once, however often and concurrently it arrives; everything else credits nothing.
-@Suite("Payments: callbacks from each gateway")
+/// Serialized: each scenario runs a whole server (and on CI a PostgreSQL database of its own); run side by side they
+/// starved the older PostgreSQL scenarios of connections.
+@Suite("Payments: callbacks from each gateway", .serialized)
 struct PaymentCallbackTests {
     /// Alice starts with 5.000000 (the harness's grant).
     static let start = Money(micros: 5_000_000)

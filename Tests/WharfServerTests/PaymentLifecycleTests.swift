@@ -9,7 +9,8 @@ import WharfStorage
 
 /// After the money came in: Stripe refunds and disputes, an admin's refund through the gateway, reconciliation by
 /// polling, redemption codes in the console, and top-ups the form refuses. Every amount is the one the policy says.
-@Suite("Payments: refunds, disputes, reconciliation, codes and the top-up form")
+/// Serialized, like the callback scenarios: each runs a whole server.
+@Suite("Payments: refunds, disputes, reconciliation, codes and the top-up form", .serialized)
 struct PaymentLifecycleTests {
     static let start = Money(micros: 5_000_000)
 

@@ -29,7 +29,8 @@ struct PaymentSetupTests {
             "http://pay.example.com", "http://8.8.8.8", "https://a.com:99999", #"https://a.com/"><x"#,
             "https://a.com;x",
             "http://[::1]:8443", "https://user:pw@pay.example.com", "https://pay.example.com/?a=b",
-            "ftp://pay.example.com", "http://010.0.0.1", "http://0172.16.0.1", "http://192.168.1", "http://172.32.0.1",
+            "ftp://pay.example.com", "http://010.0.0.1", "http://0172.16.0.1", "http://134744072", "http://0x8080808",
+            "http://192.168.1", "http://172.32.0.1",
         ] {
             #expect(throws: PaymentGatewaySetup.Problem.self, "\(url)") { try Self.make(url: url) }
         }

@@ -305,6 +305,47 @@ struct PaymentOrdersTests {
         }
     }
 
+    @Test(
+        "Disputes and refunds in any mix take back exactly the refunded credit plus what open and lost disputes claim",
+        arguments: Backend.available)
+    func disputeAndRefundMixes(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let gateway = try await Self.gateway(t.store)
+            // Two disputes (30 and 20), a 60 refund, the first won, the second lost: 60 + 20 taken back.
+            let a = try await t.store.makeUser("mix-a@example.com")
+            let first = try await Self.order(t.store, a, gateway, amount: 100, credit: Money(micros: 100_000_000))
+            _ = try await t.store.settleOrder(id: first.id, gatewayID: gateway.id, evidence: SettleEvidence())
+            _ = try await t.store.disputeOrder(id: first.id, disputeID: "dp1", amount: 30)
+            _ = try await t.store.disputeOrder(id: first.id, disputeID: "dp2", amount: 20)
+            _ = try await t.store.refundOrderTo(id: first.id, cumulativeAmount: 60, externalRef: "re60")
+            #expect(try await t.store.balance(userID: a.id) == .zero)
+            _ = try await t.store.closeDispute(id: first.id, disputeID: "dp1", lost: false)
+            #expect(try await t.store.balance(userID: a.id) == Money(micros: 20_000_000))
+            _ = try await t.store.closeDispute(id: first.id, disputeID: "dp2", lost: true)
+            #expect(try await t.store.balance(userID: a.id) == Money(micros: 20_000_000))
+            // An inquiry holding everything, escalated to a chargeback that arrives while it is open; the inquiry
+            // closes won, the chargeback is lost: everything stays taken back.
+            let b = try await t.store.makeUser("mix-b@example.com")
+            let second = try await Self.order(t.store, b, gateway, amount: 100, credit: Money(micros: 100_000_000))
+            _ = try await t.store.settleOrder(id: second.id, gatewayID: gateway.id, evidence: SettleEvidence())
+            _ = try await t.store.disputeOrder(id: second.id, disputeID: "inquiry", amount: 100)
+            _ = try await t.store.disputeOrder(id: second.id, disputeID: "chargeback", amount: 100)
+            #expect(try await t.store.balance(userID: b.id) == .zero)
+            _ = try await t.store.closeDispute(id: second.id, disputeID: "inquiry", lost: false)
+            #expect(try await t.store.balance(userID: b.id) == .zero)
+            #expect(try await t.store.order(id: second.id)?.status == .disputed)
+            guard
+                case .applied = try await t.store.closeDispute(id: second.id, disputeID: "chargeback", lost: true)
+            else {
+                Issue.record("the lost chargeback was not recorded")
+                return
+            }
+            #expect(try await t.store.balance(userID: b.id) == .zero)
+            #expect(try await t.store.verifyLedger().isEmpty)
+            #expect(try await t.store.verifyOrders().isEmpty)
+        }
+    }
+
     @Test("Gateway secrets are stored sealed and an empty key is refused", arguments: Backend.available)
     func secretsSealed(backend: Backend) async throws {
         try await TestDatabase.with(backend) { t in

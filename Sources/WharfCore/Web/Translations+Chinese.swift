@@ -485,5 +485,6 @@ extension Translations {
         "topup_method_default": "该通道的默认方式",
         "err_codes_batch": "未找到该批次中未使用的兑换码。",
         "orders_all": "全部订单",
+        "err_refund_outside_stripe": "Stripe 订单请通过 Stripe 退款（不要勾选线下退款），以便与其退款总额保持一致。",
     ]
 }

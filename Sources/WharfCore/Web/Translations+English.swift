@@ -514,5 +514,7 @@ extension Translations {
         "topup_method_default": "The gateway's usual method",
         "err_codes_batch": "No unused code of that batch was found.",
         "orders_all": "All orders",
+        "err_refund_outside_stripe":
+            "Refund Stripe payments through Stripe (leave the outside box unchecked), so its refund totals stay comparable.",
     ]
 }

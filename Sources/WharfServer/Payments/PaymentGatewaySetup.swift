@@ -25,7 +25,10 @@ public enum PaymentGatewaySetup {
     static func isLocal(_ host: String) -> Bool {
         // A name without a dot (`localhost`, a compose service such as `bepusdt`) is resolved on this machine's
         // network.
-        if !host.contains(".") { return true }
+        // (Not all digits or hex: "134744072" and "0x8080808" are IPv4 addresses to the resolver.)
+        if !host.contains(".") {
+            return !host.hasPrefix("0x") && !host.allSatisfy(\.isNumber)
+        }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         // No leading zeros: "010" would be read as octal by the resolver.
         guard parts.count == 4, parts.allSatisfy({ $0 == "0" || ($0.first != "0" && !$0.isEmpty) }) else {

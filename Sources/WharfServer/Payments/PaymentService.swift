@@ -340,6 +340,7 @@ public final class PaymentService: Sendable {
         case partialNotSupported
         case gatewayRefused
         case noRefundCall
+        case outsideStripe
         case refused(String)
     }
 
@@ -367,7 +368,7 @@ public final class PaymentService: Sendable {
         }
         if outside && gateway.kind == GatewayKind.stripe.rawValue {
             // Stripe reports its refunds as a running total that must stay comparable with Wharf's.
-            throw RefundRefusal.refused("refund Stripe payments through Stripe")
+            throw RefundRefusal.outsideStripe
         }
         if !outside {
             let driver = try await driver(gateway)

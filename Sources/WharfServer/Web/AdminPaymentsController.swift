@@ -197,6 +197,7 @@ struct AdminPaymentsController: Sendable {
                 case .partialNotSupported: "err_refund_partial"
                 case .gatewayRefused: "err_refund_gateway"
                 case .noRefundCall: "err_refund_no_call"
+                case .outsideStripe: "err_refund_outside_stripe"
                 }
             return try await self.order(
                 context, error: v.text(key), refundToken: refusal == .gatewayRefused ? token : nil)

@@ -32,13 +32,13 @@ extension WharfStore {
         id: String, amount: Int64, externalRef: String, actorID: String?, reason: String?
     ) async throws -> ReversalOutcome {
         try await reverse(id: id, kind: .refund, externalRef: externalRef, actorID: actorID, reason: reason) {
-            order in
+            order, disputes in
             guard order.status.wasPaid else { return .refuse("the order was not paid") }
             guard amount > 0 else { return .refuse("the refund must be positive") }
             guard amount <= order.amount - order.refundedAmount else {
                 return .refuse("the refund would exceed what was paid")
             }
-            return Self.refundPlan(order, total: order.refundedAmount + amount, amount: amount)
+            return Self.refundPlan(order, disputes, total: order.refundedAmount + amount, amount: amount)
         }
     }
 
@@ -60,74 +60,67 @@ extension WharfStore {
         id: String, cumulativeAmount: Int64, externalRef: String, actorID: String? = nil, reason: String? = nil
     ) async throws -> ReversalOutcome {
         try await reverse(id: id, kind: .refund, externalRef: externalRef, actorID: actorID, reason: reason) {
-            order in
+            order, disputes in
             guard order.status.wasPaid else { return .refuse("the order was not paid") }
             let total = min(max(cumulativeAmount, 0), order.amount)
             guard total > order.refundedAmount else { return .refuse("already refunded that far") }
-            return Self.refundPlan(order, total: total, amount: total - order.refundedAmount)
+            return Self.refundPlan(order, disputes, total: total, amount: total - order.refundedAmount)
         }
     }
 
-    /// The plan of a refund bringing the refunded amount to `total`.
-    static func refundPlan(_ order: PaymentOrder, total: Int64, amount: Int64) -> ReversalPlan {
-        let target = OrderCredit.refundedCredit(credit: order.credit, amountMinor: order.amount, refundedMinor: total)
-        // The refund takes the order's free credit first; only what it needs beyond that comes out of a dispute's
-        // hold (credit already held back is not taken twice, and a refund never releases a hold).
-        let owed = max(0, target.micros - order.refundedCredit.micros)
-        let free = max(0, order.credit.micros - order.refundedCredit.micros - order.disputedCredit.micros)
-        let fromDispute = min(max(0, owed - free), order.disputedCredit.micros)
+    /// The plan of a refund bringing the refunded amount to `total`. What the account has had taken back is always
+    /// the refunded credit plus the held-back credit, and the hold is what the disputes claim, capped by the credit
+    /// not refunded: so a refund takes the free credit first and never releases a dispute's claim.
+    static func refundPlan(_ order: PaymentOrder, _ disputes: Disputes, total: Int64, amount: Int64) -> ReversalPlan {
+        let refunded = OrderCredit.refundedCredit(credit: order.credit, amountMinor: order.amount, refundedMinor: total)
+        let hold = Disputes.hold(order, refundedCredit: refunded, claimed: disputes.total)
         var next = order
         next.refundedAmount = total
-        next.refundedCredit = target
-        next.disputedCredit = Money(micros: order.disputedCredit.micros - fromDispute)
+        next.refundedCredit = refunded
+        next.disputedCredit = Money(micros: hold)
         if order.status != .disputed { next.status = total == order.amount ? .refunded : .partiallyRefunded }
-        return .apply(next, change: -(owed - fromDispute), amount: amount)
+        return .apply(next, change: Self.takenBack(order) - Self.takenBack(next), amount: amount)
+    }
+
+    /// Credit the order's refunds and disputes have taken back from the account.
+    static func takenBack(_ order: PaymentOrder) -> Int64 { order.refundedCredit.micros + order.disputedCredit.micros }
+
+    /// The status of a paid order once no dispute is open on it.
+    static func settledStatus(_ order: PaymentOrder) -> PaymentOrderStatus {
+        order.refundedAmount == 0 ? .paid : order.refundedAmount >= order.amount ? .refunded : .partiallyRefunded
     }
 
     /// Opens a dispute of `amount` minor units: the matching share of the order's credit not yet refunded is held
     /// back (the balance may go below zero).
     public func disputeOrder(id: String, disputeID: String, amount: Int64) async throws -> ReversalOutcome {
-        try await reverse(id: id, kind: .dispute, externalRef: disputeID, actorID: nil, reason: nil) { order in
+        try await reverse(id: id, kind: .dispute, externalRef: disputeID, actorID: nil, reason: nil) {
+            order, disputes in
             guard order.status.wasPaid else { return .refuse("the order was not paid") }
-            let remaining = order.credit.micros - order.refundedCredit.micros - order.disputedCredit.micros
-            let share = OrderCredit.refundedCredit(
-                credit: order.credit, amountMinor: order.amount, refundedMinor: min(max(amount, 0), order.amount))
-            let held = max(0, min(remaining, share.micros))
+            let claimed = min(max(amount, 0), order.amount)
             var next = order
-            next.disputedCredit = Money(micros: order.disputedCredit.micros + held)
+            next.disputedCredit = Money(
+                micros: Disputes.hold(order, refundedCredit: order.refundedCredit, claimed: disputes.total + claimed))
             next.status = .disputed
-            return .apply(next, change: -held, amount: amount)
+            return .apply(next, change: Self.takenBack(order) - Self.takenBack(next), amount: claimed)
         }
     }
 
     /// Closes a dispute: anything but lost (won, or an inquiry closed without a chargeback) restores the held-back
     /// credit once; lost makes the hold-back final and marks the order for review.
     public func closeDispute(id: String, disputeID: String, lost: Bool) async throws -> ReversalOutcome {
-        // What this dispute held back (another dispute on the same order keeps its own hold).
-        let held = try await database.withConnection { db in
-            try await db.raw(
-                """
-                SELECT CAST(COALESCE(SUM(credit), 0) AS BIGINT) AS held FROM payment_adjustments
-                WHERE order_id = \(bind: id) AND kind = 'dispute' AND external_ref = \(bind: disputeID)
-                """
-            ).first()?.int64("held") ?? 0
-        }
-        return try await reverse(
+        try await reverse(
             id: id, kind: lost ? .disputeLost : .disputeWon, externalRef: disputeID, actorID: nil, reason: nil
-        ) { order in
-            guard order.status == .disputed else { return .refuse("no dispute is open on the order") }
+        ) { order, disputes in
+            guard disputes.open.contains(disputeID) else { return .refuse("no such dispute is open on the order") }
             var next = order
-            guard lost else {
-                let restore = min(-held, order.disputedCredit.micros)
-                next.disputedCredit = Money(micros: order.disputedCredit.micros - max(0, restore))
-                if next.disputedCredit.micros == 0 {
-                    next.status =
-                        order.refundedAmount == 0
-                        ? .paid : order.refundedAmount >= order.amount ? .refunded : .partiallyRefunded
-                }
-                return .apply(next, change: max(0, restore), amount: 0)
-            }
-            return .apply(next, change: 0, amount: 0)
+            // Lost: its claim stays for good (the order stays disputed); nothing moves.
+            if lost { return .apply(next, change: 0, amount: 0) }
+            var remaining = disputes
+            remaining.claims[disputeID] = nil
+            next.disputedCredit = Money(
+                micros: Disputes.hold(order, refundedCredit: order.refundedCredit, claimed: remaining.total))
+            if remaining.claims.isEmpty { next.status = Self.settledStatus(order) }
+            return .apply(next, change: Self.takenBack(order) - Self.takenBack(next), amount: 0)
         }
     }
 
@@ -150,6 +143,44 @@ extension WharfStore {
         }
     }
 
+    /// The disputes that count against an order: every one opened and not won (lost ones count for good), with
+    /// the amount each claims, and which of them are still open.
+    struct Disputes: Sendable {
+        var claims: [String: Int64] = [:]
+        var lost: Set<String> = []
+        /// The minor amount all of them claim together.
+        var total: Int64 { claims.values.reduce(0, +) }
+        var open: Set<String> { Set(claims.keys).subtracting(lost) }
+
+        /// The credit held back when `claimed` minor units are disputed: their share of the credit, but never more
+        /// than the credit not refunded.
+        static func hold(_ order: PaymentOrder, refundedCredit: Money, claimed: Int64) -> Int64 {
+            let share = OrderCredit.refundedCredit(
+                credit: order.credit, amountMinor: order.amount, refundedMinor: min(max(claimed, 0), order.amount))
+            return max(0, min(order.credit.micros - refundedCredit.micros, share.micros))
+        }
+    }
+
+    static func disputes(_ db: any SQLDatabase, orderID: String) async throws -> Disputes {
+        var result = Disputes()
+        var won: Set<String> = []
+        for row in try await db.raw(
+            """
+            SELECT kind, external_ref, amount FROM payment_adjustments
+            WHERE order_id = \(bind: orderID) AND kind IN ('dispute', 'dispute_won', 'dispute_lost')
+            """
+        ).all() {
+            let ref = try row.string("external_ref")
+            switch try row.string("kind") {
+            case "dispute": result.claims[ref] = try row.int64("amount")
+            case "dispute_won": won.insert(ref)
+            default: result.lost.insert(ref)
+            }
+        }
+        for ref in won { result.claims[ref] = nil }
+        return result
+    }
+
     enum ReversalPlan {
         case apply(PaymentOrder, change: Int64, amount: Int64)
         case refuse(String)
@@ -160,7 +191,7 @@ extension WharfStore {
     /// ledger entry under a unique source key and moves the balance. A lost race is retried on the new state.
     func reverse(
         id: String, kind: PaymentReversalKind, externalRef: String, actorID: String?, reason: String?,
-        plan: @escaping @Sendable (PaymentOrder) -> ReversalPlan
+        plan: @escaping @Sendable (PaymentOrder, Disputes) -> ReversalPlan
     ) async throws -> ReversalOutcome {
         for _ in 0..<5 {
             let at = now
@@ -176,7 +207,7 @@ extension WharfStore {
                     """
                 ).first()
                 if seen != nil { return .duplicate(order) }
-                switch plan(order) {
+                switch plan(order, try await Self.disputes(db, orderID: id)) {
                 case .refuse(let why): return .refused(order, reason: why)
                 case .apply(let next, let change, let amount):
                     let swapped = try await db.raw(
@@ -227,7 +258,10 @@ extension WharfStore {
     /// credit it bought less what refunds and disputes took back, and no order is refunded beyond what was paid.
     /// Returns a line per order that does not.
     public func verifyOrders() async throws -> [String] {
-        try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
+        let postgres = database.dialect == .postgres
+        // Both reads in one snapshot, so an order settled in between is not reported as a mismatch.
+        return try await database.transaction(timeoutMillis: database.bulkTimeoutMillis) { db in
+            if postgres { try await db.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").run() }
             var sums: [String: Int64] = [:]
             for row in try await db.raw(
                 """
