@@ -312,4 +312,33 @@ struct PaymentLifecycleTests {
             #expect(after.body.contains("Payment gateways, when you top up through them: stripe"))
         }
     }
+
+    @Test("An admin adding a gateway gets its problems in the page's language, and a name in use is refused")
+    func gatewayFormInChinese() async throws {
+        try await PaymentHarness.with("sqlite") { h in
+            try await h.relay.makeAccount(email: "root@example.com", username: "root", role: .admin)
+            let admin = WebBrowser(port: h.relay.port)
+            admin.acceptLanguage = "zh-CN"
+            try await admin.signIn(email: "root@example.com")
+            try await admin.get("/admin/payments")
+            var fields = [
+                ("name", "card-2"), ("kind", "stripe"), ("gateway_url", "https://api.stripe.com"), ("key", "sk_test_x"),
+                ("currency", "USD"), ("credit_per_unit", "1"),
+            ]
+            let noWebhook = try await admin.post("/admin/payments", fields)
+            #expect(noWebhook.status == 400)
+            let webhookText = "Stripe 需要填写 Webhook 签名密钥"
+            #expect(noWebhook.body.contains(webhookText))
+            fields[0] = ("name", "stripe")
+            fields.append(("webhook_secret", "whsec_x"))
+            let taken = try await admin.post("/admin/payments", fields)
+            #expect(taken.status == 400)
+            let takenText = "已存在同名支付通道"
+            #expect(taken.body.contains(takenText))
+            fields[0] = ("name", "card-2")
+            let added = try await admin.post("/admin/payments", fields)
+            #expect(added.status == 303)
+            #expect(try await h.store.paymentGateway(named: "card-2")?.kind == "stripe")
+        }
+    }
 }

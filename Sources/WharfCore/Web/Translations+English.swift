@@ -516,5 +516,21 @@ extension Translations {
         "orders_all": "All orders",
         "err_refund_outside_stripe":
             "Refund Stripe payments through Stripe (leave the outside box unchecked), so its refund totals stay comparable.",
+        "err_gw_currency": "The currency must be a three-letter code such as CNY or USD.",
+        "err_gw_decimals": "This gateway cannot express amounts in that currency (two decimals; zero also on Stripe).",
+        "err_gw_duplicate": "A payment gateway with that name already exists.",
+        "err_gw_https": "The gateway URL must use https (plain http only for loopback or private addresses).",
+        "err_gw_key": "The key must not be empty.",
+        "err_gw_kind": "Choose a kind: epay, hupijiao, stripe or epusdt.",
+        "err_gw_limit": "Limits must be positive amounts in the gateway's currency.",
+        "err_gw_limits": "The smallest top-up is above the largest.",
+        "err_gw_merchant": "Epay and HupiJiao need the merchant id (pid or appid).",
+        "err_gw_methods": "Methods are short words such as alipay,wxpay,card,usdt.",
+        "err_gw_name": "The name must be 1 to 64 letters, digits, '-', '_' or '.'.",
+        "err_gw_rate": "Credit per unit must be a positive decimal.",
+        "err_gw_url":
+            "The gateway URL must be an http(s) address with a host name or IPv4 address and no query, e.g. https://pay.example.com.",
+        "err_gw_webhook": "Stripe needs the webhook signing secret (whsec_…).",
+        "err_gw_whitespace": "A key or secret starts or ends with a space or line break; paste it again without.",
     ]
 }

@@ -6,9 +6,11 @@ import WharfStorage
 /// Checks an operator's description of a gateway instance (from `wharf payment add` or the admin page) and turns
 /// it into a record and its secrets. One set of rules for both.
 public enum PaymentGatewaySetup {
-    /// What is wrong with the description, in words for the operator.
+    /// What is wrong with the description: in English words for the operator at the command line
+    /// (``description``), and as a translation key (``key``, `err_gw_…`) for the admin page.
     public struct Problem: Error, CustomStringConvertible, Equatable {
         public var description: String
+        public var key: String
     }
 
     /// Methods offered when none are given.
@@ -46,13 +48,13 @@ public enum PaymentGatewaySetup {
         webhookSecret: String?, currency: String, creditPerUnit: String, methods: String?, minAmount: String?,
         maxAmount: String?
     ) throws(Problem) -> (PaymentGatewayRecord, PaymentGatewaySecrets) {
-        func fail(_ text: String) -> Problem { Problem(description: text) }
+        func fail(_ key: String, _ text: String) -> Problem { Problem(description: text, key: "err_gw_" + key) }
         let name = name.trimmingCharacters(in: .whitespaces)
         guard (1...64).contains(name.count),
             name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
-        else { throw fail("the name must be 1 to 64 letters, digits, '-', '_' or '.'") }
+        else { throw fail("name", "the name must be 1 to 64 letters, digits, '-', '_' or '.'") }
         guard let kind = GatewayKind(rawValue: kindText) else {
-            throw fail("the kind must be one of: epay, hupijiao, stripe, epusdt")
+            throw fail("kind", "the kind must be one of: epay, hupijiao, stripe, epusdt")
         }
         var url = gatewayURL.trimmingCharacters(in: .whitespaces)
         while url.hasSuffix("/") { url.removeLast() }
@@ -64,48 +66,50 @@ public enum PaymentGatewaySetup {
             parts.path.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/-._~%".contains($0)) })
         else {
             throw fail(
+                "url",
                 "the gateway URL must be an http(s) address with a host name or IPv4 address and no query, "
                     + "e.g. https://pay.example.com")
         }
         // Epay sends its merchant key in query strings, and every gateway's replies are trusted: plain http only
         // on this machine or a private network.
         if scheme == "http" && !isLocal(host) {
-            throw fail("the gateway URL must use https (plain http only for loopback or private addresses)")
+            throw fail("https", "the gateway URL must use https (plain http only for loopback or private addresses)")
         }
         let merchant = merchantID?.trimmingCharacters(in: .whitespaces)
         if kind == .epay || kind == .hupijiao {
             guard let merchant, (1...64).contains(merchant.count) else {
-                throw fail("\(kind.rawValue) needs --merchant-id (the pid or appid)")
+                throw fail("merchant", "\(kind.rawValue) needs --merchant-id (the pid or appid)")
             }
         }
         guard !key.trimmingCharacters(in: .whitespaces).isEmpty, key.count <= 4096 else {
-            throw fail("the key must not be empty")
+            throw fail("key", "the key must not be empty")
         }
         // A key pasted with a stray space or newline would make every signature fail without saying why.
         for secret in [key, webhookSecret ?? ""] where secret != secret.trimmingCharacters(in: .whitespacesAndNewlines)
         {
-            throw fail("a key or secret starts or ends with a space or line break; paste it again without")
+            throw fail(
+                "whitespace", "a key or secret starts or ends with a space or line break; paste it again without")
         }
         var webhook = webhookSecret
         if kind == .stripe {
             guard let secret = webhookSecret, !secret.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw fail("stripe needs --webhook-secret (the endpoint's whsec_… signing secret)")
+                throw fail("webhook", "stripe needs --webhook-secret (the endpoint's whsec_… signing secret)")
             }
         } else if let given = webhookSecret, given.isEmpty {
             webhook = nil
         }
         let code = currency.trimmingCharacters(in: .whitespaces).uppercased()
         guard code.count == 3, code.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-            throw fail("the currency must be a three-letter code such as CNY or USD")
+            throw fail("currency", "the currency must be a three-letter code such as CNY or USD")
         }
         // Epay, HupiJiao and epusdt send amounts with two decimals; Stripe sends minor units (and treats
         // three-decimal currencies specially), so only two-decimal and, on Stripe, zero-decimal currencies.
         let places = CurrencyAmount.exponent(for: code)
         guard places == 2 || (places == 0 && kind == .stripe) else {
-            throw fail("\(code) has \(places) decimals, which \(kind.rawValue) amounts cannot express here")
+            throw fail("decimals", "\(code) has \(places) decimals, which \(kind.rawValue) amounts cannot express here")
         }
         guard let rate = try? Money(parsing: creditPerUnit.trimmingCharacters(in: .whitespaces)), rate.micros > 0
-        else { throw fail("--credit-per-unit must be a positive decimal (credit bought by one \(code))") }
+        else { throw fail("rate", "--credit-per-unit must be a positive decimal (credit bought by one \(code))") }
         let list =
             (methods ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             .filter { !$0.isEmpty }
@@ -113,18 +117,18 @@ public enum PaymentGatewaySetup {
             list.allSatisfy({ m in
                 (1...32).contains(m.count) && m.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
             })
-        else { throw fail("methods are short words such as alipay,wxpay,card,usdt") }
+        else { throw fail("methods", "methods are short words such as alipay,wxpay,card,usdt") }
         let exponent = CurrencyAmount.exponent(for: code)
         func limit(_ text: String?, _ what: String) throws(Problem) -> Int64? {
             guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             guard let minor = CurrencyAmount.parseMinor(text, exponent: exponent), minor > 0 else {
-                throw fail("\(what) must be a positive amount in \(code) with at most \(exponent) decimals")
+                throw fail("limit", "\(what) must be a positive amount in \(code) with at most \(exponent) decimals")
             }
             return minor
         }
         let minimum = try limit(minAmount, "--min-amount")
         let maximum = try limit(maxAmount, "--max-amount")
-        if let minimum, let maximum, minimum > maximum { throw fail("--min-amount is above --max-amount") }
+        if let minimum, let maximum, minimum > maximum { throw fail("limits", "--min-amount is above --max-amount") }
         let record = PaymentGatewayRecord(
             id: WharfID.make("pgw"), name: name, kind: kind.rawValue, gatewayURL: url,
             merchantID: (merchant?.isEmpty ?? true) ? nil : merchant, currency: code, creditPerUnit: rate,

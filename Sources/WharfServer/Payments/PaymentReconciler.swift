@@ -30,7 +30,7 @@ public final class PaymentReconciler: Service, Sendable {
     }
 
     /// How long after expiry an order is still asked about: a payer may pay late, and a gateway's single notify
-    /// may be lost. Every 6 hours at most, for 3 days.
+    /// may be lost. After 1, 2, 4 and 8 hours, then every 6 hours, for 3 days.
     public static let lateWatchMillis: Int64 = 72 * 3_600_000
     static let lateIntervalMillis: Int64 = 6 * 3_600_000
 

@@ -395,8 +395,13 @@ public final class PaymentService: Sendable {
         if case .refused(let current, _) = outcome, !outside {
             // The gateway's own refund event got there first and took the credit back: the refund is done, and
             // recorded as done, so the same request sent again finds it.
-            try await store.recordRefundRequest(
-                orderID: order.id, externalRef: reference, amount: amount, actorID: actorID, reason: reason)
+            do {
+                try await store.recordRefundRequest(
+                    orderID: order.id, externalRef: reference, amount: amount, actorID: actorID, reason: reason)
+            } catch {
+                // The same request sent twice at once, recorded by the other: done either way.
+                guard try await store.hasReversal(orderID: order.id, externalRef: reference) else { throw error }
+            }
             outcome = .duplicate(current)
         }
         await log(

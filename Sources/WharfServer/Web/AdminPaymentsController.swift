@@ -74,12 +74,12 @@ struct AdminPaymentsController: Sendable {
                 currency: f["currency"] ?? "", creditPerUnit: f["credit_per_unit"] ?? "", methods: f["methods"],
                 minAmount: f["min_amount"], maxAmount: f["max_amount"])
         } catch {
-            return try await gateways(context, error: error.description, form: kept)
+            return try await gateways(context, error: context.visitor.text(error.key), form: kept)
         }
         do {
             try await web.store.addPaymentGateway(record, secrets: secrets)
-        } catch let error as StoreError {
-            return try await gateways(context, error: error.description, form: kept)
+        } catch StoreError.duplicate {
+            return try await gateways(context, error: context.visitor.text("err_gw_duplicate"), form: kept)
         }
         try await web.store.audit(
             actorID: context.user.id, action: "payment.add", target: record.id, detail: "kind=\(record.kind)")
