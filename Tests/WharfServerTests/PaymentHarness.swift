@@ -79,21 +79,7 @@ struct PaymentHarness {
     /// A fresh database URL for `backend` (nil: SQLite in the data directory).
     static func withDatabaseURL(_ backend: String, _ body: (String?) async throws -> Void) async throws {
         guard backend == "postgres" else { return try await body(nil) }
-        let base = ProcessInfo.processInfo.environment["WHARF_TEST_POSTGRES_URL"] ?? ""
-        guard var parts = URLComponents(string: base) else { return }
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let name = "wharf_p_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        let admin = try await WharfDatabase.openPostgres(url: base, logger: logger, maxConnections: 2)
-        try await admin.withConnection { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
-        parts.path = "/" + name
-        var failure: (any Error)?
-        do { try await body(parts.string ?? base) } catch { failure = error }
-        try? await admin.withConnection { db in
-            try await db.raw("DROP DATABASE \(unsafeRaw: name) WITH (FORCE)").run()
-        }
-        await admin.close()
-        if let failure { throw failure }
+        try await FreshPostgres.with(prefix: "wharf_p_") { url in try await body(url) }
     }
 
     /// Tops up through the console; returns the answer and the order it made.

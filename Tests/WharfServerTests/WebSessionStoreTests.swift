@@ -86,10 +86,7 @@ struct WebSessionStoreTests {
 @Suite("Console sessions: revocation under concurrency")
 struct WebSessionRevocationTests {
     /// SQLite always; PostgreSQL when `WHARF_TEST_POSTGRES_URL` is set (CI).
-    static var backends: [String] {
-        let url = ProcessInfo.processInfo.environment["WHARF_TEST_POSTGRES_URL"] ?? ""
-        return url.isEmpty ? ["sqlite"] : ["sqlite", "postgres"]
-    }
+    static var backends: [String] { FreshPostgres.baseURL == nil ? ["sqlite"] : ["sqlite", "postgres"] }
 
     /// A fresh migrated database of `backend` for `body`.
     static func withDatabase(_ backend: String, _ body: (WharfDatabase) async throws -> Void) async throws {
@@ -109,23 +106,16 @@ struct WebSessionRevocationTests {
             await database.close()
             return
         }
-        let base = ProcessInfo.processInfo.environment["WHARF_TEST_POSTGRES_URL"] ?? ""
-        guard var parts = URLComponents(string: base) else { return }
-        let name = "wharf_s_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        let admin = try await WharfDatabase.openPostgres(url: base, logger: logger, maxConnections: 2)
-        try await admin.withConnection { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
-        parts.path = "/" + name
-        let database = try await WharfDatabase.openPostgres(
-            url: parts.string ?? base, logger: logger, maxConnections: 16)
-        var failure: (any Error)?
-        do {
-            try await database.migrate(nowMillis: 1)
-            try await body(database)
-        } catch { failure = error }
-        await database.close()
-        try? await admin.withConnection { db in try await db.raw("DROP DATABASE \(unsafeRaw: name)").run() }
-        await admin.close()
-        if let failure { throw failure }
+        try await FreshPostgres.with(prefix: "wharf_s_") { url in
+            let database = try await WharfDatabase.openPostgres(url: url, logger: logger, maxConnections: 16)
+            var failure: (any Error)?
+            do {
+                try await database.migrate(nowMillis: 1)
+                try await body(database)
+            } catch { failure = error }
+            await database.close()
+            if let failure { throw failure }
+        }
     }
 
     @Test(

@@ -167,8 +167,7 @@ struct PaymentOrdersTests {
             #expect(done.status == .refunded)
             #expect(done.refundedCredit == Money(micros: 3_333_333))
             guard
-                case .refused = try await t.store.refundOrder(
-                    id: order.id, amount: 1, externalRef: "r3", actorID: nil, reason: "more")
+                case .refused = try await t.store.refundOrderTo(id: order.id, cumulativeAmount: 1001, externalRef: "r3")
             else {
                 Issue.record("a refund beyond what was paid was applied")
                 return
@@ -193,8 +192,7 @@ struct PaymentOrdersTests {
             let results = try await withThrowingTaskGroup(of: ReversalOutcome.self) { group in
                 for _ in 0..<10 {
                     group.addTask {
-                        try await t.store.refundOrder(
-                            id: order.id, amount: 1000, externalRef: "re_1", actorID: nil, reason: "customer")
+                        try await t.store.refundOrderTo(id: order.id, cumulativeAmount: 1000, externalRef: "re_1")
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

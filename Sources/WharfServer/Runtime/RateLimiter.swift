@@ -17,11 +17,6 @@ public final class RateLimiter: Sendable {
         self.periodMillis = periodMillis
     }
 
-    /// Whether key `keyID` is out of tokens now (without taking one): for limits that count only failures.
-    public func isExhausted(keyID: String, now: Int64) -> Bool {
-        buckets.withLock { all in (all[keyID]?.millisUntilAvailable(now: now) ?? 0) > 0 }
-    }
-
     /// Forgets buckets that have refilled completely (they would start full anyway), at most once a minute, so
     /// limits keyed by client address do not grow without end.
     public func pruneIdle(now: Int64) {

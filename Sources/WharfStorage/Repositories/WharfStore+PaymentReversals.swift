@@ -24,24 +24,6 @@ public enum ReversalOutcome: Sendable, Equatable {
 }
 
 extension WharfStore {
-    /// Refunds `amount` minor units of a paid order (the cumulative refund never exceeds what was paid) and takes
-    /// back the matching credit, the whole credit when the refund is full. The balance may go below zero when the
-    /// credit was already spent; the relay then refuses new requests until the account is settled.
-    /// `externalRef` is the gateway's refund id (or a manual reference): applying the same one twice changes nothing.
-    public func refundOrder(
-        id: String, amount: Int64, externalRef: String, actorID: String?, reason: String?
-    ) async throws -> ReversalOutcome {
-        try await reverse(id: id, kind: .refund, externalRef: externalRef, actorID: actorID, reason: reason) {
-            order, disputes in
-            guard order.status.wasPaid else { return .refuse("the order was not paid") }
-            guard amount > 0 else { return .refuse("the refund must be positive") }
-            guard amount <= order.amount - order.refundedAmount else {
-                return .refuse("the refund would exceed what was paid")
-            }
-            return Self.refundPlan(order, disputes, total: order.refundedAmount + amount, amount: amount)
-        }
-    }
-
     /// Whether a refund or dispute step with reference `externalRef` was applied to the order.
     public func hasReversal(orderID: String, externalRef: String) async throws -> Bool {
         try await database.withConnection { db in
@@ -55,7 +37,11 @@ extension WharfStore {
 
     /// Brings an order's refunded amount up to `cumulativeAmount` (Stripe's `amount_refunded`, or an admin's refund
     /// counted from the amount refunded when it was asked for): the part not yet applied is applied, inside the
-    /// transaction, so replays, reorderings and a refund racing its own webhook take the credit back once.
+    /// transaction, so replays, reorderings and a refund racing its own webhook take the credit back once. The
+    /// refund never exceeds what was paid and takes back the matching credit (the whole credit when it is full),
+    /// even below zero when the credit was spent; the relay then refuses new requests until the account is
+    /// settled. `externalRef` is the gateway's refund id (or the admin request): applying the same one twice
+    /// changes nothing.
     public func refundOrderTo(
         id: String, cumulativeAmount: Int64, externalRef: String, actorID: String? = nil, reason: String? = nil
     ) async throws -> ReversalOutcome {

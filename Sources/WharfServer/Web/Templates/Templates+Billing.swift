@@ -43,13 +43,7 @@ extension Templates {
         </section>
         <section>
         <h2>{{t.orders_heading}}</h2>
-        <table id="orders">
-          <thead><tr><th scope="col">{{t.col_order}}</th><th scope="col">{{t.col_time}}</th><th scope="col">{{t.topup_method}}</th><th scope="col" class="num">{{t.col_amount}}</th><th scope="col" class="num">{{t.col_credit}}</th><th scope="col">{{t.col_status}}</th></tr></thead>
-          <tbody>
-          {{#orders}}<tr data-status="{{statusCode}}"><td><a href="/console/billing/orders/{{id}}">{{id}}</a></td><td>{{time}}</td><td>{{method}}</td><td class="num">{{amount}}</td><td class="num">{{credit}}</td><td>{{status}}</td></tr>{{/orders}}
-          {{^orders}}<tr><td colspan="6">{{t.orders_none}}</td></tr>{{/orders}}
-          </tbody>
-        </table>
+        {{>ordersTable}}
         <p><a href="/console/billing/orders">{{t.orders_all}}</a></p>
         </section>
         <section>
@@ -66,10 +60,8 @@ extension Templates {
         {{/body}}{{/layout}}
         """
 
-    static let orders = """
-        {{<layout}}{{$body}}
-        {{>consoleNav}}
-        <h1>{{t.orders_heading}}</h1>
+    /// The account's orders (`orders`), each linked to its receipt.
+    static let ordersTable = """
         <table id="orders">
           <thead><tr><th scope="col">{{t.col_order}}</th><th scope="col">{{t.col_time}}</th><th scope="col">{{t.topup_method}}</th><th scope="col" class="num">{{t.col_amount}}</th><th scope="col" class="num">{{t.col_credit}}</th><th scope="col">{{t.col_status}}</th></tr></thead>
           <tbody>
@@ -77,6 +69,13 @@ extension Templates {
           {{^orders}}<tr><td colspan="6">{{t.orders_none}}</td></tr>{{/orders}}
           </tbody>
         </table>
+        """
+
+    static let orders = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <h1>{{t.orders_heading}}</h1>
+        {{>ordersTable}}
         {{>pager}}
         <p><a href="/console/billing">{{t.receipt_back}}</a></p>
         {{/body}}{{/layout}}
