@@ -1,3 +1,5 @@
+import WharfCore
+
 /// Epay v1 ("彩虹易支付" protocol, MD5 key): the page-pay form, notify verification, order query and refund.
 public enum EpayProtocol {
     /// The parameters never signed.
@@ -74,7 +76,7 @@ public enum EpayProtocol {
     /// merchant (else ``PaymentRejection/wrongMerchant``); no `out_trade_no` -> malformed. The caller compares
     /// `orderNo` with the order it asked about. Malformed JSON -> ``PaymentRejection/malformed(_:)``.
     public static func parseQuery(_ body: [UInt8], config: EpayConfig) throws(PaymentRejection) -> PaymentNotice? {
-        let reply = try JSONValue.parseObject(body)
+        let reply = try JSONValue.parseReplyObject(body)
         guard reply["code"]?.lenientInteger == 1 else { return nil }
         if let pid = reply["pid"], pid != .null {
             guard pid.scalarText == config.merchantID else { throw .wrongMerchant }
@@ -108,6 +110,6 @@ public enum EpayProtocol {
     /// Whether the refund reply says `code` 1 (number or string). The gateway's `msg` is not returned: gateway text
     /// is never forwarded or logged verbatim.
     public static func parseRefund(_ body: [UInt8]) throws(PaymentRejection) -> Bool {
-        try JSONValue.parseObject(body)["code"]?.lenientInteger == 1
+        try JSONValue.parseReplyObject(body)["code"]?.lenientInteger == 1
     }
 }

@@ -1,3 +1,5 @@
+import WharfCore
+
 /// The epusdt protocol: create a transaction, verify the JSON callback. MD5 rule with the token appended directly;
 /// numbers are signed as the exact JSON token text (Go's shortest float form: `42`, `14.2857`).
 public enum EpusdtProtocol {
@@ -35,7 +37,7 @@ public enum EpusdtProtocol {
     /// The create reply `{"status_code":200,"data":{"payment_url":…,"trade_id":…}}` -> `(tradeID, paymentURL)`;
     /// another `status_code` -> ``PaymentRejection/unsupported(_:)`` ("gateway refused"); missing fields -> malformed.
     public static func parseCreate(_ body: [UInt8]) throws(PaymentRejection) -> (tradeID: String, paymentURL: String) {
-        let reply = try JSONValue.parseObject(body)
+        let reply = try JSONValue.parseReplyObject(body)
         guard reply["status_code"]?.lenientInteger == 200 else { throw .unsupported("gateway refused") }
         guard let data = reply["data"], let tradeID = data["trade_id"]?.scalarText.nonEmpty,
             let paymentURL = data["payment_url"]?.nonEmptyString
@@ -56,7 +58,7 @@ public enum EpusdtProtocol {
     public static func verifyCallback(_ body: [UInt8], config: EpusdtConfig) throws(PaymentRejection) -> PaymentNotice {
         guard body.count <= maxCallbackBytes else { throw .malformed("callback is larger than 16 KiB") }
         try SecretCheck.require(config.token)
-        let callback = try JSONValue.parseObject(body)
+        let callback = try JSONValue.parseReplyObject(body)
         var fields: [String: String] = [:]
         for (key, value) in callback.members where key != "signature" {
             switch value {

@@ -1,3 +1,5 @@
+import WharfCore
+
 /// HupiJiao (虎皮椒, xunhupay): create, notify verification, query and refund. The hash is the MD5 rule with the
 /// APPSECRET appended directly (``MD5Signing/SecretStyle/plain``), over every field except `hash`.
 public enum HupiJiaoProtocol {
@@ -27,7 +29,7 @@ public enum HupiJiaoProtocol {
     /// `errcode` != 0 -> ``PaymentRejection/unsupported(_:)`` ("gateway refused"); returns the pay URL (`url`).
     public static func parseCreate(_ body: [UInt8], config: HupiJiaoConfig) throws(PaymentRejection) -> String {
         try SecretCheck.require(config.secret)
-        let reply = try JSONValue.parseObject(body)
+        let reply = try JSONValue.parseReplyObject(body)
         try verifyReplyHash(reply, config: config)
         guard reply["errcode"]?.lenientInteger == 0 else { throw .unsupported("gateway refused") }
         // A successful reply names where the payer goes: it must be signed, and signed over everything it holds
@@ -84,7 +86,7 @@ public enum HupiJiaoProtocol {
         _ body: [UInt8], orderNo: String, config: HupiJiaoConfig
     ) throws(PaymentRejection) -> PaymentNotice? {
         try SecretCheck.require(config.secret)
-        let reply = try JSONValue.parseObject(body)
+        let reply = try JSONValue.parseReplyObject(body)
         try verifyReplyHash(reply, config: config)
         guard reply["errcode"]?.lenientInteger == 0 else { return nil }
         guard let data = reply["data"], data.isObject else { throw .malformed("data missing") }
@@ -110,7 +112,7 @@ public enum HupiJiaoProtocol {
 
     /// Whether the refund reply says `errcode` 0 and `refund_status` `CD` (refunded) or `RD` (refunding).
     public static func parseRefund(_ body: [UInt8]) throws(PaymentRejection) -> Bool {
-        let reply = try JSONValue.parseObject(body)
+        let reply = try JSONValue.parseReplyObject(body)
         guard reply["errcode"]?.lenientInteger == 0 else { return false }
         let status = reply["refund_status"]?.string
         return status == "CD" || status == "RD"

@@ -1,3 +1,5 @@
+import WharfCore
+
 /// The facts Wharf needs from a Charge in a `charge.refunded` event.
 public struct StripeCharge: Sendable, Equatable {
     /// The charge id (`ch_…`).

@@ -1,3 +1,5 @@
+import WharfCore
+
 /// The facts Wharf needs from a Dispute in a `charge.dispute.*` event.
 public struct StripeDispute: Sendable, Equatable {
     /// The dispute id (`du_…` / `dp_…`).

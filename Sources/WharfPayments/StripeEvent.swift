@@ -1,3 +1,5 @@
+import WharfCore
+
 /// A verified Stripe webhook event, reduced to what Wharf acts on.
 public enum StripeEvent: Sendable, Equatable {
     /// A `checkout.session.*` event: the type suffix and the session (id, order number from `client_reference_id` or
@@ -50,7 +52,7 @@ public enum StripeEvent: Sendable, Equatable {
     public static func parse(_ payload: [UInt8]) throws(PaymentRejection) -> (
         id: String, livemode: Bool, event: StripeEvent
     ) {
-        let root = try JSONValue.parseObject(payload)
+        let root = try JSONValue.parseReplyObject(payload)
         guard let id = root["id"]?.nonEmptyString else { throw .malformed("event id missing") }
         guard let type = root["type"]?.nonEmptyString else { throw .malformed("event type missing") }
         let livemode: Bool

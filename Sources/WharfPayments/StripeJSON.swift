@@ -1,3 +1,5 @@
+import WharfCore
+
 /// Reading Stripe's JSON conventions.
 enum StripeJSON {
     /// A required amount: a JSON integer ≥ 0 (never a float); anything else is malformed.

@@ -1,3 +1,5 @@
+import WharfCore
+
 /// Stripe's REST calls for Checkout top-ups and refunds: request builders and reply parsers.
 public enum StripeProtocol {
     /// The pinned API version, sent as `Stripe-Version`.
@@ -38,7 +40,7 @@ public enum StripeProtocol {
     /// The create reply: `(id, url)`. An `{"error": …}` body -> ``PaymentRejection/unsupported(_:)`` ("gateway
     /// refused"); no `id` or `url` -> ``PaymentRejection/malformed(_:)``.
     public static func parseSession(_ body: [UInt8]) throws(PaymentRejection) -> (id: String, url: String) {
-        let reply = try JSONValue.parseObject(body)
+        let reply = try JSONValue.parseReplyObject(body)
         try StripeJSON.rejectError(reply)
         guard let id = reply["id"]?.nonEmptyString, let url = reply["url"]?.nonEmptyString else {
             throw .malformed("session id or url missing")
@@ -60,7 +62,7 @@ public enum StripeProtocol {
 
     /// Reads a `GET /v1/checkout/sessions/{id}` reply. An `{"error": …}` body -> ``PaymentRejection/unsupported(_:)``.
     public static func parseSessionObject(_ body: [UInt8]) throws(PaymentRejection) -> StripeSession {
-        let reply = try JSONValue.parseObject(body)
+        let reply = try JSONValue.parseReplyObject(body)
         try StripeJSON.rejectError(reply)
         return try StripeSession(json: reply)
     }
@@ -83,7 +85,7 @@ public enum StripeProtocol {
     /// The refund reply: the refund id when `status` is `succeeded` or `pending`. An `{"error": …}` body or any other
     /// status -> ``PaymentRejection/unsupported(_:)``; no id -> ``PaymentRejection/malformed(_:)``.
     public static func parseRefund(_ body: [UInt8]) throws(PaymentRejection) -> String {
-        let reply = try JSONValue.parseObject(body)
+        let reply = try JSONValue.parseReplyObject(body)
         try StripeJSON.rejectError(reply)
         let status = reply["status"]?.string
         guard status == "succeeded" || status == "pending" else { throw .unsupported("refund not accepted") }

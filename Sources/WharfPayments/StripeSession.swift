@@ -1,3 +1,5 @@
+import WharfCore
+
 /// The facts Wharf needs from a Checkout Session (from an event or from `GET /v1/checkout/sessions/{id}`).
 public struct StripeSession: Sendable, Equatable {
     /// The session id (`cs_…`).

@@ -1,4 +1,5 @@
 import Crypto
+import WharfCore
 
 /// Stripe webhook signatures (`Stripe-Signature: t=<unix>,v1=<hex>[,v1=…][,v0=…]`), verified here rather than by an
 /// SDK: HMAC-SHA256 over `"<t>." + raw body`, any `v1` may match, a window in both directions, an empty secret refused.

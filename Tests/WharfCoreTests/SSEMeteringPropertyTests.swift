@@ -4,13 +4,13 @@ import WharfTestSupport
 @testable import WharfCore
 
 /// A JSON value, written out in any of the valid forms a provider might use.
-indirect enum JSONValue {
+indirect enum GeneratedJSON {
     case string(String)
     case number(Int64)
     case null
     case bool(Bool)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([GeneratedJSON])
+    case object([(String, GeneratedJSON)])
 
     /// The value as compact JSON with no escapes beyond the needed ones.
     var compact: String {
@@ -86,16 +86,18 @@ struct SSEMeteringPropertyTests {
     ]
 
     /// A random chat stream: events as JSON values, the text bytes they carry, and the usage at the end.
-    static func randomStream(_ random: inout SplitMix64) -> (events: [JSONValue], textBytes: Int, usage: JSONValue) {
+    static func randomStream(_ random: inout SplitMix64) -> (
+        events: [GeneratedJSON], textBytes: Int, usage: GeneratedJSON
+    ) {
         let choices = Int(random.next() % 4) + 1
-        var events: [JSONValue] = []
+        var events: [GeneratedJSON] = []
         var text = 0
         for _ in 0..<Int(random.next() % 8) + 1 {
-            var deltas: [JSONValue] = []
+            var deltas: [GeneratedJSON] = []
             for index in 0..<choices {
                 let piece = pieces[Int(random.next() % UInt64(pieces.count))]
                 text += piece.utf8.count
-                var delta: [(String, JSONValue)] = []
+                var delta: [(String, GeneratedJSON)] = []
                 switch random.next() % 3 {
                 case 0: delta.append(("content", .string(piece)))
                 case 1: delta.append(("reasoning_content", .string(piece)))
@@ -121,7 +123,7 @@ struct SSEMeteringPropertyTests {
                     ("model", .string("m")), ("choices", .array(deltas)), ("usage", .null),
                 ]))
         }
-        let usage = JSONValue.object([
+        let usage = GeneratedJSON.object([
             ("prompt_tokens", .number(31)), ("completion_tokens", .number(77)), ("total_tokens", .number(108)),
             ("prompt_tokens_details", .object([("cached_tokens", .number(3))])),
         ])
@@ -130,7 +132,8 @@ struct SSEMeteringPropertyTests {
 
     /// The stream written out: each event in `style`, each line ended by a random (or the given) delimiter.
     static func serialise(
-        _ events: [JSONValue], usage: JSONValue?, done: Bool, _ random: inout SplitMix64, style: JSONValue.Style,
+        _ events: [GeneratedJSON], usage: GeneratedJSON?, done: Bool, _ random: inout SplitMix64,
+        style: GeneratedJSON.Style,
         delimiter: String?
     ) -> [UInt8] {
         var text = ""

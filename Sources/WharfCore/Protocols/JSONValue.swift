@@ -1,9 +1,18 @@
-import WharfCore
+/// Why bytes are not one acceptable JSON value.
+public enum JSONValueError: Error, Sendable, Equatable {
+    /// Not JSON (or trailing data after the value).
+    case invalid
+    /// A member name repeated in one object.
+    case repeatedMember
+    /// Nested deeper than ``JSONValue/maxDepth``.
+    case tooDeep
+}
 
 /// A JSON document read strictly, with numbers kept as their exact token text (so amounts never pass through a
-/// `Double`, and a signature can be checked over the text the gateway signed). Duplicate member names, invalid
-/// UTF-8, trailing data and nesting deeper than ``maxDepth`` are errors.
-enum JSONValue: Sendable, Equatable {
+/// `Double`, a signature can be checked over the text a gateway signed, and a translated request carries the
+/// caller's numbers unchanged). Member order is kept. Duplicate member names, invalid UTF-8, trailing data and
+/// nesting deeper than ``maxDepth`` are errors. Used by the payment gateways' replies and by protocol translation.
+public enum JSONValue: Sendable, Equatable {
     case object([(key: String, value: JSONValue)])
     case array([JSONValue])
     case string(String)
@@ -13,9 +22,9 @@ enum JSONValue: Sendable, Equatable {
     case null
 
     /// Deepest nesting accepted.
-    static let maxDepth = 64
+    public static let maxDepth = 64
 
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.object(let x), .object(let y)):
             x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
@@ -29,47 +38,47 @@ enum JSONValue: Sendable, Equatable {
     }
 
     /// Parses `bytes`, which must hold exactly one JSON value (whitespace around it allowed).
-    static func parse(_ bytes: [UInt8]) throws(PaymentRejection) -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws(JSONValueError) -> JSONValue {
         var parser = JSONValueParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
-        guard parser.i == bytes.count else { throw .malformed("reply is not valid JSON") }
+        guard parser.i == bytes.count else { throw .invalid }
         return value
     }
 
     /// Parses `bytes` and requires an object at the top.
-    static func parseObject(_ bytes: [UInt8]) throws(PaymentRejection) -> JSONValue {
+    public static func parseObject(_ bytes: [UInt8]) throws(JSONValueError) -> JSONValue {
         let value = try parse(bytes)
-        guard case .object = value else { throw .malformed("reply is not a JSON object") }
+        guard case .object = value else { throw .invalid }
         return value
     }
 
     /// The members of an object, or empty.
-    var members: [(key: String, value: JSONValue)] {
+    public var members: [(key: String, value: JSONValue)] {
         if case .object(let members) = self { return members }
         return []
     }
 
     /// The value of member `key` of an object, or nil.
-    subscript(_ key: String) -> JSONValue? {
+    public subscript(_ key: String) -> JSONValue? {
         members.first { $0.key == key }?.value
     }
 
     /// The string value, or nil.
-    var string: String? {
+    public var string: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
     /// A non-empty string value, or nil.
-    var nonEmptyString: String? {
+    public var nonEmptyString: String? {
         guard let s = string, !s.isEmpty else { return nil }
         return s
     }
 
     /// A string's text or a number's token text (for fields that clones send either way), or nil.
-    var scalarText: String? {
+    public var scalarText: String? {
         switch self {
         case .string(let s): s
         case .number(let n): n
@@ -78,24 +87,24 @@ enum JSONValue: Sendable, Equatable {
     }
 
     /// Whether the value is an object.
-    var isObject: Bool {
+    public var isObject: Bool {
         if case .object = self { return true }
         return false
     }
 
     /// The value of a number token that is a plain integer (`-?[0-9]+`, no fraction, no exponent) fitting `Int64`;
     /// nil for anything else.
-    var integer: Int64? {
+    public var integer: Int64? {
         guard case .number(let text) = self else { return nil }
         return Self.integer(text)
     }
 
     /// The integer written as `text` (`-?[0-9]+`), or nil.
-    static func integer(_ text: String) -> Int64? {
+    public static func integer(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
         let negative = bytes.first == UInt8(ascii: "-")
         let digits = negative ? bytes.dropFirst() : bytes[...]
-        guard !digits.isEmpty, digits.allSatisfy(CurrencyAmount.isDigit) else { return nil }
+        guard !digits.isEmpty, digits.allSatisfy(JSONValueParser.isDigit) else { return nil }
         var value: Int64 = 0
         for digit in digits {
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
@@ -108,7 +117,7 @@ enum JSONValue: Sendable, Equatable {
     }
 
     /// An integer given as a number or a string (`1` or `"1"`), for clones that quote numbers; else nil.
-    var lenientInteger: Int64? {
+    public var lenientInteger: Int64? {
         switch self {
         case .number(let n): Self.integer(n)
         case .string(let s): Self.integer(s)
@@ -119,12 +128,14 @@ enum JSONValue: Sendable, Equatable {
 
 /// The recursive-descent reader behind ``JSONValue/parse(_:)``.
 struct JSONValueParser {
+    static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
     let bytes: [UInt8]
     var i = 0
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    static let invalid = PaymentRejection.malformed("reply is not valid JSON")
+    static let invalid = JSONValueError.invalid
 
     mutating func skipWhitespace() {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 {
@@ -132,8 +143,8 @@ struct JSONValueParser {
         }
     }
 
-    mutating func value(depth: Int) throws(PaymentRejection) -> JSONValue {
-        guard depth < JSONValue.maxDepth else { throw .malformed("reply is nested too deeply") }
+    mutating func value(depth: Int) throws(JSONValueError) -> JSONValue {
+        guard depth < JSONValue.maxDepth else { throw .tooDeep }
         guard i < bytes.count else { throw Self.invalid }
         switch bytes[i] {
         case UInt8(ascii: "{"): return try object(depth: depth)
@@ -146,7 +157,7 @@ struct JSONValueParser {
         }
     }
 
-    mutating func object(depth: Int) throws(PaymentRejection) -> JSONValue {
+    mutating func object(depth: Int) throws(JSONValueError) -> JSONValue {
         i += 1
         var members: [(key: String, value: JSONValue)] = []
         var seen: Set<String> = []
@@ -159,7 +170,7 @@ struct JSONValueParser {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw Self.invalid }
             let key = try string()
-            guard seen.insert(key).inserted else { throw .malformed("JSON member repeated") }
+            guard seen.insert(key).inserted else { throw .repeatedMember }
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw Self.invalid }
             i += 1
@@ -177,7 +188,7 @@ struct JSONValueParser {
         }
     }
 
-    mutating func array(depth: Int) throws(PaymentRejection) -> JSONValue {
+    mutating func array(depth: Int) throws(JSONValueError) -> JSONValue {
         i += 1
         var elements: [JSONValue] = []
         skipWhitespace()
@@ -201,7 +212,7 @@ struct JSONValueParser {
     }
 
     /// Reads a string literal at `i` (its opening quote) and decodes it.
-    mutating func string() throws(PaymentRejection) -> String {
+    mutating func string() throws(JSONValueError) -> String {
         let start = i
         i += 1
         while i < bytes.count {
@@ -224,7 +235,7 @@ struct JSONValueParser {
         throw Self.invalid
     }
 
-    mutating func literal(_ word: String, _ value: JSONValue) throws(PaymentRejection) -> JSONValue {
+    mutating func literal(_ word: String, _ value: JSONValue) throws(JSONValueError) -> JSONValue {
         let w = Array(word.utf8)
         guard i + w.count <= bytes.count, Array(bytes[i..<(i + w.count)]) == w else { throw Self.invalid }
         i += w.count
@@ -232,14 +243,14 @@ struct JSONValueParser {
     }
 
     /// Reads a number token (RFC 8259 grammar) and returns its text.
-    mutating func number() throws(PaymentRejection) -> String {
+    mutating func number() throws(JSONValueError) -> String {
         let start = i
         if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
-        guard i < bytes.count, CurrencyAmount.isDigit(bytes[i]) else { throw Self.invalid }
+        guard i < bytes.count, JSONValueParser.isDigit(bytes[i]) else { throw Self.invalid }
         if bytes[i] == UInt8(ascii: "0") {
             i += 1
         } else {
-            while i < bytes.count, CurrencyAmount.isDigit(bytes[i]) { i += 1 }
+            while i < bytes.count, JSONValueParser.isDigit(bytes[i]) { i += 1 }
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
             i += 1
@@ -253,9 +264,9 @@ struct JSONValueParser {
         return String(decoding: bytes[start..<i], as: UTF8.self)
     }
 
-    mutating func digits() throws(PaymentRejection) {
+    mutating func digits() throws(JSONValueError) {
         let start = i
-        while i < bytes.count, CurrencyAmount.isDigit(bytes[i]) { i += 1 }
+        while i < bytes.count, JSONValueParser.isDigit(bytes[i]) { i += 1 }
         guard i > start else { throw Self.invalid }
     }
 }
