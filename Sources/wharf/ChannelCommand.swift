@@ -123,24 +123,36 @@ struct PriceCommand: AsyncParsableCommand {
         @Option(help: "Model name.") var model: String
         @Option(help: "Price of a million prompt tokens, e.g. 0.15.") var input: String
         @Option(help: "Price of a million completion tokens.") var output: String
-        @Option(help: "Price of a million cached prompt tokens (default: the input price).") var cachedInput: String?
+        @Option(help: "Price of a million prompt tokens read from a prompt cache (default: the input price).")
+        var cacheRead: String?
+        @Option(help: "Price of a million prompt tokens written to a prompt cache (default: the input price).")
+        var cacheWrite: String?
+        @Option(help: ArgumentHelp("The same as --cache-read (the earlier name).", visibility: .hidden))
+        var cachedInput: String?
 
         func run() async throws {
             try await operatorTask(options) { runtime in
                 guard !model.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw CommandFailure("--model must not be empty")
                 }
+                if cacheRead != nil && cachedInput != nil {
+                    throw CommandFailure("give --cache-read once (--cached-input is its earlier name)")
+                }
                 let price = ModelPrice(
                     inputPerMillion: try parseAmount(input, flag: "--input", allowZero: true),
                     outputPerMillion: try parseAmount(output, flag: "--output", allowZero: true),
-                    cachedInputPerMillion: try cachedInput.map {
-                        try parseAmount($0, flag: "--cached-input", allowZero: true)
+                    cachedInputPerMillion: try (cacheRead ?? cachedInput).map {
+                        try parseAmount($0, flag: "--cache-read", allowZero: true)
+                    },
+                    cacheWritePerMillion: try cacheWrite.map {
+                        try parseAmount($0, flag: "--cache-write", allowZero: true)
                     })
                 try await runtime.store.setPrice(model: model, price: price)
                 try await runtime.store.audit(
                     actorID: nil, action: "cli.price_set", target: nil, detail: "model=\(model)")
                 print(
-                    "price of \(model): input \(price.inputPerMillion), output \(price.outputPerMillion), cached input \(price.cachedInputPerMillion) per million tokens"
+                    "price of \(model): input \(price.inputPerMillion), output \(price.outputPerMillion), "
+                        + "cache read \(price.cachedInputPerMillion), cache write \(price.cacheWritePerMillion) per million tokens"
                 )
             }
         }
@@ -153,7 +165,9 @@ struct PriceCommand: AsyncParsableCommand {
         func run() async throws {
             try await operatorTask(options) { runtime in
                 for (model, p) in try await runtime.store.prices().sorted(by: { $0.key < $1.key }) {
-                    print("\(model)\t\(p.inputPerMillion)\t\(p.outputPerMillion)\t\(p.cachedInputPerMillion)")
+                    print(
+                        "\(model)\t\(p.inputPerMillion)\t\(p.outputPerMillion)\t\(p.cachedInputPerMillion)"
+                            + "\t\(p.cacheWritePerMillion)")
                 }
             }
         }

@@ -280,7 +280,8 @@ public enum DataMap {
                 ("model", false, "priced model"),
                 ("input_per_million", false, "price of prompt tokens"),
                 ("output_per_million", false, "price of completion tokens"),
-                ("cached_input_per_million", false, "price of cached prompt tokens"),
+                ("cached_input_per_million", false, "price of prompt tokens read from a prompt cache"),
+                ("cache_write_per_million", false, "price of prompt tokens written to a prompt cache"),
                 ("updated_at", false, "last change"),
             ]),
         table(
@@ -296,6 +297,8 @@ public enum DataMap {
                 ("prompt_tokens", false, "metering"),
                 ("completion_tokens", false, "metering"),
                 ("cached_tokens", false, "metering"),
+                ("cache_write_tokens", false, "metering"),
+                ("reasoning_tokens", false, "metering"),
                 ("cost", false, "amount charged in micro-units"),
                 ("latency_ms", false, "service quality"),
                 ("ttft_ms", false, "service quality (time to first token)"),

@@ -317,12 +317,30 @@ struct AdminPagesController: Sendable {
             return try await channels(context, error: context.visitor.text("notice_test_failed") + " " + failure.text)
         }
         let target = UpstreamTarget(channel: found.channel, apiKey: found.apiKey)
-        let body =
-            #"{"model":"\#(found.channel.upstreamModel(for: model))","messages":[{"role":"user","content":"ping"}],"max_tokens":1}"#
+        // The smallest request in the channel's own dialect.
+        let upstreamModel = found.channel.upstreamModel(for: model)
+        let ping = IRRequest(
+            model: model, messages: [IRMessage(role: .user, parts: [.text("ping")])], maxOutputTokens: 1)
+        let request: (path: String, body: [UInt8], headers: [(name: String, value: String)])
+        switch target.dialect {
+        case .openAIChat:
+            request = ("/chat/completions", OpenAIChatRequestEncoder.encode(ping, upstreamModel: upstreamModel), [])
+        case .anthropicMessages:
+            request = (
+                "/v1/messages", AnthropicRequestEncoder.encode(ping, upstreamModel: upstreamModel, defaultMaxTokens: 1),
+                [("anthropic-version", UpstreamTarget.defaultAnthropicVersion)]
+            )
+        case .gemini:
+            request = (
+                GeminiRequestEncoder.path(upstreamModel: upstreamModel, stream: false),
+                GeminiRequestEncoder.encode(ping), []
+            )
+        }
         let outcome: String
         do {
             let status = try await web.upstream.probe(
-                target: target, path: "/chat/completions", body: ByteBuffer(string: body), address: address)
+                target: target, path: request.path, body: ByteBuffer(bytes: request.body), address: address,
+                headers: request.headers)
             // The status only: never the upstream's body.
             outcome =
                 context.visitor.text((200..<300).contains(status) ? "notice_test_ok" : "notice_test_failed")
@@ -339,7 +357,9 @@ struct AdminPagesController: Sendable {
         let prices = try await web.store.prices().sorted { $0.key < $1.key }.map { model, p in
             [
                 "model": model, "input": WebFormat.money(p.inputPerMillion),
-                "cached": WebFormat.money(p.cachedInputPerMillion), "output": WebFormat.money(p.outputPerMillion),
+                "cached": WebFormat.money(p.cachedInputPerMillion),
+                "cacheWrite": WebFormat.money(p.cacheWritePerMillion),
+                "output": WebFormat.money(p.outputPerMillion),
             ]
         }
         var model: [String: Any] = ["tabPrices": true, "prices": prices]
@@ -359,15 +379,24 @@ struct AdminPagesController: Sendable {
         guard let model = f["model"], !model.isEmpty, model.count <= 100, let input = amount("input"),
             let output = amount("output")
         else { return try await prices(context, error: "err_price_invalid") }
-        let cachedText = f["cached"] ?? ""
-        let cached = cachedText.isEmpty ? nil : amount("cached")
-        guard cachedText.isEmpty || cached != nil else { return try await prices(context, error: "err_price_invalid") }
-        try await web.store.setPrice(
-            model: model,
-            price: ModelPrice(inputPerMillion: input, outputPerMillion: output, cachedInputPerMillion: cached))
+        // Optional rates: empty means "the input price"; anything else must be an amount.
+        func optionalAmount(_ name: String) -> Money?? {
+            let text = f[name] ?? ""
+            if text.isEmpty { return .some(nil) }
+            return amount(name).map { .some($0) }
+        }
+        guard let cached = optionalAmount("cached"), let cacheWrite = optionalAmount("cache_write") else {
+            return try await prices(context, error: "err_price_invalid")
+        }
+        let price = ModelPrice(
+            inputPerMillion: input, outputPerMillion: output, cachedInputPerMillion: cached,
+            cacheWritePerMillion: cacheWrite)
+        try await web.store.setPrice(model: model, price: price)
         try await web.store.audit(
             actorID: context.user.id, action: "price.set", target: nil,
-            detail: "model=\(model) input=\(input) output=\(output)")
+            detail:
+                "model=\(model) input=\(input) output=\(output) cache_read=\(price.cachedInputPerMillion) "
+                + "cache_write=\(price.cacheWritePerMillion)")
         throw WebRedirect(location: "/admin/prices?notice=notice_saved")
     }
 

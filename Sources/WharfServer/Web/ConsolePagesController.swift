@@ -205,6 +205,8 @@ struct ConsolePagesController: Sendable {
             [
                 "time": WebFormat.time($0.createdAt), "model": $0.model, "key": names[$0.keyID] ?? $0.keyID,
                 "status": $0.status, "prompt": "\($0.usage.promptTokens)", "completion": "\($0.usage.completionTokens)",
+                "cached": "\($0.usage.cachedTokens)", "cacheWrite": "\($0.usage.cacheWriteTokens)",
+                "reasoning": "\($0.usage.reasoningTokens)",
                 "cost": WebFormat.money($0.cost), "latency": "\($0.latencyMillis) ms",
             ]
         }
@@ -234,7 +236,8 @@ struct ConsolePagesController: Sendable {
         let store = web.store
         let header = CSVTable.line([
             "time_utc", "request_id", "model", "key_id", "endpoint", "status", "stream", "prompt_tokens",
-            "completion_tokens", "cached_tokens", "cost", "latency_ms", "ttft_ms", "content_stored",
+            "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost", "latency_ms",
+            "ttft_ms", "content_stored",
         ])
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8"
@@ -252,7 +255,8 @@ struct ConsolePagesController: Sendable {
                     chunk += CSVTable.line([
                         WebFormat.time(r.createdAt), r.id, r.model, r.keyID, r.endpoint, r.status,
                         r.stream ? "1" : "0", "\(r.usage.promptTokens)", "\(r.usage.completionTokens)",
-                        "\(r.usage.cachedTokens)", r.cost.description, "\(r.latencyMillis)",
+                        "\(r.usage.cachedTokens)", "\(r.usage.cacheWriteTokens)", "\(r.usage.reasoningTokens)",
+                        r.cost.description, "\(r.latencyMillis)",
                         r.timeToFirstTokenMillis.map { "\($0)" } ?? "", "no",
                     ])
                 }

@@ -49,6 +49,7 @@ struct PublicPagesController: Sendable {
             [
                 "model": model, "input": WebFormat.money(price.inputPerMillion),
                 "cached": WebFormat.money(price.cachedInputPerMillion),
+                "cacheWrite": WebFormat.money(price.cacheWritePerMillion),
                 "output": WebFormat.money(price.outputPerMillion),
             ]
         }

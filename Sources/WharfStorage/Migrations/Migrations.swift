@@ -408,5 +408,14 @@ public enum Migrations {
                 "CREATE UNIQUE INDEX ledger_entries_source ON ledger_entries (source_key)",
             ]
         ),
+        Migration(
+            version: 11,
+            name: "cache-aware billing: a cache-write price per model; cache-write and reasoning tokens per request",
+            statements: [
+                "ALTER TABLE model_prices ADD COLUMN cache_write_per_million BIGINT",
+                "ALTER TABLE usage_records ADD COLUMN cache_write_tokens BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE usage_records ADD COLUMN reasoning_tokens BIGINT NOT NULL DEFAULT 0",
+            ]
+        ),
     ]
 }

@@ -9,9 +9,10 @@ extension WharfStore {
             try await db.raw("DELETE FROM model_prices WHERE model = \(bind: model)").run()
             try await db.raw(
                 """
-                INSERT INTO model_prices (model, input_per_million, output_per_million, cached_input_per_million, updated_at)
+                INSERT INTO model_prices (model, input_per_million, output_per_million, cached_input_per_million,
+                    cache_write_per_million, updated_at)
                 VALUES (\(bind: model), \(bind: price.inputPerMillion.micros), \(bind: price.outputPerMillion.micros),
-                    \(bind: price.cachedInputPerMillion.micros), \(bind: at))
+                    \(bind: price.cachedInputPerMillion.micros), \(bind: price.cacheWritePerMillion.micros), \(bind: at))
                 """
             ).run()
             try await Self.bumpConfigVersion(db)
@@ -26,7 +27,9 @@ extension WharfStore {
                 out[try row.string("model")] = ModelPrice(
                     inputPerMillion: Money(micros: try row.int64("input_per_million")),
                     outputPerMillion: Money(micros: try row.int64("output_per_million")),
-                    cachedInputPerMillion: Money(micros: try row.int64("cached_input_per_million")))
+                    cachedInputPerMillion: Money(micros: try row.int64("cached_input_per_million")),
+                    // Prices set before cache writes were billed apart: a write costs what input costs.
+                    cacheWritePerMillion: try row.optionalInt64("cache_write_per_million").map(Money.init(micros:)))
             }
             return out
         }

@@ -67,6 +67,7 @@ extension WharfStore {
                             .integer(r.usage.completionTokens), .integer(r.usage.cachedTokens),
                             .integer(r.cost.micros), .integer(r.latencyMillis), .integer(r.timeToFirstTokenMillis),
                             .text(r.status), .integer(r.stream ? 1 : 0), .text(r.clientIP), .text(entry),
+                            .integer(r.usage.cacheWriteTokens), .integer(r.usage.reasoningTokens),
                         ]
                     }, on: db)
             }
@@ -94,7 +95,7 @@ extension WharfStore {
         columns: [
             "id", "created_at", "user_id", "key_id", "model", "channel_id", "endpoint", "prompt_tokens",
             "completion_tokens", "cached_tokens", "cost", "latency_ms", "ttft_ms", "status", "stream", "client_ip",
-            "ledger_entry_id",
+            "ledger_entry_id", "cache_write_tokens", "reasoning_tokens",
         ])
 
     /// Checks every `settle` entry that usage records link to against those records: the entry must exist, belong to
@@ -142,7 +143,8 @@ extension WharfStore {
             usage: TokenUsage(
                 promptTokens: try row.int64("prompt_tokens"),
                 completionTokens: try row.int64("completion_tokens"),
-                cachedTokens: try row.int64("cached_tokens")),
+                cachedTokens: try row.int64("cached_tokens"), cacheWriteTokens: try row.int64("cache_write_tokens"),
+                reasoningTokens: try row.int64("reasoning_tokens")),
             cost: Money(micros: try row.int64("cost")), latencyMillis: try row.int64("latency_ms"),
             timeToFirstTokenMillis: try row.optionalInt64("ttft_ms"), status: try row.string("status"),
             stream: try row.int64("stream") != 0, clientIP: try row.optionalString("client_ip"))

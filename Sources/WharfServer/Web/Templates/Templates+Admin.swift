@@ -89,8 +89,8 @@ extension Templates {
         {{>adminNav}}
         <h1>{{t.admin_prices}}</h1>
         <table>
-          <thead><tr><th scope="col">{{t.col_model}}</th><th scope="col" class="num">{{t.col_input}}</th><th scope="col" class="num">{{t.col_cached_input}}</th><th scope="col" class="num">{{t.col_output}}</th></tr></thead>
-          <tbody>{{#prices}}<tr><td><code>{{model}}</code></td><td class="num">{{input}}</td><td class="num">{{cached}}</td><td class="num">{{output}}</td></tr>{{/prices}}</tbody>
+          <thead><tr><th scope="col">{{t.col_model}}</th><th scope="col" class="num">{{t.col_input}}</th><th scope="col" class="num">{{t.col_cached_input}}</th><th scope="col" class="num">{{t.col_cache_write}}</th><th scope="col" class="num">{{t.col_output}}</th></tr></thead>
+          <tbody>{{#prices}}<tr><td><code>{{model}}</code></td><td class="num">{{input}}</td><td class="num">{{cached}}</td><td class="num">{{cacheWrite}}</td><td class="num">{{output}}</td></tr>{{/prices}}</tbody>
         </table>
         <h2>{{t.admin_set_price}}</h2>
         <form method="post" action="/admin/prices" class="wide">
@@ -99,6 +99,7 @@ extension Templates {
           <label for="input">{{t.col_input}}</label><input id="input" name="input" required maxlength="20" inputmode="decimal">
           <label for="output">{{t.col_output}}</label><input id="output" name="output" required maxlength="20" inputmode="decimal">
           <label for="cached">{{t.col_cached_input}}</label><input id="cached" name="cached" maxlength="20" inputmode="decimal">
+          <label for="cache_write">{{t.col_cache_write}}</label><input id="cache_write" name="cache_write" maxlength="20" inputmode="decimal">
           <button type="submit">{{t.save}}</button>
         </form>
         {{/body}}{{/layout}}

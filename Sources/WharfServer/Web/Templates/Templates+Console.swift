@@ -83,9 +83,9 @@ extension Templates {
         </form>
         <p class="muted">{{t.usage_total}} {{total}}</p>
         <table id="usage-log">
-          <thead><tr><th scope="col">{{t.col_time}}</th><th scope="col">{{t.col_model}}</th><th scope="col">{{t.col_key}}</th><th scope="col">{{t.col_status}}</th><th scope="col" class="num">{{t.col_prompt}}</th><th scope="col" class="num">{{t.col_completion}}</th><th scope="col" class="num">{{t.col_cost}}</th><th scope="col" class="num">{{t.col_latency}}</th><th scope="col">{{t.col_content_stored}}</th></tr></thead>
+          <thead><tr><th scope="col">{{t.col_time}}</th><th scope="col">{{t.col_model}}</th><th scope="col">{{t.col_key}}</th><th scope="col">{{t.col_status}}</th><th scope="col" class="num">{{t.col_prompt}}</th><th scope="col" class="num">{{t.col_cached_input}}</th><th scope="col" class="num">{{t.col_cache_write}}</th><th scope="col" class="num">{{t.col_completion}}</th><th scope="col" class="num">{{t.col_reasoning}}</th><th scope="col" class="num">{{t.col_cost}}</th><th scope="col" class="num">{{t.col_latency}}</th><th scope="col">{{t.col_content_stored}}</th></tr></thead>
           <tbody>
-          {{#rows}}<tr><td>{{time}}</td><td><code>{{model}}</code></td><td>{{key}}</td><td>{{status}}</td><td class="num">{{prompt}}</td><td class="num">{{completion}}</td><td class="num">{{cost}}</td><td class="num">{{latency}}</td><td>{{t.content_stored_no}}</td></tr>{{/rows}}
+          {{#rows}}<tr><td>{{time}}</td><td><code>{{model}}</code></td><td>{{key}}</td><td>{{status}}</td><td class="num">{{prompt}}</td><td class="num">{{cached}}</td><td class="num">{{cacheWrite}}</td><td class="num">{{completion}}</td><td class="num">{{reasoning}}</td><td class="num">{{cost}}</td><td class="num">{{latency}}</td><td>{{t.content_stored_no}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="9">{{t.usage_none}}</td></tr>{{/rows}}
           </tbody>
         </table>

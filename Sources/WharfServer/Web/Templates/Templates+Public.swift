@@ -28,9 +28,9 @@ extension Templates {
         <p>{{t.pricing_intro}}</p>
         <table>
           <caption>{{t.pricing_caption}}</caption>
-          <thead><tr><th scope="col">{{t.col_model}}</th><th scope="col" class="num">{{t.col_input}}</th><th scope="col" class="num">{{t.col_cached_input}}</th><th scope="col" class="num">{{t.col_output}}</th></tr></thead>
+          <thead><tr><th scope="col">{{t.col_model}}</th><th scope="col" class="num">{{t.col_input}}</th><th scope="col" class="num">{{t.col_cached_input}}</th><th scope="col" class="num">{{t.col_cache_write}}</th><th scope="col" class="num">{{t.col_output}}</th></tr></thead>
           <tbody>
-          {{#prices}}<tr><td><code>{{model}}</code></td><td class="num">{{input}}</td><td class="num">{{cached}}</td><td class="num">{{output}}</td></tr>{{/prices}}
+          {{#prices}}<tr><td><code>{{model}}</code></td><td class="num">{{input}}</td><td class="num">{{cached}}</td><td class="num">{{cacheWrite}}</td><td class="num">{{output}}</td></tr>{{/prices}}
           {{^prices}}<tr><td colspan="4">{{t.pricing_empty}}</td></tr>{{/prices}}
           </tbody>
         </table>
