@@ -30,9 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
-        .target(
-            name: "WharfCore"
-        ),
+        .target(name: "WharfCore"),
         .target(
             name: "WharfStorage",
             dependencies: [
@@ -113,7 +111,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "WharfCoreTests", dependencies: ["WharfCore", "WharfTestSupport"]),
+        .testTarget(
+            name: "WharfCoreTests",
+            dependencies: ["WharfCore", "WharfTestSupport"],
+            exclude: ["Protocols/Translation/Fixtures", "Protocols/Streams/Fixtures"]
+        ),
         .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCore"]),
         .testTarget(name: "WharfPaymentsTests", dependencies: ["WharfPayments", "WharfCore"]),
         .testTarget(

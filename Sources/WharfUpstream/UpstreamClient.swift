@@ -87,7 +87,10 @@ public final class UpstreamClient: Sendable {
     /// One POST to `path` of `target` for an operator's test, connecting to `address` when given (the address the
     /// caller checked, pinned so that the name cannot resolve elsewhere in between). Returns the HTTP status; the body
     /// is read (up to 1 MiB) and dropped. Does not count toward the channel's health.
-    public func probe(target: UpstreamTarget, path: String, body: ByteBuffer, address: String?) async throws -> Int {
+    public func probe(
+        target: UpstreamTarget, path: String, body: ByteBuffer, address: String?,
+        headers extra: [(name: String, value: String)] = []
+    ) async throws -> Int {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(
             connect: .milliseconds(settings.connectTimeoutMillis), read: .milliseconds(settings.readTimeoutMillis))
@@ -102,6 +105,7 @@ public final class UpstreamClient: Sendable {
             request.method = .POST
             request.headers.add(name: "content-type", value: "application/json")
             request.headers.add(name: target.authHeader.name, value: target.authHeader.value)
+            for field in extra { request.headers.add(name: field.name, value: field.value) }
             request.body = .bytes(body)
             let response = try await client.execute(request, timeout: .milliseconds(settings.readTimeoutMillis))
             _ = try? await response.body.collect(upTo: 1 << 20)

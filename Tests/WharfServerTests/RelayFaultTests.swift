@@ -63,8 +63,9 @@ struct RelayFaultTests {
         try await RelayHarness.with { h in
             let answer = try await h.request(
                 "/v1/chat/completions", body: RelayHarness.chat(model: model, prompt: "purple-elephant-4711"))
-            #expect(answer.status == 502)
-            #expect(answer.errorCode == "upstream_error")
+            // All rate limited: a 429 the client may retry later; otherwise a 502.
+            #expect(answer.status == (model == "fail-429" ? 429 : 502))
+            #expect(answer.errorCode == (model == "fail-429" ? "upstream_rate_limited" : "upstream_error"))
             #expect(!answer.body.contains("purple-elephant"))
             #expect(
                 !answer.body.contains("10.9.8.7") && !answer.body.contains("127.0.0.1")

@@ -82,19 +82,26 @@ public struct KeyAuthenticator: Sendable {
         return try check(key, address: address)
     }
 
-    /// The active key named by the headers (`Authorization: Bearer`, else `X-Api-Key`).
+    /// The active key named by the headers: `Authorization: Bearer`, else `X-Api-Key` (Anthropic clients). When both
+    /// are sent (the Anthropic SDKs send both when both variables are set, and one may hold a real provider key), the
+    /// first that has the shape of a Wharf key is used.
     private func lookUp(authorization: String?, apiKey: String?, _ snapshot: RuntimeSnapshot) throws(OpenAIError)
         -> RuntimeSnapshot.Key
     {
-        var token: Substring?
-        if let authorization {
-            token = Self.bearerToken(authorization)
-        } else if let apiKey {
-            token = Substring(apiKey)
+        let bearer = authorization.flatMap(Self.bearerToken)
+        let header = apiKey.map { Substring($0) }
+        let token: Substring?
+        if let bearer, APIKeySecret.looksValid(bearer) {
+            token = bearer
+        } else if let header, APIKeySecret.looksValid(header) {
+            token = header
+        } else {
+            token = bearer ?? header
         }
         guard let token else {
             throw OpenAIError.invalidKey(
-                "You didn't provide an API key. Provide it in the Authorization header (Bearer sk-...).")
+                "You didn't provide an API key. Provide it in the Authorization header (Bearer sk-...) or in X-Api-Key."
+            )
         }
         guard APIKeySecret.looksValid(token), let key = snapshot.keys[KeyHasher.hash(token)] else {
             throw OpenAIError.invalidKey()

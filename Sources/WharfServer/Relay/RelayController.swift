@@ -3,9 +3,11 @@ import Hummingbird
 import NIOCore
 import WharfCore
 
-/// `GET /v1/models`: the models the caller's key may use, in OpenAI's list shape.
+/// `GET /v1/models`: the models the caller's key may use, in OpenAI's list shape (Anthropic's when the request
+/// carries `anthropic-version`).
 ///
-/// The relayed endpoints (`/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/v1/responses`) are not
+/// The relayed endpoints (`/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/v1/responses`,
+/// `/v1/messages`, `/v1/messages/count_tokens`) are not
 /// routes: ``RelayFrontHandler`` answers them in the connection's pipeline, with ``RelayExchange`` and
 /// ``RelayEngine``. Request path there: key (from the in-memory snapshot) → body read once and inspected in place →
 /// hold on the in-memory balance book → route (snapshot) → upstream with failover → response relayed (streams chunk
@@ -26,18 +28,45 @@ public struct RelayController: Sendable {
     }
 
     func listModels(_ request: Request, _ context: WharfRequestContext) throws -> Response {
+        // Anthropic clients (Claude Code's model discovery) send `anthropic-version`: they get Anthropic's list shape
+        // and error shape.
+        let anthropic = request.headers[Self.anthropicVersion] != nil
         let snapshot = snapshots.snapshot
-        let key = try auth.authenticate(request, address: auth.clientAddress(request, context), snapshot)
+        let key: RuntimeSnapshot.Key
+        do {
+            key = try auth.authenticate(request, address: auth.clientAddress(request, context), snapshot)
+        } catch {
+            guard anthropic else { throw error }
+            return Self.json(error.body(in: .anthropicMessages), status: error.status)
+        }
         let models = snapshot.routes.keys
             .filter { key.policy.allows(model: $0) && snapshot.prices[$0] != nil }
             .sorted()
-        var body = "{\"object\":\"list\",\"data\":["
-        body += models.map {
-            "{\"id\":\(JSONText.quotedString($0)),\"object\":\"model\",\"created\":0,\"owned_by\":\"wharf\"}"
-        }.joined(separator: ",")
-        body += "]}"
+        var body: String
+        if anthropic {
+            body = "{\"data\":["
+            body += models.map {
+                let id = JSONText.quotedString($0)
+                return
+                    "{\"type\":\"model\",\"id\":\(id),\"display_name\":\(id),\"created_at\":\"1970-01-01T00:00:00Z\"}"
+            }.joined(separator: ",")
+            body += "],\"has_more\":false,\"first_id\":\(models.first.map(JSONText.quotedString) ?? "null")"
+            body += ",\"last_id\":\(models.last.map(JSONText.quotedString) ?? "null")}"
+        } else {
+            body = "{\"object\":\"list\",\"data\":["
+            body += models.map {
+                "{\"id\":\(JSONText.quotedString($0)),\"object\":\"model\",\"created\":0,\"owned_by\":\"wharf\"}"
+            }.joined(separator: ",")
+            body += "]}"
+        }
+        return Self.json(body, status: .ok)
+    }
+
+    static let anthropicVersion = HTTPField.Name("anthropic-version")!
+
+    static func json(_ body: String, status: HTTPResponse.Status) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

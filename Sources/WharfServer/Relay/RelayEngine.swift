@@ -49,18 +49,33 @@ public final class RelayEngine: Sendable {
         case completions
         case embeddings
         case responses
+        /// Anthropic Messages (`/v1/messages`, also with `?beta=true`).
+        case messages
+        /// Anthropic token counting (`/v1/messages/count_tokens`): never billed, never a generating call.
+        case countTokens = "messages/count_tokens"
 
-        /// The path on the upstream, after its base URL.
+        /// The path on an OpenAI-dialect upstream, after its base URL.
         var path: String { "/" + rawValue }
         /// The channel capability the endpoint needs.
         var capability: String {
             switch self {
-            case .chat: "chat"
+            case .chat, .messages, .countTokens: "chat"
             case .completions: "completions"
             case .embeddings: "embeddings"
             case .responses: "responses"
             }
         }
+
+        /// The dialect the client speaks on this endpoint: its errors and answers come in it.
+        var dialect: Dialect {
+            switch self {
+            case .messages, .countTokens: .anthropicMessages
+            case .chat, .completions, .embeddings, .responses: .openAIChat
+            }
+        }
+
+        /// Whether a channel of another dialect can serve the endpoint (through translation): only conversations.
+        var translatable: Bool { self == .chat || self == .messages || self == .countTokens }
 
         /// The endpoint a `POST` to `path` (query string and trailing slashes ignored) is for, if it is relayed.
         /// Compares bytes: it runs for every request.
@@ -87,7 +102,7 @@ public final class RelayEngine: Sendable {
             return nil
         }
 
-        static let all: [Endpoint] = [.chat, .completions, .embeddings, .responses]
+        static let all: [Endpoint] = [.chat, .completions, .embeddings, .responses, .messages, .countTokens]
 
         /// The gateway's own path of the endpoint.
         var requestPath: String { requestPathBytes.description }
@@ -98,6 +113,8 @@ public final class RelayEngine: Sendable {
             case .completions: "/v1/completions"
             case .embeddings: "/v1/embeddings"
             case .responses: "/v1/responses"
+            case .messages: "/v1/messages"
+            case .countTokens: "/v1/messages/count_tokens"
             }
         }
     }
@@ -171,6 +188,8 @@ public final class RelayEngine: Sendable {
         /// A streamed chat or completion: upstream is asked for usage (`stream_options.include_usage`).
         let askForUsage: Bool
         let started: Int64
+        /// The request in the intermediate representation, when a channel of another dialect may serve it.
+        let ir: IRRequest?
 
         /// The gateway asked upstream for usage the client did not ask for: hide the usage chunk.
         var stripUsage: Bool { askForUsage && !body.clientRequestedUsage }
@@ -178,8 +197,9 @@ public final class RelayEngine: Sendable {
         init(
             endpoint: Endpoint, caller: Caller, body: RelayRequestBody, received: ByteBuffer, price: ModelPrice,
             promptEstimate: Int64, reservation: Reservation, targets: [UpstreamTarget], askForUsage: Bool,
-            started: Int64
+            started: Int64, ir: IRRequest?
         ) {
+            self.ir = ir
             self.endpoint = endpoint
             self.caller = caller
             self.body = body
@@ -218,10 +238,24 @@ public final class RelayEngine: Sendable {
                 .forbidden, "This API key is not allowed to use the model '\(model)'.", type: "permission_error",
                 code: "model_not_allowed", param: "model")
         }
+        // A channel of another dialect serves only conversations (translated); other endpoints need OpenAI's.
         let targets = (caller.snapshot.routes[model] ?? []).filter {
             $0.channel.capabilities.contains(endpoint.capability)
+                && ($0.dialect == endpoint.dialect || endpoint.translatable)
         }
         guard !targets.isEmpty, let price = caller.snapshot.prices[model] else { throw .modelNotFound(model) }
+        // Read into the intermediate representation only when some channel needs the request translated (the same
+        // dialect relays the client's bytes).
+        var ir: IRRequest?
+        if targets.contains(where: { $0.dialect != endpoint.dialect }) {
+            do {
+                ir =
+                    endpoint.dialect == .anthropicMessages
+                    ? try AnthropicRequestDecoder.decode(body.bytes) : try OpenAIChatRequestDecoder.decode(body.bytes)
+            } catch {
+                throw OpenAIError.invalidRequest(error.message, param: error.param)
+            }
+        }
         let promptTokens = TokenEstimator.promptTokens(bodyBytes: body.bodyBytes)
         let maxOutput = endpoint == .embeddings ? 0 : (body.maxOutputTokens ?? config.defaultMaxOutputTokens)
         let (allOutput, overflow) = maxOutput.multipliedReportingOverflow(by: body.choices)
@@ -238,7 +272,7 @@ public final class RelayEngine: Sendable {
         return Plan(
             endpoint: endpoint, caller: caller, body: body, received: bytes, price: price,
             promptEstimate: promptTokens, reservation: reservation, targets: ordered, askForUsage: askForUsage,
-            started: started)
+            started: started, ir: ir)
     }
 
     /// The time limits of client connections.
@@ -268,6 +302,17 @@ public final class RelayEngine: Sendable {
             return OpenAIError(
                 .serviceUnavailable, "No upstream is available for this model right now; retry later.",
                 type: "server_error", code: "upstream_unavailable")
+        case .allFailed(_, let lastStatus) where lastStatus == 429:
+            // Every channel said "too many requests": the client should slow down and retry, as with Wharf's own limit.
+            return OpenAIError(
+                .tooManyRequests,
+                "The upstream providers are rate limiting this model right now; you were not charged. Retry later.",
+                type: "rate_limit_error", code: "upstream_rate_limited")
+        case .allFailed(_, let lastStatus) where lastStatus == 529 || lastStatus == 503:
+            return OpenAIError(
+                .serviceUnavailable,
+                "The upstream providers are overloaded right now; you were not charged. Retry later.",
+                type: "server_error", code: "upstream_overloaded")
         case .allFailed:
             return OpenAIError(
                 .badGateway, "The upstream providers failed to answer this request; you were not charged.",

@@ -59,6 +59,12 @@ final class RelayExchange: UpstreamResponseDelegate {
     private var answerHead: UpstreamResponseHead?
     private var answerBody = ByteBuffer()
     private var meter = SSEStreamMeter(stripUsageChunk: false)
+    /// The current attempt's answer comes in another dialect: translated event by event.
+    private var translator: StreamTranslator?
+    /// The current attempt's answer is an Anthropic stream relayed as it is: metered here.
+    private var dialectMeter: StreamMeter?
+    /// The client's `anthropic-version` and `anthropic-beta`, for Anthropic channels.
+    private var anthropicHeaders = RelayEngine.AnthropicHeaders()
     private var firstByte: Int64?
     private var clientBlocked = false
     private var requestComplete = false
@@ -84,6 +90,7 @@ final class RelayExchange: UpstreamResponseDelegate {
 
     /// The request head arrived: the key, its limits and the declared size are checked before the body is read.
     func start(_ head: RelayRequestHead, peer: String?, memo: inout RelayEngine.ConnectionMemo) {
+        anthropicHeaders = RelayEngine.AnthropicHeaders(version: head.anthropicVersion, beta: head.anthropicBeta)
         do {
             caller = try engine.admit(head, peer: peer, memo: &memo)
             front?.admitted()
@@ -110,6 +117,10 @@ final class RelayExchange: UpstreamResponseDelegate {
         requestComplete = true
         if case .discarding = phase { phase = .done }
         guard case .receiving = phase, let caller else { return }
+        if endpoint == .countTokens {
+            countTokens(caller)
+            return
+        }
         let started = engine.clock.monotonicMillis()
         do {
             plan = try engine.plan(endpoint, caller: caller, body: requestBody, started: started)
@@ -123,6 +134,18 @@ final class RelayExchange: UpstreamResponseDelegate {
         }
         phase = .awaitingHead
         tryNextChannel()
+    }
+
+    /// Answers `count_tokens` here: nothing goes upstream, nothing is held or charged.
+    private func countTokens(_ caller: RelayEngine.Caller) {
+        do {
+            let body = try engine.countTokens(caller: caller, body: requestBody)
+            requestBody = ByteBuffer()
+            phase = .done
+            front?.writeAnswer(status: 200, contentType: "application/json", body: body)
+        } catch {
+            refuse(error)
+        }
     }
 
     /// The client went away (closed, reset or half-closed its connection). Before the request went upstream it costs
@@ -256,15 +279,15 @@ final class RelayExchange: UpstreamResponseDelegate {
             attemptFailed()
         case .success(let connection):
             self.connection = connection
-            // The client's bytes go out as they came unless the model name or the usage option must change.
-            let upstreamModel = target.channel.upstreamModel(for: plan.body.model)
-            let body =
-                plan.body.needsRewrite(upstreamModel: upstreamModel, askForUsage: plan.askForUsage)
-                ? ByteBuffer(
-                    bytes: plan.body.forwardedBytes(upstreamModel: upstreamModel, askForUsage: plan.askForUsage))
-                : plan.received
+            // The client's bytes go out as they came unless the model name or the usage option must change; a
+            // channel of another dialect gets the request translated.
+            let request = RelayEngine.upstreamRequest(
+                plan, target: target, anthropic: anthropicHeaders,
+                defaultMaxTokens: engine.config.defaultMaxOutputTokens)
             connection.send(
-                head: target.postHead(endpoint.path, contentLength: body.readableBytes), body: body, delegate: self,
+                head: target.postHead(
+                    request.path, contentLength: request.body.readableBytes, extraFields: request.extraFields),
+                body: request.body, delegate: self,
                 readTimeout: .milliseconds(engine.config.upstreamReadTimeoutMillis))
         }
     }
@@ -308,19 +331,33 @@ final class RelayExchange: UpstreamResponseDelegate {
             return
         }
         phase = .streaming
+        translator = engine.streamTranslator(plan, target: target)
+        dialectMeter =
+            translator == nil && target.dialect != .openAIChat
+            ? StreamMeter(dialect: target.dialect, maxEventBytes: engine.config.maxSSEEventBytes) : nil
         // Usually the first events arrive in the same read as the head: they go out together, in one write.
-        front?.writeHead(status: head.status, contentType: contentType, contentLength: nil, flush: false)
+        front?.writeHead(
+            status: head.status, contentType: translator == nil ? contentType : "text/event-stream",
+            contentLength: nil, flush: false)
         front?.flushSoon()
     }
 
     func upstreamDidReceiveBody(_ buffer: ByteBuffer) {
         switch phase {
+        case .streaming where translator != nil:
+            relayTranslated(buffer)
         case .streaming:
             var kept: [UInt8] = []
-            buffer.withUnsafeReadableBytes { raw in
-                raw.withMemoryRebound(to: UInt8.self) { meter.consume($0, into: &kept) }
+            if dialectMeter != nil {
+                buffer.withUnsafeReadableBytes { raw in
+                    raw.withMemoryRebound(to: UInt8.self) { dialectMeter?.feed($0) }
+                }
+            } else {
+                buffer.withUnsafeReadableBytes { raw in
+                    raw.withMemoryRebound(to: UInt8.self) { meter.consume($0, into: &kept) }
+                }
             }
-            if meter.overflowed {
+            if meter.overflowed || dialectMeter?.overflowed == true {
                 // One event past the bound: the stream cannot be relayed whole.
                 connection?.abort()
                 connection = nil
@@ -362,6 +399,27 @@ final class RelayExchange: UpstreamResponseDelegate {
             if answerBody.readableBytes < Self.maxErrorBytes { Self.append(buffer, to: &answerBody) }
         default:
             return
+        }
+    }
+
+    /// A piece of a stream in another dialect: translated, and what the client's dialect makes of it sent.
+    private func relayTranslated(_ buffer: ByteBuffer) {
+        let out = buffer.withUnsafeReadableBytes { raw in
+            raw.withMemoryRebound(to: UInt8.self) { translator?.feed($0) ?? [] }
+        }
+        if translator?.overflowed == true {
+            connection?.abort()
+            connection = nil
+            finishStream(status: "upstream_cut")
+            return
+        }
+        if drainBoundPassed(buffer.readableBytes) { return }
+        guard let front, !out.isEmpty else { return }
+        if firstByte == nil { firstByte = engine.clock.monotonicMillis() }
+        front.writeBody(ByteBuffer(bytes: out), flush: true)
+        if !front.isWritable && !clientBlocked {
+            clientBlocked = true
+            connection?.setReading(false)
         }
     }
 
@@ -431,8 +489,9 @@ final class RelayExchange: UpstreamResponseDelegate {
             phase = .awaitingHead
             tryNextChannel()
         } else {
-            let reduced = ReducedUpstreamError(status: code, body: errorBody)
-            fail(RelayEngine.clientError(for: .rejected(reduced)), status: "upstream_error")
+            fail(
+                RelayEngine.clientError(status: code, body: errorBody, dialect: plan?.endpoint.dialect ?? .openAIChat),
+                status: "upstream_error")
         }
     }
 
@@ -440,15 +499,16 @@ final class RelayExchange: UpstreamResponseDelegate {
     /// send it unchanged.
     private func completeBuffered() {
         guard let plan, let target, let head = answerHead else { return }
-        // A 200 whose body is not a JSON object is an upstream failure, not an answer to charge for.
-        let read = answerBody.withUnsafeReadableBytes { raw in
-            raw.withMemoryRebound(to: UInt8.self) { bytes -> (usage: TokenUsage?, isJSON: Bool) in
-                do {
-                    return (try UsageExtractor.usage(inBody: bytes), true)
-                } catch {
-                    return (nil, false)
-                }
-            }
+        // A 200 whose body is not a JSON object (or, from another dialect, not an answer its decoder reads) is an
+        // upstream failure, not an answer to charge for.
+        var translated: [UInt8]?
+        let read: (usage: TokenUsage?, isJSON: Bool)
+        if target.dialect != plan.endpoint.dialect {
+            let answer = engine.translateAnswer(Array(answerBody.readableBytesView), plan: plan, target: target)
+            translated = answer?.body
+            read = (answer?.usage, answer != nil)
+        } else {
+            read = RelayEngine.passThroughUsage(answerBody, dialect: target.dialect)
         }
         guard read.isJSON else {
             let now = engine.clock.monotonicMillis()
@@ -470,9 +530,11 @@ final class RelayExchange: UpstreamResponseDelegate {
         settle(
             plan, usage: usage, status: clientLeft ? "client_disconnected" : "ok",
             firstByte: engine.clock.monotonicMillis())
-        let body = answerBody
+        let body = translated.map { ByteBuffer(bytes: $0) } ?? answerBody
         answerBody = ByteBuffer()
-        front?.writeAnswer(status: head.status, contentType: head.contentType ?? "application/json", body: body)
+        front?.writeAnswer(
+            status: head.status,
+            contentType: translated == nil ? (head.contentType ?? "application/json") : "application/json", body: body)
     }
 
     /// The stream ended, however it ended: bill the provider's usage, else the prompt estimate and all the text the
@@ -480,6 +542,14 @@ final class RelayExchange: UpstreamResponseDelegate {
     /// the client gets an error event and the connection closes without the last chunk.
     private func finishStream(status initial: String) {
         guard let plan else { return }
+        if translator != nil {
+            finishTranslatedStream(plan, upstreamEndedCleanly: initial == "ok")
+            return
+        }
+        if dialectMeter != nil {
+            finishMeteredStream(plan, upstreamEndedCleanly: initial == "ok")
+            return
+        }
         let tail = meter.finish()
         if !tail.isEmpty { front?.writeBody(ByteBuffer(bytes: tail), flush: false) }
         let status = streamStatus(upstreamEndedCleanly: initial == "ok")
@@ -492,6 +562,85 @@ final class RelayExchange: UpstreamResponseDelegate {
             front?.writeEnd()
         }
     }
+
+    /// The end of a stream translated from another dialect. The translator's finish closes the client's stream in
+    /// its dialect: the normal end after the upstream's terminal event, else an error event (a cut). Billing follows
+    /// the same policy as a relayed stream: the provider's usage, else the prompt estimate and all text produced.
+    private func finishTranslatedStream(_ plan: RelayEngine.Plan, upstreamEndedCleanly: Bool) {
+        guard var translator else { return }
+        let overflowed = translator.overflowed
+        let tail = overflowed ? [] : translator.finish()
+        self.translator = translator
+        let status: String
+        if clientLeft {
+            status = "client_disconnected"
+        } else if overflowed || !translator.sawEnd {
+            status = "upstream_cut"
+        } else if translator.sawError {
+            status = "upstream_error"
+        } else {
+            status = "ok"
+        }
+        let usage = Self.streamUsage(
+            translator.usage, ended: translator.sawEnd, promptEstimate: plan.promptEstimate,
+            textBytes: translator.textBytes)
+        settle(plan, usage: usage, status: status, firstByte: firstByte)
+        if status == "upstream_cut" {
+            let event = overflowed ? Self.cutEvent(in: plan.endpoint.dialect) : ByteBuffer(bytes: tail)
+            front?.writeCut(event)
+        } else {
+            if !tail.isEmpty { front?.writeBody(ByteBuffer(bytes: tail), flush: false) }
+            front?.writeEnd()
+        }
+    }
+
+    /// The end of a stream relayed as it is in a dialect other than OpenAI's (Anthropic to an Anthropic client).
+    private func finishMeteredStream(_ plan: RelayEngine.Plan, upstreamEndedCleanly: Bool) {
+        guard var dialectMeter else { return }
+        let overflowed = dialectMeter.overflowed
+        if !overflowed { dialectMeter.finish() }
+        self.dialectMeter = dialectMeter
+        let status: String
+        if clientLeft {
+            status = "client_disconnected"
+        } else if overflowed || !dialectMeter.sawEnd {
+            status = dialectMeter.sawError ? "upstream_error" : "upstream_cut"
+        } else {
+            status = dialectMeter.sawError ? "upstream_error" : "ok"
+        }
+        let usage = Self.streamUsage(
+            dialectMeter.usage, ended: dialectMeter.sawEnd, promptEstimate: plan.promptEstimate,
+            textBytes: dialectMeter.textBytes)
+        settle(plan, usage: usage, status: status, firstByte: firstByte)
+        if status == "upstream_cut" {
+            front?.writeCut(Self.cutEvent(in: plan.endpoint.dialect))
+        } else {
+            front?.writeEnd()
+        }
+    }
+
+    /// The usage to bill for a stream metered by events: the provider's last snapshot when the stream ended as its
+    /// protocol ends it. A stream that did not end may carry a partial snapshot (Anthropic's `message_start` counts
+    /// the input and one output token): its input counts, and its output is at least the estimate of all the text
+    /// produced. No snapshot at all: the prompt estimate plus that estimate.
+    static func streamUsage(_ usage: TokenUsage?, ended: Bool, promptEstimate: Int64, textBytes: Int) -> TokenUsage {
+        let produced = TokenEstimator.outputTokens(textBytes: textBytes)
+        guard var usage else { return TokenUsage(promptTokens: promptEstimate, completionTokens: produced) }
+        if !ended { usage.completionTokens = max(usage.completionTokens, produced) }
+        return usage
+    }
+
+    /// The error event that ends a cut stream, in the client's dialect.
+    static func cutEvent(in dialect: Dialect) -> ByteBuffer {
+        switch dialect {
+        case .anthropicMessages: ByteBuffer(staticString: anthropicCutEvent)
+        case .openAIChat, .gemini: ByteBuffer(staticString: cutEvent)
+        }
+    }
+
+    /// ``cutEvent`` for Anthropic clients.
+    static let anthropicCutEvent: StaticString =
+        "\n\nevent: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"The upstream provider ended the stream before it was complete; the answer is truncated.\"}}\n\n"
 
     /// How a stream ended, for the request log: the client left; or it was cut (an event over the bound, or no
     /// terminal event: a clean end without `[DONE]` counts as whole only when the usage came); or it is whole (the
@@ -517,7 +666,7 @@ final class RelayExchange: UpstreamResponseDelegate {
                 firstByte: nil, status: status)
         }
         phase = .done
-        front?.writeError(error)
+        front?.writeError(error, dialect: endpoint.dialect)
     }
 
     /// Answers with an error before any upstream was tried; the rest of the client's body is dropped.
@@ -527,6 +676,6 @@ final class RelayExchange: UpstreamResponseDelegate {
         // Reading an oversized body to its end only to drop it is what the limit is there to avoid.
         if !requestComplete && error.code == "request_too_large" { front?.closeWhenAnswered() }
         requestBody = ByteBuffer()
-        front?.writeError(error)
+        front?.writeError(error, dialect: endpoint.dialect)
     }
 }

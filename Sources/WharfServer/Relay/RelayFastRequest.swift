@@ -18,6 +18,8 @@ struct RelayFastRequest: Equatable {
     var authorization: String?
     var apiKey: String?
     var forwardedFor: String?
+    var anthropicVersion: String?
+    var anthropicBeta: String?
     /// The client asked to close the connection after this answer.
     var close: Bool
 
@@ -88,6 +90,8 @@ struct RelayFastRequest: Equatable {
             case .authorization: request.authorization = String(decoding: value, as: UTF8.self)
             case .apiKey: request.apiKey = String(decoding: value, as: UTF8.self)
             case .forwardedFor: request.forwardedFor = String(decoding: value, as: UTF8.self)
+            case .anthropicVersion: request.anthropicVersion = String(decoding: value, as: UTF8.self)
+            case .anthropicBeta: request.anthropicBeta = String(decoding: value, as: UTF8.self)
             }
         }
         guard request.contentLength >= 0 else { return .notFast }
@@ -114,6 +118,7 @@ struct RelayFastRequest: Equatable {
     /// The fields read here.
     private enum Field: Int {
         case contentLength, transferEncoding, expect, upgrade, connection, authorization, apiKey, forwardedFor
+        case anthropicVersion, anthropicBeta
 
         static func named(_ name: UnsafeBufferPointer<UInt8>) -> Field? {
             switch name.count {
@@ -122,9 +127,13 @@ struct RelayFastRequest: Equatable {
             case 9: return HTTPFieldSyntax.equalsLowercased(name, "x-api-key") ? .apiKey : nil
             case 10: return HTTPFieldSyntax.equalsLowercased(name, "connection") ? .connection : nil
             case 13: return HTTPFieldSyntax.equalsLowercased(name, "authorization") ? .authorization : nil
-            case 14: return HTTPFieldSyntax.equalsLowercased(name, "content-length") ? .contentLength : nil
+            case 14:
+                if HTTPFieldSyntax.equalsLowercased(name, "content-length") { return .contentLength }
+                return HTTPFieldSyntax.equalsLowercased(name, "anthropic-beta") ? .anthropicBeta : nil
             case 15: return HTTPFieldSyntax.equalsLowercased(name, "x-forwarded-for") ? .forwardedFor : nil
-            case 17: return HTTPFieldSyntax.equalsLowercased(name, "transfer-encoding") ? .transferEncoding : nil
+            case 17:
+                if HTTPFieldSyntax.equalsLowercased(name, "transfer-encoding") { return .transferEncoding }
+                return HTTPFieldSyntax.equalsLowercased(name, "anthropic-version") ? .anthropicVersion : nil
             default: return nil
             }
         }
@@ -132,9 +141,12 @@ struct RelayFastRequest: Equatable {
 
     /// What the relay reads from the head.
     var relayHead: RelayRequestHead {
-        RelayRequestHead(
+        var head = RelayRequestHead(
             endpoint: endpoint, contentLength: contentLength, authorization: authorization, apiKey: apiKey,
             forwardedFor: forwardedFor, closeAfterAnswer: close)
+        head.anthropicVersion = anthropicVersion
+        head.anthropicBeta = anthropicBeta
+        return head
     }
 }
 

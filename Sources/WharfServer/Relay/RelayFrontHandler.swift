@@ -377,12 +377,14 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
 
     /// Writes a whole answer with its length, and ends it. A small body goes out in the head's buffer: one write
     /// instead of three.
-    func writeAnswer(status: Int, contentType: String, body: ByteBuffer) {
+    func writeAnswer(
+        status: Int, contentType: String, body: ByteBuffer, fields: [(name: String, value: String)] = []
+    ) {
         guard wire != nil else { return }
         let copied = body.readableBytes <= Self.copiedBodyLimit
         var bytes = head(
             status: status, contentType: contentType, contentLength: body.readableBytes,
-            reserving: copied ? body.readableBytes : 0)
+            reserving: copied ? body.readableBytes : 0, fields: fields)
         if copied {
             bytes.writeImmutableBuffer(body)
             end(with: bytes)
@@ -411,7 +413,10 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     static let copiedBodyLimit = 16 * 1024
 
     /// The bytes of an answer's head; sets `chunked` for the body to follow.
-    private func head(status: Int, contentType: String, contentLength: Int?, reserving: Int = 0) -> ByteBuffer {
+    private func head(
+        status: Int, contentType: String, contentLength: Int?, reserving: Int = 0,
+        fields: [(name: String, value: String)] = []
+    ) -> ByteBuffer {
         var head = ByteBuffer()
         head.reserveCapacity(160 + contentType.utf8.count + reserving)
         head.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
@@ -428,6 +433,12 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
             head.writeStaticString("\r\ncache-control: no-cache")
             chunked = version.minor != 0
             if chunked { head.writeStaticString("\r\ntransfer-encoding: chunked") }
+        }
+        for field in fields {
+            head.writeStaticString("\r\n")
+            head.writeString(field.name)
+            head.writeStaticString(": ")
+            head.writeString(field.value)
         }
         if closeAfterAnswer { head.writeStaticString("\r\nconnection: close") }
         head.writeStaticString("\r\n\r\n")
@@ -510,10 +521,12 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
     /// A request was admitted: the count of refusals starts again.
     func admitted() { refusedInARow = 0 }
 
-    /// Answers with an error in OpenAI's shape and ends the answer.
-    func writeError(_ error: OpenAIError) {
+    /// Answers with an error in the dialect of the request's endpoint (OpenAI's shape, or Anthropic's on
+    /// `/v1/messages`), saying whether to retry, and ends the answer.
+    func writeError(_ error: OpenAIError, dialect: Dialect = .openAIChat) {
         writeAnswer(
-            status: Int(error.status.code), contentType: "application/json", body: ByteBuffer(string: error.body))
+            status: Int(error.status.code), contentType: "application/json",
+            body: ByteBuffer(string: error.body(in: dialect)), fields: error.retryFields)
     }
 }
 

@@ -14,6 +14,10 @@ struct RelayRequestHead: Equatable {
     var apiKey: String?
     /// `X-Forwarded-For`.
     var forwardedFor: String?
+    /// `anthropic-version`: forwarded unchanged to Anthropic channels (and nowhere else).
+    var anthropicVersion: String?
+    /// `anthropic-beta` (every line, joined): forwarded unchanged to Anthropic channels (and nowhere else).
+    var anthropicBeta: String?
     /// The connection closes once this request is answered: the client asked to, or speaks HTTP/1.0, which has no
     /// chunked encoding (a streamed answer ends when the connection does).
     var closeAfterAnswer: Bool
@@ -47,6 +51,8 @@ struct RelayRequestHead: Equatable {
             forwardedFor: Self.joined(headers["x-forwarded-for"].map(Self.trimmed)),
             closeAfterAnswer: !head.isKeepAlive || head.version.major < 1
                 || (head.version.major == 1 && head.version.minor == 0))
+        anthropicVersion = headers.first(name: "anthropic-version").map(Self.trimmed)
+        anthropicBeta = Self.joined(headers["anthropic-beta"].map(Self.trimmed))
         expectContinue =
             head.version == .http1_1
             && headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
