@@ -234,8 +234,13 @@ def wharf(stub: StubServer, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     for model in ("fail-500", "fail-429"):
         instance.cli("price", "set", "--model", model, "--input", "1.00", "--output", "2.00")
 
+    yield from serve_and_check_log(instance, cwd=root)
+
+
+def serve_and_check_log(instance: Wharf, cwd: Path) -> Iterator[Wharf]:
+    """Runs `wharf serve` for a module's tests, then stops it and fails if its log holds the prompt or a secret."""
     instance.port = free_port()
-    _start_serve(instance, cwd=root)
+    _start_serve(instance, cwd=cwd)
     try:
         yield instance
     finally:

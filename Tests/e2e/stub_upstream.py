@@ -9,6 +9,8 @@ Endpoints:
   POST /v1/completions        text_completion (also streamed)
   POST /v1/embeddings         embedding list; honours encoding_format "float" and "base64"
   GET  /v1/models             model list
+  POST /v1/messages           Anthropic Messages (and /v1/messages/count_tokens): see stub_providers.py
+  POST /v1beta/models/M:generateContent, :streamGenerateContent?alt=sse   Gemini: see stub_providers.py
   GET  /_last                 the last /v1 request received: method, path, headers, body (test hook)
   GET  /_requests             every /v1 request received, oldest first (test hook)
   POST /_reset                forget recorded requests (test hook)
@@ -33,6 +35,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from stub_providers import ProviderStub
 
 HOST = "127.0.0.1"
 STUB_TEXT = "Hello from stub"
@@ -94,6 +98,16 @@ def prompt_text(body: Any) -> str:
     return " ".join(p for p in parts if p)
 
 
+def gemini_prompt_text(body: Any) -> str:
+    """The user text of a Gemini request body."""
+    parts: list[str] = []
+    for content in body.get("contents") or []:
+        for part in (content.get("parts") if isinstance(content, dict) else None) or []:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+    return " ".join(parts)
+
+
 class StubState:
     """What the stub has seen; shared by every handler thread."""
 
@@ -120,7 +134,7 @@ class StubState:
             self._requests.clear()
 
 
-class StubHandler(BaseHTTPRequestHandler):
+class StubHandler(ProviderStub, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "stub-openai/1.0"
 
@@ -240,7 +254,7 @@ class StubHandler(BaseHTTPRequestHandler):
             self.state.reset()
             self._send_json(200, {"ok": True})
             return
-        if not path.startswith("/v1/"):
+        if not (path.startswith("/v1/") or path.startswith("/v1beta/")):
             self._not_found(path)
             return
 
@@ -257,6 +271,13 @@ class StubHandler(BaseHTTPRequestHandler):
                 "body": body if body is not None else raw.decode("utf-8", "replace"),
             }
         )
+        if path.startswith("/v1/messages") and isinstance(body, dict):
+            self.anthropic(path, body, prompt_text(body))
+            return
+        if path.startswith("/v1beta/models/") and isinstance(body, dict):
+            query = self.path.split("?", 1)[1] if "?" in self.path else ""
+            self.gemini(path, query, body, gemini_prompt_text(body))
+            return
         if not self._authorized(record=body):
             return
         if not isinstance(body, dict):
@@ -331,9 +352,82 @@ class StubHandler(BaseHTTPRequestHandler):
         options = body.get("stream_options")
         return isinstance(options, dict) and options.get("include_usage") is True
 
+    def _chat_tool_call(self, body: dict[str, Any], model: str, completion_id: str, created: int) -> None:
+        """A call of the first tool with {"city": "Paris"} (streamed as two argument fragments)."""
+        name = body["tools"][0].get("function", {}).get("name", "tool")
+        call_id = "call_stub01"
+        if body.get("stream") is not True:
+            self._send_json(
+                200,
+                {
+                    "id": completion_id,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": model,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {
+                                "role": "assistant",
+                                "content": None,
+                                "tool_calls": [
+                                    {
+                                        "id": call_id,
+                                        "type": "function",
+                                        "function": {"name": name, "arguments": '{"city": "Paris"}'},
+                                    }
+                                ],
+                            },
+                            "finish_reason": "tool_calls",
+                        }
+                    ],
+                    "usage": _chat_usage(),
+                },
+            )
+            return
+        include_usage = self._include_usage(body)
+
+        def chunk(delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
+            return {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            }
+
+        self._start_stream()
+        self._send_event(chunk({"role": "assistant", "content": None}, None))
+        self._send_event(
+            chunk(
+                {"tool_calls": [{"index": 0, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}]},
+                None,
+            )
+        )
+        for piece in ['{"city":', ' "Paris"}']:
+            self._send_event(chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}, None))
+        self._send_event(chunk({}, "tool_calls"))
+        if include_usage:
+            self._send_event(
+                {
+                    "id": completion_id,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [],
+                    "usage": _chat_usage(),
+                }
+            )
+        self._end_stream()
+
     def _chat(self, body: dict[str, Any], model: str) -> None:
         completion_id = "chatcmpl-" + secrets.token_hex(12)
         created = int(time.time())
+        messages = body.get("messages") or []
+        last_role = messages[-1].get("role") if messages and isinstance(messages[-1], dict) else None
+        if body.get("tools") and last_role != "tool":
+            self._chat_tool_call(body, model, completion_id, created)
+            return
         if body.get("stream") is not True:
             self._send_json(
                 200,
