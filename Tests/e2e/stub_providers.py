@@ -14,6 +14,8 @@ Behaviour by model name (the upstream name the gateway sends):
                 400 INVALID_ARGUMENT with the same phrase (Gemini)
   *-cut         a stream that stops after the first text, without its terminal event
   *-slow        a stream with 0.3 s between events
+  *-zero-delta  a stream whose message_delta repeats the input fields as zeros
+  *-no-delta-usage  a stream whose message_delta carries no usage
 A request with tools whose last message is not a tool result gets a tool call (get_weather, {"city": "Paris"});
 after a tool result the answer is text.
 """
@@ -203,14 +205,13 @@ class ProviderStub:
                     return
             self._anthropic_event("content_block_stop", {"type": "content_block_stop", "index": 0})
             stop = "end_turn"
-        self._anthropic_event(
-            "message_delta",
-            {
-                "type": "message_delta",
-                "delta": {"stop_reason": stop, "stop_sequence": None},
-                "usage": ANTHROPIC_USAGE,
-            },
-        )
+        delta: dict[str, Any] = {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None}}
+        if model.endswith("-zero-delta"):
+            # As some Anthropic-compatible servers do: the input fields repeated as zeros next to the output.
+            delta["usage"] = dict(ANTHROPIC_USAGE, input_tokens=0, cache_creation_input_tokens=0, cache_read_input_tokens=0)
+        elif not model.endswith("-no-delta-usage"):
+            delta["usage"] = ANTHROPIC_USAGE
+        self._anthropic_event("message_delta", delta)
         self._anthropic_event("message_stop", {"type": "message_stop"})
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()

@@ -40,7 +40,7 @@ from stub_providers import ANTHROPIC_USAGE, GEMINI_USAGE
 from stub_upstream import StubServer
 
 STARTING_CREDIT = "5"
-CLAUDE_FAULTS = ["fail-500", "fail-429", "overloaded", "too-long", "cut", "slow"]
+CLAUDE_FAULTS = ["fail-500", "fail-429", "overloaded", "too-long", "cut", "slow", "zero-delta", "no-delta-usage"]
 GEMINI_FAULTS = ["fail-500", "fail-429", "overloaded", "too-long", "cut", "slow"]
 TOOLS = [
     {
@@ -126,6 +126,16 @@ def gateway(stub: StubServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
             "price", "set", "--model", model, "--input", "1.25", "--output", "10.00", "--cache-read", "0.125",
         )  # fmt: skip
     instance.cli("price", "set", "--model", "gpt-4o-mini", "--input", "1.00", "--output", "2.00")
+    # One model on two dialects: an OpenAI-compatible channel first, an Anthropic one behind it.
+    instance.cli(
+        "channel", "add", "--name", "mixed-openai", "--provider", "openai-compatible", "--base-url", stub.base_url,
+        "--api-key", UPSTREAM_KEY, "--models", "mixed-model", "--priority", "1",
+    )  # fmt: skip
+    instance.cli(
+        "channel", "add", "--name", "mixed-anthropic", "--provider", "anthropic", "--base-url", stub.base_url,
+        "--api-key", UPSTREAM_KEY, "--models", "mixed-model", "--capabilities", "chat",
+    )  # fmt: skip
+    instance.cli("price", "set", "--model", "mixed-model", "--input", "1.00", "--output", "2.00")
     yield from serve_and_check_log(instance, cwd=root)
 
 
@@ -338,7 +348,8 @@ def test_a_bad_key_is_an_authentication_error_in_anthropic_shape(gateway: Wharf)
     answer = requests.post(
         f"{gateway.origin}/v1/messages",
         json={"model": "claude-stub", "max_tokens": 8, "messages": user_message()},
-        headers={"x-api-key": gateway.api_key, "authorization": "Bearer sk-ant-provider-key"},
+        # A real Anthropic key's length and prefix: it looks like any sk- key, but is not one of Wharf's.
+        headers={"x-api-key": gateway.api_key, "authorization": "Bearer sk-ant-api03-" + "x" * 95},
         timeout=30,
     )
     assert answer.status_code == 200 and answer.json()["content"][0]["text"] == "Hello from claude"
@@ -446,6 +457,34 @@ def test_a_cut_gemini_stream_bills_the_prompt_estimate_and_the_text_produced(gat
     assert settled(gateway, before, expected) == expected
 
 
+def test_a_message_delta_with_zeroed_input_fields_does_not_erase_the_input(gateway: Wharf):
+    # Some Anthropic-compatible servers repeat input_tokens and the cache fields as 0 in message_delta: the input
+    # message_start reported is still billed, whether the client speaks Anthropic's dialect or OpenAI's.
+    before = balance(gateway)
+    received, _ = raw_stream(gateway, "claude-stub-zero-delta")
+    assert received.count(b"event: message_stop") == 1
+    assert settled(gateway, before, CLAUDE_COST) == CLAUDE_COST
+    client = openai.OpenAI(base_url=gateway.base_url, api_key=gateway.api_key, max_retries=0, timeout=30)
+    before = balance(gateway)
+    chunks = list(
+        client.chat.completions.create(
+            model="claude-stub-zero-delta", messages=user_message(), stream=True, stream_options={"include_usage": True}
+        )
+    )
+    assert chunks[-1].usage.prompt_tokens == 1110
+    assert settled(gateway, before, CLAUDE_COST) == CLAUDE_COST
+
+
+def test_a_message_delta_without_usage_bills_the_text_produced_as_output(gateway: Wharf):
+    before = balance(gateway)
+    received, _ = raw_stream(gateway, "claude-stub-no-delta-usage")
+    assert received.count(b"event: message_stop") == 1
+    # message_start's input (10 uncached, 1000 read, 100 written), and as output the larger of its placeholder (1)
+    # and "Hello from claude" (17 bytes: 5 tokens).
+    expected = cost(10, 5, CLAUDE_PRICE, cache_read=1000, cache_write=100)
+    assert settled(gateway, before, expected) == expected
+
+
 @pytest.mark.parametrize("model,charge", [("claude-stub-slow", CLAUDE_COST), ("gemini-stub-slow", GEMINI_COST)])
 def test_a_slow_stream_arrives_whole_and_is_billed_once(gateway: Wharf, model, charge):
     before = balance(gateway)
@@ -531,3 +570,15 @@ def test_model_discovery_answers_in_each_dialect(gateway: Wharf):
     assert "gemini-stub" in [m.id for m in listed.data]
     openai_list = openai.OpenAI(base_url=gateway.base_url, api_key=gateway.api_key).models.list()
     assert "claude-stub" in [m.id for m in openai_list.data]
+
+
+def test_a_request_the_translators_cannot_carry_still_reaches_a_channel_of_its_own_dialect(gateway: Wharf):
+    # "n": 2 has no Anthropic equivalent; the OpenAI-compatible channel for the model takes it as it is.
+    answer = requests.post(
+        f"{gateway.base_url}/chat/completions",
+        json={"model": "mixed-model", "n": 2, "messages": user_message()},
+        headers={"authorization": f"Bearer {gateway.api_key}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    assert gateway.stub.state.last()["path"] == "/v1/chat/completions"

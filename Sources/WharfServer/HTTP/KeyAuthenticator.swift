@@ -83,30 +83,23 @@ public struct KeyAuthenticator: Sendable {
     }
 
     /// The active key named by the headers: `Authorization: Bearer`, else `X-Api-Key` (Anthropic clients). When both
-    /// are sent (the Anthropic SDKs send both when both variables are set, and one may hold a real provider key), the
-    /// first that has the shape of a Wharf key is used.
+    /// are sent (a client may hold a real provider key in one of them), the first that is a Wharf key is used: a
+    /// second hash only in that rare case.
     private func lookUp(authorization: String?, apiKey: String?, _ snapshot: RuntimeSnapshot) throws(OpenAIError)
         -> RuntimeSnapshot.Key
     {
         let bearer = authorization.flatMap(Self.bearerToken)
         let header = apiKey.map { Substring($0) }
-        let token: Substring?
-        if let bearer, APIKeySecret.looksValid(bearer) {
-            token = bearer
-        } else if let header, APIKeySecret.looksValid(header) {
-            token = header
-        } else {
-            token = bearer ?? header
-        }
-        guard let token else {
+        guard bearer != nil || header != nil else {
             throw OpenAIError.invalidKey(
                 "You didn't provide an API key. Provide it in the Authorization header (Bearer sk-...) or in X-Api-Key."
             )
         }
-        guard APIKeySecret.looksValid(token), let key = snapshot.keys[KeyHasher.hash(token)] else {
-            throw OpenAIError.invalidKey()
+        for token in [bearer, header] {
+            guard let token, APIKeySecret.looksValid(token) else { continue }
+            if let key = snapshot.keys[KeyHasher.hash(token)] { return key }
         }
-        return key
+        throw OpenAIError.invalidKey()
     }
 
     /// The key's expiry and address allowlist.

@@ -123,8 +123,15 @@ extension RelayEngine {
                 }
             }
         case .anthropicMessages:
-            guard let answer = try? JSONValue.parseObject(Array(body.readableBytesView)) else { return (nil, false) }
-            return (UsageNormalizer.usage(inAnswer: answer, dialect: dialect), true)
+            // Only `usage` is read into a tree; the rest of the answer (relayed as it is) is only checked to be JSON.
+            let bytes = Array(body.readableBytesView)
+            guard let found = try? JSONObjectScanner.lastMembers(named: ["usage"], in: bytes).ranges else {
+                return (nil, false)
+            }
+            guard let range = found[0], let usage = try? JSONValue.parseObject(Array(bytes[range])) else {
+                return (nil, true)
+            }
+            return (UsageNormalizer.anthropic(usage), true)
         }
     }
 

@@ -239,13 +239,14 @@ public final class RelayEngine: Sendable {
                 code: "model_not_allowed", param: "model")
         }
         // A channel of another dialect serves only conversations (translated); other endpoints need OpenAI's.
-        let targets = (caller.snapshot.routes[model] ?? []).filter {
+        var targets = (caller.snapshot.routes[model] ?? []).filter {
             $0.channel.capabilities.contains(endpoint.capability)
                 && ($0.dialect == endpoint.dialect || endpoint.translatable)
         }
         guard !targets.isEmpty, let price = caller.snapshot.prices[model] else { throw .modelNotFound(model) }
         // Read into the intermediate representation only when some channel needs the request translated (the same
-        // dialect relays the client's bytes).
+        // dialect relays the client's bytes). A request the translators cannot carry (an OpenAI `n`, an audio part)
+        // still goes to the channels of its own dialect; with none, it is refused with the reason.
         var ir: IRRequest?
         if targets.contains(where: { $0.dialect != endpoint.dialect }) {
             do {
@@ -253,7 +254,8 @@ public final class RelayEngine: Sendable {
                     endpoint.dialect == .anthropicMessages
                     ? try AnthropicRequestDecoder.decode(body.bytes) : try OpenAIChatRequestDecoder.decode(body.bytes)
             } catch {
-                throw OpenAIError.invalidRequest(error.message, param: error.param)
+                targets.removeAll { $0.dialect != endpoint.dialect }
+                if targets.isEmpty { throw OpenAIError.invalidRequest(error.message, param: error.param) }
             }
         }
         let promptTokens = TokenEstimator.promptTokens(bodyBytes: body.bodyBytes)

@@ -404,8 +404,16 @@ final class RelayExchange: UpstreamResponseDelegate {
 
     /// A piece of a stream in another dialect: translated, and what the client's dialect makes of it sent.
     private func relayTranslated(_ buffer: ByteBuffer) {
+        // The stream's first event leaves as soon as it is translated, flushed at once; the rest of the read follows
+        // at the end of the turn.
         let out = buffer.withUnsafeReadableBytes { raw in
-            raw.withMemoryRebound(to: UInt8.self) { translator?.feed($0) ?? [] }
+            raw.withMemoryRebound(to: UInt8.self) { bytes in
+                translator?.feed(bytes) { first in
+                    guard let front else { return }
+                    if firstByte == nil { firstByte = engine.clock.monotonicMillis() }
+                    front.writeBodyNow(ByteBuffer(bytes: first))
+                } ?? []
+            }
         }
         if translator?.overflowed == true {
             connection?.abort()
@@ -574,15 +582,16 @@ final class RelayExchange: UpstreamResponseDelegate {
         let status: String
         if clientLeft {
             status = "client_disconnected"
-        } else if overflowed || !translator.sawEnd {
-            status = "upstream_cut"
         } else if translator.sawError {
             status = "upstream_error"
+        } else if overflowed || !translator.sawEnd {
+            status = "upstream_cut"
         } else {
             status = "ok"
         }
         let usage = Self.streamUsage(
-            translator.usage, ended: translator.sawEnd, promptEstimate: plan.promptEstimate,
+            translator.usage, final: translator.sawEnd && translator.sawUsageReport,
+            promptEstimate: plan.promptEstimate,
             textBytes: translator.textBytes)
         settle(plan, usage: usage, status: status, firstByte: firstByte)
         if status == "upstream_cut" {
@@ -609,7 +618,8 @@ final class RelayExchange: UpstreamResponseDelegate {
             status = dialectMeter.sawError ? "upstream_error" : "ok"
         }
         let usage = Self.streamUsage(
-            dialectMeter.usage, ended: dialectMeter.sawEnd, promptEstimate: plan.promptEstimate,
+            dialectMeter.usage, final: dialectMeter.sawEnd && dialectMeter.sawUsageReport,
+            promptEstimate: plan.promptEstimate,
             textBytes: dialectMeter.textBytes)
         settle(plan, usage: usage, status: status, firstByte: firstByte)
         if status == "upstream_cut" {
@@ -619,14 +629,15 @@ final class RelayExchange: UpstreamResponseDelegate {
         }
     }
 
-    /// The usage to bill for a stream metered by events: the provider's last snapshot when the stream ended as its
-    /// protocol ends it. A stream that did not end may carry a partial snapshot (Anthropic's `message_start` counts
-    /// the input and one output token): its input counts, and its output is at least the estimate of all the text
-    /// produced. No snapshot at all: the prompt estimate plus that estimate.
-    static func streamUsage(_ usage: TokenUsage?, ended: Bool, promptEstimate: Int64, textBytes: Int) -> TokenUsage {
+    /// The usage to bill for a stream metered by events: the provider's last snapshot when it is `final` (the stream
+    /// ended as its protocol ends it, with a usage report after the start). Otherwise the snapshot may be partial
+    /// (Anthropic's `message_start` counts the input and one output token, and a stream cut before `message_delta`
+    /// or a server that sends no usage there never says more): its input counts, and its output is at least the
+    /// estimate of all the text produced. No snapshot at all: the prompt estimate plus that estimate.
+    static func streamUsage(_ usage: TokenUsage?, final: Bool, promptEstimate: Int64, textBytes: Int) -> TokenUsage {
         let produced = TokenEstimator.outputTokens(textBytes: textBytes)
         guard var usage else { return TokenUsage(promptTokens: promptEstimate, completionTokens: produced) }
-        if !ended { usage.completionTokens = max(usage.completionTokens, produced) }
+        if !final { usage.completionTokens = max(usage.completionTokens, produced) }
         return usage
     }
 

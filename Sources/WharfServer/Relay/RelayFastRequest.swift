@@ -91,7 +91,10 @@ struct RelayFastRequest: Equatable {
             case .apiKey: request.apiKey = String(decoding: value, as: UTF8.self)
             case .forwardedFor: request.forwardedFor = String(decoding: value, as: UTF8.self)
             case .anthropicVersion: request.anthropicVersion = String(decoding: value, as: UTF8.self)
-            case .anthropicBeta: request.anthropicBeta = String(decoding: value, as: UTF8.self)
+            case .anthropicBeta:
+                // Every line, joined with commas (as the slow path and HTTP's list syntax do).
+                let line = String(decoding: value, as: UTF8.self)
+                request.anthropicBeta = request.anthropicBeta.map { $0 + "," + line } ?? line
             }
         }
         guard request.contentLength >= 0 else { return .notFast }

@@ -467,6 +467,13 @@ final class RelayFrontHandler: ChannelDuplexHandler, RemovableChannelHandler, Re
         if flush { flushAtEndOfTurn(wire) }
     }
 
+    /// The same, flushed at once with everything written before it (the head): a translated stream's first event,
+    /// so it does not wait for the rest of the upstream's read to be translated.
+    func writeBodyNow(_ buffer: ByteBuffer) {
+        writeBody(buffer, flush: false)
+        wire?.flush()
+    }
+
     private static let crlf = ByteBuffer(string: "\r\n")
     private static let lastChunk = ByteBuffer(string: "0\r\n\r\n")
 

@@ -25,14 +25,16 @@ struct UsageNormalizerTests {
         Case(
             name: "Anthropic: input_tokens excludes both cache fields, which are added to make the prompt",
             dialect: .anthropicMessages,
-            json: #"{"input_tokens":10,"cache_read_input_tokens":1000,"cache_creation_input_tokens":100,"output_tokens":20}"#,
+            json:
+                #"{"input_tokens":10,"cache_read_input_tokens":1000,"cache_creation_input_tokens":100,"output_tokens":20}"#,
             expected: TokenUsage(promptTokens: 1110, completionTokens: 20, cachedTokens: 1000, cacheWriteTokens: 100),
             // 10×3 + 1000×0.30 + 100×3.75 + 20×15 = 30 + 300 + 375 + 300 = 1005 µ.
             micros: 1005),
         Case(
             name: "Anthropic F3: 2048 cache reads at the read rate, 12 fresh tokens at the input rate",
             dialect: .anthropicMessages,
-            json: #"{"input_tokens":12,"cache_creation_input_tokens":0,"cache_read_input_tokens":2048,"output_tokens":9}"#,
+            json:
+                #"{"input_tokens":12,"cache_creation_input_tokens":0,"cache_read_input_tokens":2048,"output_tokens":9}"#,
             expected: TokenUsage(promptTokens: 2060, completionTokens: 9, cachedTokens: 2048),
             // 36 + 614.4 + 135 = 785.4 → 786 µ (one rounding, up, on the total).
             micros: 786),
@@ -45,28 +47,32 @@ struct UsageNormalizerTests {
         Case(
             name: "OpenAI: prompt_tokens includes the cached tokens",
             dialect: .openAIChat,
-            json: #"{"prompt_tokens":91,"completion_tokens":34,"total_tokens":125,"prompt_tokens_details":{"cached_tokens":64}}"#,
+            json:
+                #"{"prompt_tokens":91,"completion_tokens":34,"total_tokens":125,"prompt_tokens_details":{"cached_tokens":64}}"#,
             expected: TokenUsage(promptTokens: 91, completionTokens: 34, cachedTokens: 64),
             // 27×3 + 64×0.30 + 34×15 = 81 + 19.2 + 510 = 610.2 → 611 µ.
             micros: 611),
         Case(
             name: "OpenRouter's cache_write_tokens are a part of the prompt billed at the write rate",
             dialect: .openAIChat,
-            json: #"{"prompt_tokens":200,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":50,"cache_write_tokens":100}}"#,
+            json:
+                #"{"prompt_tokens":200,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":50,"cache_write_tokens":100}}"#,
             expected: TokenUsage(promptTokens: 200, completionTokens: 1, cachedTokens: 50, cacheWriteTokens: 100),
             // 50×3 + 50×0.30 + 100×3.75 + 15 = 150 + 15 + 375 + 15 = 555 µ.
             micros: 555),
         Case(
             name: "Gemini: promptTokenCount includes the cached tokens; thoughts are output",
             dialect: .gemini,
-            json: #"{"promptTokenCount":30,"candidatesTokenCount":7,"thoughtsTokenCount":5,"cachedContentTokenCount":10,"totalTokenCount":42}"#,
+            json:
+                #"{"promptTokenCount":30,"candidatesTokenCount":7,"thoughtsTokenCount":5,"cachedContentTokenCount":10,"totalTokenCount":42}"#,
             expected: TokenUsage(promptTokens: 30, completionTokens: 12, cachedTokens: 10, reasoningTokens: 5),
             // 20×3 + 10×0.30 + 12×15 = 60 + 3 + 180 = 243 µ.
             micros: 243),
         Case(
             name: "Gemini live fixture: tool-use prompt tokens are input; the buckets add up to totalTokenCount",
             dialect: .gemini,
-            json: #"{"promptTokenCount":12,"cachedContentTokenCount":4,"candidatesTokenCount":71,"toolUsePromptTokenCount":65,"thoughtsTokenCount":89,"totalTokenCount":237}"#,
+            json:
+                #"{"promptTokenCount":12,"cachedContentTokenCount":4,"candidatesTokenCount":71,"toolUsePromptTokenCount":65,"thoughtsTokenCount":89,"totalTokenCount":237}"#,
             expected: TokenUsage(promptTokens: 77, completionTokens: 160, cachedTokens: 4, reasoningTokens: 89),
             // 73×3 + 4×0.30 + 160×15 = 219 + 1.2 + 2400 = 2620.2 → 2621 µ.
             micros: 2621),
@@ -99,6 +105,25 @@ struct UsageNormalizerTests {
         let final = try #require(
             UsageNormalizer.anthropic(try JSONValue.parse(Array(#"{"output_tokens":20}"#.utf8)), over: start))
         #expect(final == TokenUsage(promptTokens: 1010, completionTokens: 20, cachedTokens: 1000))
+    }
+
+    @Test("A message_delta that repeats the input fields as zeros keeps message_start's input")
+    func zeroedDeltaKeepsInput() throws {
+        let start = try #require(
+            UsageNormalizer.anthropic(
+                try JSONValue.parse(
+                    Array(
+                        #"{"input_tokens":5000,"cache_read_input_tokens":20000,"cache_creation_input_tokens":300,"output_tokens":1}"#
+                            .utf8))))
+        let zeros =
+            #"{"input_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0,"output_tokens":800}"#
+        let final = try #require(
+            UsageNormalizer.anthropic(try JSONValue.parse(Array(zeros.utf8)), over: start))
+        #expect(
+            final
+                == TokenUsage(promptTokens: 25_300, completionTokens: 800, cachedTokens: 20_000, cacheWriteTokens: 300))
+        // 5000×3 + 20000×0.30 + 300×3.75 + 800×15 = 15000 + 6000 + 1125 + 12000 µ.
+        #expect(Self.price.cost(of: final) == Money(micros: 34_125))
     }
 
     @Test("A cache-write price left unset is the input price")

@@ -72,7 +72,9 @@ public struct OpenAIChatStreamDecoder: IRStreamDecoder, CustomStringConvertible 
             if let delta = choice["delta"], delta.isObject { read(delta, into: &out) }
             if let raw = choice["finish_reason"]?.string {
                 closeAll(into: &out)
-                out.append(.finish(FinishReasonMap.fromOpenAI(raw), stopSequence: nil))
+                // Some servers end a turn of tool calls with "stop": the client must still see a tool use.
+                let reason = FinishReasonMap.fromOpenAI(raw)
+                out.append(.finish(reason == .endTurn && !calls.isEmpty ? .toolUse : reason, stopSequence: nil))
             }
         }
         if let usage = chunk["usage"], usage.isObject, let normalised = UsageNormalizer.openAI(usage) {
@@ -130,7 +132,11 @@ public struct OpenAIChatStreamDecoder: IRStreamDecoder, CustomStringConvertible 
         let id = fragment["id"]?.nonEmptyString
         let name = function?["name"]?.nonEmptyString
         let arguments = function?["arguments"]?.string ?? ""
-        guard let slot = calls.firstIndex(where: { $0.openAIIndex == openAIIndex }) else {
+        // A fragment with an id other than its index's call starts another call: some servers (Ollama) give every
+        // parallel call index 0.
+        guard let slot = calls.lastIndex(where: { $0.openAIIndex == openAIIndex }),
+            id == nil || calls[slot].id.isEmpty || calls[slot].id == id
+        else {
             calls.append(Call(openAIIndex: openAIIndex, id: id ?? "", name: name ?? "", buffered: arguments))
             waitingCount += 1
             return

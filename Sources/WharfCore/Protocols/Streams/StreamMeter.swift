@@ -8,6 +8,9 @@ public struct StreamMeter: Sendable, CustomStringConvertible {
     public let dialect: Dialect
     /// Last usage snapshot seen (normalised), nil if none.
     public private(set) var usage: TokenUsage?
+    /// A usage report came after the start (OpenAI's usage chunk, Anthropic's `message_delta`, Gemini's
+    /// `usageMetadata`): without one, the usage is at most what `message_start` knew (its output a placeholder).
+    public private(set) var sawUsageReport = false
     /// Decoded bytes of generated text seen (text, reasoning, tool arguments) — for the estimate when no usage came.
     public private(set) var textBytes = 0
     /// The upstream's own terminal event was seen (for Gemini: a finish reason, known at ``finish()``).
@@ -65,7 +68,9 @@ public struct StreamMeter: Sendable, CustomStringConvertible {
     private mutating func take(_ event: IREvent) {
         switch event {
         case .start(_, _, let snapshot): if let snapshot { usage = snapshot }
-        case .usage(let snapshot): usage = snapshot
+        case .usage(let snapshot):
+            usage = snapshot
+            sawUsageReport = true
         case .textDelta(_, let text), .reasoningDelta(_, let text), .toolArgumentsDelta(_, let text):
             textBytes += text.utf8.count
         case .end: sawEnd = true

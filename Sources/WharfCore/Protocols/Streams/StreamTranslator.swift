@@ -12,6 +12,11 @@ public struct StreamTranslator: Sendable, CustomStringConvertible {
     public let client: Dialect
     /// Last usage snapshot seen (normalised), nil if none.
     public private(set) var usage: TokenUsage?
+    /// A usage report came after the start (OpenAI's usage chunk, Anthropic's `message_delta`, Gemini's
+    /// `usageMetadata`): without one, the usage is at most what `message_start` knew (its output a placeholder).
+    public private(set) var sawUsageReport = false
+    /// Client bytes were handed out by ``feed(_:first:)``.
+    private var emitted = false
     /// Decoded bytes of generated text seen (text, reasoning, tool arguments) — for the estimate when no usage came.
     public private(set) var textBytes = 0
     /// The upstream's own terminal event was seen.
@@ -57,6 +62,22 @@ public struct StreamTranslator: Sendable, CustomStringConvertible {
         return out
     }
 
+    /// The same, handing the stream's first client bytes to `first` as soon as they are made (before the rest of
+    /// `bytes` is translated), so the first event can leave at once when an upstream sends many events in one read.
+    public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, first: ([UInt8]) -> Void) -> [UInt8] {
+        guard !emitted else { return feed(bytes) }
+        var out: [UInt8] = []
+        for event in reader.feed(bytes) {
+            for ir in decoder.decode(event) { take(ir, into: &out) }
+            if !emitted, !out.isEmpty {
+                emitted = true
+                first(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        return out
+    }
+
     /// The same over an array.
     public mutating func feed(_ bytes: [UInt8]) -> [UInt8] {
         bytes.withUnsafeBufferPointer { feed($0) }
@@ -85,7 +106,9 @@ public struct StreamTranslator: Sendable, CustomStringConvertible {
     private mutating func take(_ event: IREvent, into out: inout [UInt8]) {
         switch event {
         case .start(_, _, let snapshot): if let snapshot { usage = snapshot }
-        case .usage(let snapshot): usage = snapshot
+        case .usage(let snapshot):
+            usage = snapshot
+            sawUsageReport = true
         case .textDelta(_, let text), .reasoningDelta(_, let text), .toolArgumentsDelta(_, let text):
             textBytes += text.utf8.count
         case .end: sawEnd = true

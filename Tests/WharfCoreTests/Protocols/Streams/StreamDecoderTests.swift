@@ -42,6 +42,30 @@ struct StreamDecoderTests {
             ])
     }
 
+    @Test("Parallel calls that all say index 0 (Ollama) stay two calls, and a finish of stop after them is a tool use")
+    func openAICallsSharingAnIndex() {
+        let events = decode(
+            OpenAIChatStreamDecoder(),
+            [
+                chunk(#"{"tool_calls":[{"index":0,"id":"a","function":{"name":"w","arguments":"{\"f\":1}"}}]}"#),
+                chunk(#"{"tool_calls":[{"index":0,"id":"b","function":{"name":"w","arguments":"{\"f\":2}"}}]}"#),
+                chunk("{}", finish: "\"stop\""),
+                "[DONE]",
+            ])
+        #expect(
+            events == [
+                .start(id: "c", model: "m", usage: nil),
+                .blockStart(index: 0, .toolCall(id: "a", name: "w")),
+                .toolArgumentsDelta(index: 0, #"{"f":1}"#),
+                .blockStop(index: 0),
+                .blockStart(index: 1, .toolCall(id: "b", name: "w")),
+                .toolArgumentsDelta(index: 1, #"{"f":2}"#),
+                .blockStop(index: 1),
+                .finish(.toolUse, stopSequence: nil),
+                .end,
+            ])
+    }
+
     @Test("An OpenAI chunk with text and a finish reason keeps the text before the finish")
     func openAIContentWithFinish() {
         let events = decode(OpenAIChatStreamDecoder(), [chunk(#"{"content":"all"}"#, finish: "\"stop\"")])

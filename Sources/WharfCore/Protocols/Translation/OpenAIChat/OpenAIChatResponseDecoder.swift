@@ -30,6 +30,10 @@ public enum OpenAIChatResponseDecoder {
         }
         var finish = choice["finish_reason"]?.string.map(FinishReasonMap.fromOpenAI) ?? .endTurn
         if refusal != nil { finish = .refusal }
+        // Some servers end a turn of tool calls with "stop": the client must still see a tool use.
+        if finish == .endTurn, content.contains(where: { if case .toolCall = $0 { true } else { false } }) {
+            finish = .toolUse
+        }
         return IRResponse(
             id: root["id"]?.string ?? "", model: root["model"]?.string ?? "", content: content, finish: finish,
             usage: UsageNormalizer.usage(inAnswer: root, dialect: .openAIChat))
