@@ -5,6 +5,7 @@
 #
 #   swift build -c release --product wharf && bash Benchmarks/profile-relay.sh
 #   PROFILE_STREAM=1 bash Benchmarks/profile-relay.sh      # streamed requests instead
+#   PROFILE_MESSAGES=1 bash Benchmarks/profile-relay.sh    # Anthropic Messages to the OpenAI channel (translated)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
@@ -17,6 +18,11 @@ source "$ROOT/Benchmarks/bench-data.sh"
 bench_start "$BIN" "$WORK"
 
 BODY="$BENCH/body/chat.json"; [ -n "${PROFILE_STREAM:-}" ] && BODY="$BENCH/body/chat-stream.json"
+if [ -n "${PROFILE_MESSAGES:-}" ]; then
+    sed -i "s|BENCH_MODEL|gpt-4o-mini|" "$BENCH/body/messages.json" "$BENCH/body/messages-stream.json"
+    BODY="$BENCH/body/messages.json"; [ -n "${PROFILE_STREAM:-}" ] && BODY="$BENCH/body/messages-stream.json"
+    export BENCH_PATH=/v1/messages
+fi
 BENCH_BODY_FILE="$BODY" BENCH_KEY="$KEY" timeout 10 taskset -c 0 wrk -t1 -c64 -d2s -s "$BENCH/lua/post.lua" \
     http://127.0.0.1:18083 >/dev/null
 cpu() { awk '{print $14+$15}' "/proc/$SERVER/stat"; }

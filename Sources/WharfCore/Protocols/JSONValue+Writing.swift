@@ -16,21 +16,21 @@ extension JSONValue {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .number(let n): out.append(contentsOf: n.utf8)
-        case .string(let s): out.append(contentsOf: JSONText.quoted(s))
+        case .string(let s): JSONText.appendQuoted(s, to: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
-            for (i, element) in elements.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                element.write(into: &out)
+            for index in elements.indices {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                elements[index].write(into: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (i, member) in members.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: JSONText.quoted(member.key))
+            for index in members.indices {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.appendQuoted(members[index].key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                member.value.write(into: &out)
+                members[index].value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }

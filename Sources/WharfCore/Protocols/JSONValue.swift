@@ -21,8 +21,9 @@ public enum JSONValue: Sendable, Equatable {
     case bool(Bool)
     case null
 
-    /// Deepest nesting accepted.
-    public static let maxDepth = 64
+    /// Deepest nesting accepted: as deep as the relay's scanner reads (``JSONObjectScanner``), so a model's deeply
+    /// nested tool input does not make a paid answer unreadable; the recursion stays far inside a thread's stack.
+    public static let maxDepth = 512
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
@@ -160,7 +161,8 @@ struct JSONValueParser {
     mutating func object(depth: Int) throws(JSONValueError) -> JSONValue {
         i += 1
         var members: [(key: String, value: JSONValue)] = []
-        var seen: Set<String> = []
+        // Repeated names: compared one by one while the object is small (most are), with a set beyond.
+        var seen: Set<String>?
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
             i += 1
@@ -170,7 +172,12 @@ struct JSONValueParser {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw Self.invalid }
             let key = try string()
-            guard seen.insert(key).inserted else { throw .repeatedMember }
+            if members.count < 16 {
+                guard !members.contains(where: { $0.key == key }) else { throw .repeatedMember }
+            } else {
+                if seen == nil { seen = Set(members.map(\.key)) }
+                guard seen?.insert(key).inserted == true else { throw .repeatedMember }
+            }
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw Self.invalid }
             i += 1
@@ -214,15 +221,25 @@ struct JSONValueParser {
     /// Reads a string literal at `i` (its opening quote) and decodes it.
     mutating func string() throws(JSONValueError) -> String {
         let start = i
+        var escaped = false
         i += 1
         while i < bytes.count {
             let c = bytes[i]
             if c == UInt8(ascii: "\\") {
+                escaped = true
                 i += 2
                 continue
             }
             if c == UInt8(ascii: "\"") {
                 i += 1
+                if !escaped {
+                    let end = i - 1
+                    let text = bytes.withUnsafeBufferPointer { all in
+                        JSONObjectScanner.utf8String(UnsafeBufferPointer(rebasing: all[(start + 1)..<end]))
+                    }
+                    guard let text else { throw Self.invalid }
+                    return text
+                }
                 do {
                     return try JSONObjectScanner.decodeString(bytes[start..<i])
                 } catch {
@@ -235,10 +252,12 @@ struct JSONValueParser {
         throw Self.invalid
     }
 
-    mutating func literal(_ word: String, _ value: JSONValue) throws(JSONValueError) -> JSONValue {
-        let w = Array(word.utf8)
-        guard i + w.count <= bytes.count, Array(bytes[i..<(i + w.count)]) == w else { throw Self.invalid }
-        i += w.count
+    mutating func literal(_ word: StaticString, _ value: JSONValue) throws(JSONValueError) -> JSONValue {
+        let count = word.utf8CodeUnitCount
+        guard i + count <= bytes.count else { throw Self.invalid }
+        let start = word.utf8Start
+        for k in 0..<count where bytes[i + k] != start[k] { throw Self.invalid }
+        i += count
         return value
     }
 

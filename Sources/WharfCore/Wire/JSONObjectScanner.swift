@@ -271,7 +271,7 @@ public struct JSONObjectScanner: Sendable {
         guard literal.count >= 2 else { throw .malformed(offset: literal.startIndex) }
         let body = literal.dropFirst().dropLast()
         if !body.contains(UInt8(ascii: "\\")) {
-            guard let s = String(validating: body, as: UTF8.self) else { throw .invalidUTF8 }
+            guard let s = body.withUnsafeBufferPointer(Self.utf8String) else { throw .invalidUTF8 }
             return s
         }
         var out: [UInt8] = []
@@ -311,8 +311,14 @@ public struct JSONObjectScanner: Sendable {
             default: throw .malformed(offset: i - 1)
             }
         }
-        guard let s = String(validating: out, as: UTF8.self) else { throw .invalidUTF8 }
+        guard let s = out.withUnsafeBufferPointer(Self.utf8String) else { throw .invalidUTF8 }
         return s
+    }
+
+    /// The text of UTF-8 `bytes`, nil when they are not valid UTF-8; ASCII (most JSON text) skips the validation.
+    static func utf8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     /// Reads the four hex digits of a `\u` escape at `i` and steps over them.
