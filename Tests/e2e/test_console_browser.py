@@ -140,8 +140,10 @@ def first_request_shows_in_console(
 
     row = wait_for_usage_row(driver, origin, MODEL)
     assert row[2] == key_name, row
-    assert row[8] == stored_no, f"the content-stored column says {row[8]!r}"
-    assert int(row[4]) == completion.usage.prompt_tokens and int(row[5]) == completion.usage.completion_tokens, row
+    # time, model, key, status, prompt, cache read, cache write, completion, reasoning, cost, latency, content stored
+    assert row[11] == stored_no, f"the content-stored column says {row[11]!r}"
+    assert int(row[4]) == completion.usage.prompt_tokens and int(row[7]) == completion.usage.completion_tokens, row
+    assert (row[5], row[6], row[8]) == ("0", "0", "0"), row
 
     driver.get(f"{origin}/console")
     assert int(driver.find_element(By.ID, "requests-30d").text) >= 1

@@ -42,7 +42,8 @@ public enum JSONValue: Sendable, Equatable {
     public static func parse(_ bytes: [UInt8]) throws(JSONValueError) -> JSONValue {
         var parser = JSONValueParser(bytes: bytes)
         parser.skipWhitespace()
-        let value = try parser.value(depth: 0)
+        // The root is not counted, as in the scanner: both read the same bodies.
+        let value = try parser.value(depth: -1)
         parser.skipWhitespace()
         guard parser.i == bytes.count else { throw .invalid }
         return value

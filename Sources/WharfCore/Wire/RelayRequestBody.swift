@@ -187,7 +187,6 @@ public enum JSONText {
             if !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
                 out.append(contentsOf: bytes)
             } else {
-                out.reserveCapacity(out.count + bytes.count + 8)
                 for byte in bytes { appendEscaped(byte, to: &out) }
             }
             out.append(UInt8(ascii: "\""))

@@ -405,14 +405,17 @@ final class RelayExchange: UpstreamResponseDelegate {
     /// A piece of a stream in another dialect: translated, and what the client's dialect makes of it sent.
     private func relayTranslated(_ buffer: ByteBuffer) {
         // The stream's first event leaves as soon as it is translated, flushed at once; the rest of the read follows
-        // at the end of the turn.
-        let out = buffer.withUnsafeReadableBytes { raw in
-            raw.withMemoryRebound(to: UInt8.self) { bytes in
-                translator?.feed(bytes) { first in
-                    guard let front else { return }
-                    if firstByte == nil { firstByte = engine.clock.monotonicMillis() }
-                    front.writeBodyNow(ByteBuffer(bytes: first))
-                } ?? []
+        // at the end of the turn. No access to `translator` is held while writing to the client.
+        let events = buffer.withUnsafeReadableBytes { raw in
+            raw.withMemoryRebound(to: UInt8.self) { translator?.events(in: $0) ?? [] }
+        }
+        var out: [UInt8] = []
+        for event in events {
+            translator?.translate(event, into: &out)
+            if firstByte == nil, !out.isEmpty, let front {
+                firstByte = engine.clock.monotonicMillis()
+                front.writeBodyNow(ByteBuffer(bytes: out))
+                out.removeAll(keepingCapacity: true)
             }
         }
         if translator?.overflowed == true {

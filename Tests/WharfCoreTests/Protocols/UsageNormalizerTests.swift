@@ -126,6 +126,39 @@ struct UsageNormalizerTests {
         #expect(Self.price.cost(of: final) == Money(micros: 34_125))
     }
 
+    @Test("A message_delta that moves the prompt into the cache replaces the input: never counted twice")
+    func deltaMovesInputToCache() throws {
+        let start = try #require(
+            UsageNormalizer.anthropic(try JSONValue.parse(Array(#"{"input_tokens":1000,"output_tokens":1}"#.utf8))))
+        let delta = #"{"input_tokens":0,"cache_read_input_tokens":1000,"output_tokens":50}"#
+        let final = try #require(UsageNormalizer.anthropic(try JSONValue.parse(Array(delta.utf8)), over: start))
+        #expect(final == TokenUsage(promptTokens: 1000, completionTokens: 50, cachedTokens: 1000))
+    }
+
+    @Test("An Anthropic stream whose message_delta reports no more output than message_start is not final")
+    func placeholderOutputIsNotFinal() {
+        func meter(_ delta: String) -> StreamMeter {
+            var meter = StreamMeter(dialect: .anthropicMessages)
+            let events = [
+                #"{"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":10,"output_tokens":1}}}"#,
+                #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+                #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello there, friend"}}"#,
+                #"{"type":"content_block_stop","index":0}"#,
+                #"{"type":"message_delta","delta":{"stop_reason":"end_turn"}"# + delta + "}",
+                #"{"type":"message_stop"}"#,
+            ]
+            meter.feed(Array(events.map { "data: " + $0 + "\n\n" }.joined().utf8))
+            meter.finish()
+            return meter
+        }
+        for delta in ["", #","usage":{}"#, #","usage":null"#, #","usage":{"input_tokens":10}"#] {
+            let seen = meter(delta)
+            #expect(seen.sawEnd && !seen.sawUsageReport, "\(delta)")
+        }
+        let reported = meter(#","usage":{"output_tokens":4}"#)
+        #expect(reported.sawUsageReport && reported.usage?.completionTokens == 4)
+    }
+
     @Test("A cache-write price left unset is the input price")
     func cacheWriteDefaultsToInput() {
         let price = ModelPrice(inputPerMillion: Money(micros: 3_000_000), outputPerMillion: Money(micros: 0))

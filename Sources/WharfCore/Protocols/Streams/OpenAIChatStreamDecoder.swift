@@ -132,10 +132,11 @@ public struct OpenAIChatStreamDecoder: IRStreamDecoder, CustomStringConvertible 
         let id = fragment["id"]?.nonEmptyString
         let name = function?["name"]?.nonEmptyString
         let arguments = function?["arguments"]?.string ?? ""
-        // A fragment with an id other than its index's call starts another call: some servers (Ollama) give every
-        // parallel call index 0.
+        // A fragment that names a function under an id other than its index's call starts another call: some
+        // servers (Ollama) give every parallel call index 0. A changing id alone does not (some servers send a new id
+        // with every fragment of one call).
         guard let slot = calls.lastIndex(where: { $0.openAIIndex == openAIIndex }),
-            id == nil || calls[slot].id.isEmpty || calls[slot].id == id
+            id == nil || name == nil || calls[slot].id.isEmpty || calls[slot].id == id
         else {
             calls.append(Call(openAIIndex: openAIIndex, id: id ?? "", name: name ?? "", buffered: arguments))
             waitingCount += 1

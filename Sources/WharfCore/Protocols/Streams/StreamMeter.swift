@@ -8,9 +8,11 @@ public struct StreamMeter: Sendable, CustomStringConvertible {
     public let dialect: Dialect
     /// Last usage snapshot seen (normalised), nil if none.
     public private(set) var usage: TokenUsage?
-    /// A usage report came after the start (OpenAI's usage chunk, Anthropic's `message_delta`, Gemini's
-    /// `usageMetadata`): without one, the usage is at most what `message_start` knew (its output a placeholder).
+    /// A usage report came after the start (OpenAI's usage chunk, Gemini's `usageMetadata`, Anthropic's
+    /// `message_delta` with more output than `message_start`'s placeholder): without one, the output is not known.
     public private(set) var sawUsageReport = false
+    /// The output `message_start` reported (a placeholder).
+    private var startOutput: Int64 = 0
     /// Decoded bytes of generated text seen (text, reasoning, tool arguments) — for the estimate when no usage came.
     public private(set) var textBytes = 0
     /// The upstream's own terminal event was seen (for Gemini: a finish reason, known at ``finish()``).
@@ -67,10 +69,14 @@ public struct StreamMeter: Sendable, CustomStringConvertible {
 
     private mutating func take(_ event: IREvent) {
         switch event {
-        case .start(_, _, let snapshot): if let snapshot { usage = snapshot }
+        case .start(_, _, let snapshot):
+            if let snapshot {
+                usage = snapshot
+                startOutput = snapshot.completionTokens
+            }
         case .usage(let snapshot):
             usage = snapshot
-            sawUsageReport = true
+            if dialect != .anthropicMessages || snapshot.completionTokens > startOutput { sawUsageReport = true }
         case .textDelta(_, let text), .reasoningDelta(_, let text), .toolArgumentsDelta(_, let text):
             textBytes += text.utf8.count
         case .end: sawEnd = true

@@ -12,11 +12,11 @@ public struct StreamTranslator: Sendable, CustomStringConvertible {
     public let client: Dialect
     /// Last usage snapshot seen (normalised), nil if none.
     public private(set) var usage: TokenUsage?
-    /// A usage report came after the start (OpenAI's usage chunk, Anthropic's `message_delta`, Gemini's
-    /// `usageMetadata`): without one, the usage is at most what `message_start` knew (its output a placeholder).
+    /// A usage report came after the start (OpenAI's usage chunk, Gemini's `usageMetadata`, Anthropic's
+    /// `message_delta` with more output than `message_start`'s placeholder): without one, the output is not known.
     public private(set) var sawUsageReport = false
-    /// Client bytes were handed out by ``feed(_:first:)``.
-    private var emitted = false
+    /// The output `message_start` reported (a placeholder).
+    private var startOutput: Int64 = 0
     /// Decoded bytes of generated text seen (text, reasoning, tool arguments) — for the estimate when no usage came.
     public private(set) var textBytes = 0
     /// The upstream's own terminal event was seen.
@@ -62,20 +62,15 @@ public struct StreamTranslator: Sendable, CustomStringConvertible {
         return out
     }
 
-    /// The same, handing the stream's first client bytes to `first` as soon as they are made (before the rest of
-    /// `bytes` is translated), so the first event can leave at once when an upstream sends many events in one read.
-    public mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, first: ([UInt8]) -> Void) -> [UInt8] {
-        guard !emitted else { return feed(bytes) }
-        var out: [UInt8] = []
-        for event in reader.feed(bytes) {
-            for ir in decoder.decode(event) { take(ir, into: &out) }
-            if !emitted, !out.isEmpty {
-                emitted = true
-                first(out)
-                out.removeAll(keepingCapacity: true)
-            }
-        }
-        return out
+    /// The upstream events completed by `bytes`, not yet translated: with ``translate(_:into:)``, a caller can send
+    /// the first client event as soon as it is made, before the rest of a large read is translated.
+    public mutating func events(in bytes: UnsafeBufferPointer<UInt8>) -> [SSEEvent] {
+        reader.feed(bytes)
+    }
+
+    /// Appends the client bytes of one upstream event to `out`.
+    public mutating func translate(_ event: SSEEvent, into out: inout [UInt8]) {
+        for ir in decoder.decode(event) { take(ir, into: &out) }
     }
 
     /// The same over an array.
@@ -105,10 +100,14 @@ public struct StreamTranslator: Sendable, CustomStringConvertible {
 
     private mutating func take(_ event: IREvent, into out: inout [UInt8]) {
         switch event {
-        case .start(_, _, let snapshot): if let snapshot { usage = snapshot }
+        case .start(_, _, let snapshot):
+            if let snapshot {
+                usage = snapshot
+                startOutput = snapshot.completionTokens
+            }
         case .usage(let snapshot):
             usage = snapshot
-            sawUsageReport = true
+            if upstream != .anthropicMessages || snapshot.completionTokens > startOutput { sawUsageReport = true }
         case .textDelta(_, let text), .reasoningDelta(_, let text), .toolArgumentsDelta(_, let text):
             textBytes += text.utf8.count
         case .end: sawEnd = true

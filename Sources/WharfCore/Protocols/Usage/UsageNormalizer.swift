@@ -46,8 +46,8 @@ public enum UsageNormalizer {
 
     /// Anthropic usage fields present in `usage` laid over `earlier` (a `message_delta` over `message_start`): a
     /// field the delta carries replaces the earlier value, a field it lacks keeps it. Never a sum. Some
-    /// Anthropic-compatible servers repeat the input fields as zeros in `message_delta`: a zero never erases a count
-    /// `message_start` reported, and the output (a running total) never goes down.
+    /// Anthropic-compatible servers repeat the input fields as zeros in `message_delta`: when every input field the
+    /// delta carries is zero, `message_start`'s input stands; the output (a running total) never goes down.
     public static func anthropic(_ usage: JSONValue, over earlier: TokenUsage?) -> TokenUsage? {
         guard let earlier else { return anthropic(usage) }
         guard usage.isObject else { return earlier }
@@ -58,10 +58,12 @@ public enum UsageNormalizer {
         let written = reader.count(usage["cache_creation_input_tokens"])
         let thinking = reader.count(usage["output_tokens_details"]?["thinking_tokens"])
         guard !reader.unreadable else { return nil }
-        func laid(_ value: Int64?, over earlier: Int64) -> Int64 { value.flatMap { $0 > 0 ? $0 : nil } ?? earlier }
-        let newRead = laid(read, over: earlier.cachedTokens)
-        let newWritten = laid(written, over: earlier.cacheWriteTokens)
-        let newInput = laid(input, over: earlier.uncachedPromptTokens)
+        // The input fields as a group: all those present zero means "not repeated", anything else replaces.
+        let inputs = [input, read, written].compactMap { $0 }
+        let zeroed = !inputs.isEmpty && inputs.allSatisfy { $0 == 0 }
+        let newRead = zeroed ? earlier.cachedTokens : read ?? earlier.cachedTokens
+        let newWritten = zeroed ? earlier.cacheWriteTokens : written ?? earlier.cacheWriteTokens
+        let newInput = zeroed ? earlier.uncachedPromptTokens : input ?? earlier.uncachedPromptTokens
         let newOutput = max(output ?? 0, earlier.completionTokens)
         return TokenUsage(
             promptTokens: newInput + newRead + newWritten, completionTokens: newOutput, cachedTokens: newRead,

@@ -66,6 +66,27 @@ struct StreamDecoderTests {
             ])
     }
 
+    @Test("A server that sends a new id with every fragment of one call still makes one call")
+    func openAIChangingIDs() {
+        let events = decode(
+            OpenAIChatStreamDecoder(),
+            [
+                chunk(#"{"tool_calls":[{"index":0,"id":"A","function":{"name":"f","arguments":""}}]}"#),
+                chunk(#"{"tool_calls":[{"index":0,"id":"B","function":{"arguments":"{\"q\":"}}]}"#),
+                chunk(#"{"tool_calls":[{"index":0,"id":"C","function":{"arguments":"1}"}}]}"#),
+                chunk("{}", finish: "\"tool_calls\""),
+            ])
+        #expect(
+            events == [
+                .start(id: "c", model: "m", usage: nil),
+                .blockStart(index: 0, .toolCall(id: "A", name: "f")),
+                .toolArgumentsDelta(index: 0, #"{"q":"#),
+                .toolArgumentsDelta(index: 0, "1}"),
+                .blockStop(index: 0),
+                .finish(.toolUse, stopSequence: nil),
+            ])
+    }
+
     @Test("An OpenAI chunk with text and a finish reason keeps the text before the finish")
     func openAIContentWithFinish() {
         let events = decode(OpenAIChatStreamDecoder(), [chunk(#"{"content":"all"}"#, finish: "\"stop\"")])
