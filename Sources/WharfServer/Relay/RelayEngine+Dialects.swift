@@ -111,20 +111,24 @@ extension RelayEngine {
     /// The usage of a whole answer in the client's own dialect (relayed unchanged); `isJSON` false when the body is
     /// not a JSON object.
     static func passThroughUsage(_ body: ByteBuffer, dialect: Dialect) -> (usage: TokenUsage?, isJSON: Bool) {
+        body.withUnsafeReadableBytes { raw in
+            raw.withMemoryRebound(to: UInt8.self) { bytes in passThroughUsage(bytes, dialect: dialect) }
+        }
+    }
+
+    /// The same, read in place: only the `usage` member is read into values; the rest of the answer (relayed as it
+    /// is) is only checked to be one JSON object.
+    static func passThroughUsage(_ bytes: UnsafeBufferPointer<UInt8>, dialect: Dialect) -> (
+        usage: TokenUsage?, isJSON: Bool
+    ) {
         switch dialect {
         case .openAIChat, .gemini:
-            return body.withUnsafeReadableBytes { raw in
-                raw.withMemoryRebound(to: UInt8.self) { bytes -> (usage: TokenUsage?, isJSON: Bool) in
-                    do {
-                        return (try UsageExtractor.usage(inBody: bytes), true)
-                    } catch {
-                        return (nil, false)
-                    }
-                }
+            do {
+                return (try UsageExtractor.usage(inBody: bytes), true)
+            } catch {
+                return (nil, false)
             }
         case .anthropicMessages:
-            // Only `usage` is read into a tree; the rest of the answer (relayed as it is) is only checked to be JSON.
-            let bytes = Array(body.readableBytesView)
             guard let found = try? JSONObjectScanner.lastMembers(named: ["usage"], in: bytes).ranges else {
                 return (nil, false)
             }

@@ -582,20 +582,8 @@ final class RelayExchange: UpstreamResponseDelegate {
         let overflowed = translator.overflowed
         let tail = overflowed ? [] : translator.finish()
         self.translator = translator
-        let status: String
-        if clientLeft {
-            status = "client_disconnected"
-        } else if translator.sawError {
-            status = "upstream_error"
-        } else if overflowed || !translator.sawEnd {
-            status = "upstream_cut"
-        } else {
-            status = "ok"
-        }
-        let usage = Self.streamUsage(
-            translator.usage, final: translator.sawEnd && translator.sawUsageReport,
-            promptEstimate: plan.promptEstimate,
-            textBytes: translator.textBytes)
+        let status = translator.metering.status(clientLeft: clientLeft, overflowed: overflowed)
+        let usage = translator.billableUsage(estimatedPromptTokens: plan.promptEstimate)
         settle(plan, usage: usage, status: status, firstByte: firstByte)
         if status == "upstream_cut" {
             let event = overflowed ? Self.cutEvent(in: plan.endpoint.dialect) : ByteBuffer(bytes: tail)
@@ -612,36 +600,14 @@ final class RelayExchange: UpstreamResponseDelegate {
         let overflowed = dialectMeter.overflowed
         if !overflowed { dialectMeter.finish() }
         self.dialectMeter = dialectMeter
-        let status: String
-        if clientLeft {
-            status = "client_disconnected"
-        } else if overflowed || !dialectMeter.sawEnd {
-            status = dialectMeter.sawError ? "upstream_error" : "upstream_cut"
-        } else {
-            status = dialectMeter.sawError ? "upstream_error" : "ok"
-        }
-        let usage = Self.streamUsage(
-            dialectMeter.usage, final: dialectMeter.sawEnd && dialectMeter.sawUsageReport,
-            promptEstimate: plan.promptEstimate,
-            textBytes: dialectMeter.textBytes)
+        let status = dialectMeter.metering.status(clientLeft: clientLeft, overflowed: overflowed)
+        let usage = dialectMeter.billableUsage(estimatedPromptTokens: plan.promptEstimate)
         settle(plan, usage: usage, status: status, firstByte: firstByte)
         if status == "upstream_cut" {
             front?.writeCut(Self.cutEvent(in: plan.endpoint.dialect))
         } else {
             front?.writeEnd()
         }
-    }
-
-    /// The usage to bill for a stream metered by events: the provider's last snapshot when it is `final` (the stream
-    /// ended as its protocol ends it, with a usage report after the start). Otherwise the snapshot may be partial
-    /// (Anthropic's `message_start` counts the input and one output token, and a stream cut before `message_delta`
-    /// or a server that sends no usage there never says more): its input counts, and its output is at least the
-    /// estimate of all the text produced. No snapshot at all: the prompt estimate plus that estimate.
-    static func streamUsage(_ usage: TokenUsage?, final: Bool, promptEstimate: Int64, textBytes: Int) -> TokenUsage {
-        let produced = TokenEstimator.outputTokens(textBytes: textBytes)
-        guard var usage else { return TokenUsage(promptTokens: promptEstimate, completionTokens: produced) }
-        if !final { usage.completionTokens = max(usage.completionTokens, produced) }
-        return usage
     }
 
     /// The error event that ends a cut stream, in the client's dialect.

@@ -153,10 +153,10 @@ struct UsageNormalizerTests {
         }
         for delta in ["", #","usage":{}"#, #","usage":null"#, #","usage":{"input_tokens":10}"#] {
             let seen = meter(delta)
-            #expect(seen.sawEnd && !seen.sawUsageReport, "\(delta)")
+            #expect(seen.metering.sawEnd && !seen.metering.sawUsageReport, "\(delta)")
         }
         let reported = meter(#","usage":{"output_tokens":4}"#)
-        #expect(reported.sawUsageReport && reported.usage?.completionTokens == 4)
+        #expect(reported.metering.sawUsageReport && reported.metering.usage?.completionTokens == 4)
     }
 
     @Test("A cache-write price left unset is the input price")

@@ -10,19 +10,8 @@ public struct StreamTranslator: Sendable, CustomStringConvertible {
     public let upstream: Dialect
     /// The client's dialect.
     public let client: Dialect
-    /// Last usage snapshot seen (normalised), nil if none.
-    public private(set) var usage: TokenUsage?
-    /// A usage report came after the start (OpenAI's usage chunk, Gemini's `usageMetadata`, Anthropic's
-    /// `message_delta` with more output than `message_start`'s placeholder): without one, the output is not known.
-    public private(set) var sawUsageReport = false
-    /// The output `message_start` reported (a placeholder).
-    private var startOutput: Int64 = 0
-    /// Decoded bytes of generated text seen (text, reasoning, tool arguments) — for the estimate when no usage came.
-    public private(set) var textBytes = 0
-    /// The upstream's own terminal event was seen.
-    public private(set) var sawEnd = false
-    /// The upstream reported an error inside the stream.
-    public private(set) var sawError = false
+    /// What the stream is billed from: usage, text size, how it ended (see ``StreamMetering``).
+    public private(set) var metering: StreamMetering
     /// An event outgrew the bound: nothing more is read, and the stream must end.
     public var overflowed: Bool { reader.overflowed }
 
@@ -40,6 +29,7 @@ public struct StreamTranslator: Sendable, CustomStringConvertible {
     ) {
         self.upstream = upstream
         self.client = client
+        metering = StreamMetering(upstream: upstream)
         reader = SSEEventReader(maxEventBytes: maxEventBytes)
         decoder = AnyIRStreamDecoder(dialect: upstream, idSeed: id)
         encoder = AnyIRStreamEncoder(
@@ -49,8 +39,7 @@ public struct StreamTranslator: Sendable, CustomStringConvertible {
 
     /// The dialects and the metering only (the stream is model output).
     public var description: String {
-        "StreamTranslator(\(upstream.rawValue) -> \(client.rawValue), usage: \(String(describing: usage)), "
-            + "textBytes: \(textBytes), sawEnd: \(sawEnd), sawError: \(sawError), overflowed: \(overflowed))"
+        "StreamTranslator(\(upstream.rawValue) -> \(client.rawValue), \(metering.summary), overflowed: \(overflowed))"
     }
 
     /// Takes the next upstream bytes and returns the client bytes they complete.
@@ -89,31 +78,13 @@ public struct StreamTranslator: Sendable, CustomStringConvertible {
         return out
     }
 
-    /// The usage to bill: the upstream's when it sent one, else `estimatedPromptTokens` plus the estimate of the
-    /// text seen.
+    /// The usage to bill (``StreamMetering/billableUsage(estimatedPromptTokens:)``).
     public func billableUsage(estimatedPromptTokens: Int64) -> TokenUsage {
-        usage
-            ?? TokenUsage(
-                promptTokens: estimatedPromptTokens, completionTokens: TokenEstimator.outputTokens(textBytes: textBytes)
-            )
+        metering.billableUsage(estimatedPromptTokens: estimatedPromptTokens)
     }
 
     private mutating func take(_ event: IREvent, into out: inout [UInt8]) {
-        switch event {
-        case .start(_, _, let snapshot):
-            if let snapshot {
-                usage = snapshot
-                startOutput = snapshot.completionTokens
-            }
-        case .usage(let snapshot):
-            usage = snapshot
-            if upstream != .anthropicMessages || snapshot.completionTokens > startOutput { sawUsageReport = true }
-        case .textDelta(_, let text), .reasoningDelta(_, let text), .toolArgumentsDelta(_, let text):
-            textBytes += text.utf8.count
-        case .end: sawEnd = true
-        case .error: sawError = true
-        default: break
-        }
+        metering.observe(event)
         encoder.encode(event, into: &out)
     }
 }

@@ -1,39 +1,10 @@
 /// Small helpers the stream encoders and decoders share: JSON text written straight into an output buffer, and the
 /// dialects' names for finish reasons and error classes.
 enum StreamWire {
-    /// Appends `value` as a JSON string literal, escaped as ``JSONText/quoted(_:)`` escapes it, without an
-    /// intermediate array.
+    /// Appends `value` as a JSON string literal (``JSONText/appendQuoted(_:to:)``).
     static func appendQuoted(_ value: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""):
-                out.append(0x5C)
-                out.append(0x22)
-            case UInt8(ascii: "\\"):
-                out.append(0x5C)
-                out.append(0x5C)
-            case 0x0A:
-                out.append(0x5C)
-                out.append(UInt8(ascii: "n"))
-            case 0x0D:
-                out.append(0x5C)
-                out.append(UInt8(ascii: "r"))
-            case 0x09:
-                out.append(0x5C)
-                out.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                out.append(0x5C)
-                out.append(contentsOf: "u00".utf8)
-                out.append(hexDigit(byte >> 4))
-                out.append(hexDigit(byte & 0xF))
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        JSONText.appendQuoted(value, to: &out)
     }
-
-    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : UInt8(ascii: "a") + v - 10 }
 
     /// Appends an integer's decimal text.
     static func appendInt(_ value: Int64, into out: inout [UInt8]) {

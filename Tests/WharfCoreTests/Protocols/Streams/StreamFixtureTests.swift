@@ -17,10 +17,10 @@ struct StreamFixtureTests {
         let (out, translator) = fixture.run(pieces: [fixture.upstream[...]])
         #expect(String(decoding: out, as: UTF8.self) == String(decoding: fixture.expected, as: UTF8.self))
         #expect(out == fixture.expected)
-        #expect(translator.usage == fixture.usage)
-        #expect(translator.textBytes == fixture.textBytes)
-        #expect(translator.sawEnd == fixture.sawEnd)
-        #expect(translator.sawError == fixture.sawError)
+        #expect(translator.metering.usage == fixture.usage)
+        #expect(translator.metering.textBytes == fixture.textBytes)
+        #expect(translator.metering.sawEnd == fixture.sawEnd)
+        #expect(translator.metering.sawError == fixture.sawError)
         #expect(!translator.overflowed)
     }
 
@@ -32,10 +32,10 @@ struct StreamFixtureTests {
         for cut in 0...bytes.count {
             let (out, translator) = fixture.run(pieces: [bytes[..<cut], bytes[cut...]])
             #expect(out == fixture.expected, "split at \(cut)")
-            #expect(translator.usage == fixture.usage, "split at \(cut)")
-            #expect(translator.textBytes == fixture.textBytes, "split at \(cut)")
-            #expect(translator.sawEnd == fixture.sawEnd, "split at \(cut)")
-            #expect(translator.sawError == fixture.sawError, "split at \(cut)")
+            #expect(translator.metering.usage == fixture.usage, "split at \(cut)")
+            #expect(translator.metering.textBytes == fixture.textBytes, "split at \(cut)")
+            #expect(translator.metering.sawEnd == fixture.sawEnd, "split at \(cut)")
+            #expect(translator.metering.sawError == fixture.sawError, "split at \(cut)")
             if out != fixture.expected { return }
         }
     }
@@ -48,10 +48,10 @@ struct StreamFixtureTests {
         let pieces = bytes.indices.map { bytes[$0..<($0 + 1)] }
         let (out, translator) = fixture.run(pieces: pieces)
         #expect(out == fixture.expected)
-        #expect(translator.usage == fixture.usage)
-        #expect(translator.textBytes == fixture.textBytes)
-        #expect(translator.sawEnd == fixture.sawEnd)
-        #expect(translator.sawError == fixture.sawError)
+        #expect(translator.metering.usage == fixture.usage)
+        #expect(translator.metering.textBytes == fixture.textBytes)
+        #expect(translator.metering.sawEnd == fixture.sawEnd)
+        #expect(translator.metering.sawError == fixture.sawError)
     }
 
     @Test(
@@ -61,9 +61,9 @@ struct StreamFixtureTests {
         var meter = StreamMeter(dialect: fixture.from)
         for byte in fixture.upstream { meter.feed([byte]) }
         meter.finish()
-        #expect(meter.usage == fixture.usage)
-        #expect(meter.textBytes == fixture.textBytes)
-        #expect(meter.sawEnd == fixture.sawEnd)
-        #expect(meter.sawError == fixture.sawError)
+        #expect(meter.metering.usage == fixture.usage)
+        #expect(meter.metering.textBytes == fixture.textBytes)
+        #expect(meter.metering.sawEnd == fixture.sawEnd)
+        #expect(meter.metering.sawError == fixture.sawError)
     }
 }

@@ -22,11 +22,11 @@ struct StreamMeterTests {
         meter.feed(stream)
         meter.finish()
         #expect(
-            meter.usage
+            meter.metering.usage
                 == TokenUsage(promptTokens: 2660, completionTokens: 9, cachedTokens: 2048, cacheWriteTokens: 600))
-        #expect(meter.textBytes == 6)
-        #expect(meter.sawEnd)
-        #expect(!meter.sawError)
+        #expect(meter.metering.textBytes == 6)
+        #expect(meter.metering.sawEnd)
+        #expect(!meter.metering.sawError)
     }
 
     @Test("An Anthropic stream cut after message_start keeps the start usage and has no end")
@@ -34,9 +34,33 @@ struct StreamMeterTests {
         var meter = StreamMeter(dialect: .anthropicMessages)
         meter.feed(frames([#"{"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}}"#]))
         meter.finish()
-        #expect(meter.usage == TokenUsage(promptTokens: 25, completionTokens: 1))
-        #expect(!meter.sawEnd)
+        #expect(meter.metering.usage == TokenUsage(promptTokens: 25, completionTokens: 1))
+        #expect(!meter.metering.sawEnd)
         #expect(meter.billableUsage(estimatedPromptTokens: 99).promptTokens == 25)
+    }
+
+    @Test("A stream cut after some text bills the start's input and, as output, the text produced; logged as cut")
+    func cutStreamCharge() {
+        var meter = StreamMeter(dialect: .anthropicMessages)
+        meter.feed(
+            frames([
+                #"{"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}}"#,
+                #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+                #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"twelve bytes"}}"#,
+            ]))
+        meter.finish()
+        #expect(meter.billableUsage(estimatedPromptTokens: 99) == TokenUsage(promptTokens: 25, completionTokens: 3))
+        #expect(meter.metering.status(clientLeft: false, overflowed: false) == "upstream_cut")
+        #expect(meter.metering.status(clientLeft: true, overflowed: false) == "client_disconnected")
+    }
+
+    @Test("An error event is logged as an upstream error even when the stream also overflowed or did not end")
+    func errorStatus() {
+        var meter = StreamMeter(dialect: .anthropicMessages)
+        meter.feed(frames([#"{"type":"error","error":{"type":"overloaded_error","message":"x"}}"#]))
+        meter.finish()
+        #expect(meter.metering.status(clientLeft: false, overflowed: true) == "upstream_error")
+        #expect(meter.metering.status(clientLeft: false, overflowed: false) == "upstream_error")
     }
 
     @Test("Gemini pass-through takes the last usage, with thoughts counted as output, and ends at a finish reason")
@@ -47,12 +71,13 @@ struct StreamMeterTests {
                 #"{"candidates":[{"content":{"parts":[{"text":"Hi"}]}}],"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":1,"thoughtsTokenCount":256}}"#,
                 #"{"candidates":[{"content":{"parts":[{"text":" there"}]},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":9,"cachedContentTokenCount":4,"candidatesTokenCount":29,"thoughtsTokenCount":256}}"#,
             ]))
-        #expect(!meter.sawEnd)
+        #expect(!meter.metering.sawEnd)
         meter.finish()
         #expect(
-            meter.usage == TokenUsage(promptTokens: 9, completionTokens: 285, cachedTokens: 4, reasoningTokens: 256))
-        #expect(meter.textBytes == 8)
-        #expect(meter.sawEnd)
+            meter.metering.usage
+                == TokenUsage(promptTokens: 9, completionTokens: 285, cachedTokens: 4, reasoningTokens: 256))
+        #expect(meter.metering.textBytes == 8)
+        #expect(meter.metering.sawEnd)
     }
 
     @Test("A meter past its event bound stops reading and says so")
@@ -61,8 +86,8 @@ struct StreamMeterTests {
         meter.feed(Array("data: {\"choices\":[{\"delta\":{\"content\":\"far too long for the bound\"}}]}".utf8))
         #expect(meter.overflowed)
         meter.finish()
-        #expect(meter.textBytes == 0)
-        #expect(!meter.sawEnd)
+        #expect(meter.metering.textBytes == 0)
+        #expect(!meter.metering.sawEnd)
     }
 
     @Test("An overflowing translator ends its client stream with the truncation frame")
@@ -101,8 +126,8 @@ struct StreamMeterTests {
         outA += ta.finish()
         #expect(outA == a.expected)
         #expect(outB == b.expected)
-        #expect(ta.usage == a.usage)
-        #expect(tb.usage == b.usage)
+        #expect(ta.metering.usage == a.usage)
+        #expect(tb.metering.usage == b.usage)
     }
 
     @Test("Without any usage the billable usage is the prompt estimate plus the text estimate")
@@ -112,7 +137,7 @@ struct StreamMeterTests {
             estimatedInputTokens: 10)
         _ = translator.feed(Array("data: {\"choices\":[{\"delta\":{\"content\":\"12345\"}}]}\n\n".utf8))
         _ = translator.finish()
-        #expect(translator.usage == nil)
+        #expect(translator.metering.usage == nil)
         #expect(
             translator.billableUsage(estimatedPromptTokens: 10) == TokenUsage(promptTokens: 10, completionTokens: 2))
     }
