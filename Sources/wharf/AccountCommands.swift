@@ -32,7 +32,8 @@ struct AdminCommand: AsyncParsableCommand {
 
 /// `wharf user create`.
 struct UserCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(
+        commandName: "user", subcommands: [Create.self, Erase.self, Freeze.self, Unfreeze.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user account.")

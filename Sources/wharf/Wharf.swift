@@ -26,6 +26,7 @@ struct Wharf: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, AdminCommand.self, UserCommand.self, CreditCommand.self, KeyCommand.self,
             ChannelCommand.self, PriceCommand.self, LedgerCommand.self, AuditCommand.self, PaymentCommand.self,
+            RetentionCommand.self, ExportCommand.self,
             CodeCommand.self,
         ],
         defaultSubcommand: Serve.self

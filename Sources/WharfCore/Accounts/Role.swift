@@ -25,6 +25,13 @@ public enum AccountStatus: String, Sendable, CaseIterable, Codable {
     case disabled
     /// Erasure requested; the grace period runs.
     case pendingDeletion = "pending_deletion"
+    /// Restricted by its owner: every key is refused, nothing is deleted; the owner may sign in and unfreeze it.
+    case frozen
+    /// Erased: no personal data is left; the row remains under its pseudonymous id for the payment records.
+    case erased
+
+    /// Whether the owner may sign in to the console.
+    public var canSignIn: Bool { self == .active || self == .frozen }
 }
 
 /// Whether a key works.

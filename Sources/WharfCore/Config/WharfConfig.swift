@@ -71,8 +71,14 @@ public struct WharfConfig: Sendable, Equatable {
     public var maxKeysPerAccount = 100
     /// Minutes an unpaid top-up order stays open before it expires (a proven payment still settles it later).
     public var paymentOrderMinutes = 60
-    /// Days payment records (orders, callbacks, refunds, codes) are kept: 5 years by default.
-    public var retentionPaymentDays = 1825
+    /// How long each retention class is kept (`retention_<class>_days`); the retention job and the privacy page
+    /// both read it.
+    public var retention = RetentionSchedule()
+    /// Days payment records (orders, callbacks, refunds, codes) and the ledger are kept: 5 years by default.
+    public var retentionPaymentDays: Int {
+        get { retention.paymentDays }
+        set { retention.paymentDays = newValue }
+    }
     /// Which addresses a channel's base URL may point at (private ranges off, loopback on by default).
     public var upstreamAddresses = UpstreamAddressPolicy()
     /// The address users reach the console at, for links in emails (default `http://<host>:<port>`).
@@ -111,19 +117,20 @@ public struct WharfConfig: Sendable, Equatable {
     public init() {}
 
     /// Every setting name (file spelling).
-    public static let keys: [String] = [
-        "host", "port", "data_dir", "database_url", "master_key", "log_level", "max_body_bytes", "max_attempts",
-        "upstream_connect_timeout_ms", "upstream_read_timeout_ms", "breaker_failures", "breaker_cooldown_ms",
-        "default_max_output_tokens", "usage_flush_ms", "usage_flush_rows", "client_ip_mode", "reload_interval_ms",
-        "shutdown_grace_ms", "threads", "key_rpm", "admin_allowlist", "trusted_proxies", "config",
-        "public_url", "cookie_secure", "session_idle_minutes", "session_absolute_hours", "policy_version",
-        "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "smtp_from", "smtp_ca_file",
-        "require_email_verification", "telegram_bot_token", "telegram_bot_name", "disconnect_drain_ms",
-        "disconnect_drain_bytes", "max_sse_event_bytes", "client_idle_timeout_ms", "client_header_timeout_ms",
-        "client_body_timeout_ms", "client_stall_timeout_ms", "database_timeout_ms", "unwritten_charges_max_age_ms",
-        "unwritten_charges_max_amount", "upstream_max_connections_per_origin", "upstream_allow_private",
-        "upstream_allow_loopback", "max_keys_per_account", "payment_order_minutes", "retention_payment_days",
-    ]
+    public static let keys: [String] =
+        [
+            "host", "port", "data_dir", "database_url", "master_key", "log_level", "max_body_bytes", "max_attempts",
+            "upstream_connect_timeout_ms", "upstream_read_timeout_ms", "breaker_failures", "breaker_cooldown_ms",
+            "default_max_output_tokens", "usage_flush_ms", "usage_flush_rows", "client_ip_mode", "reload_interval_ms",
+            "shutdown_grace_ms", "threads", "key_rpm", "admin_allowlist", "trusted_proxies", "config",
+            "public_url", "cookie_secure", "session_idle_minutes", "session_absolute_hours", "policy_version",
+            "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password", "smtp_from", "smtp_ca_file",
+            "require_email_verification", "telegram_bot_token", "telegram_bot_name", "disconnect_drain_ms",
+            "disconnect_drain_bytes", "max_sse_event_bytes", "client_idle_timeout_ms", "client_header_timeout_ms",
+            "client_body_timeout_ms", "client_stall_timeout_ms", "database_timeout_ms", "unwritten_charges_max_age_ms",
+            "unwritten_charges_max_amount", "upstream_max_connections_per_origin", "upstream_allow_private",
+            "upstream_allow_loopback", "max_keys_per_account", "payment_order_minutes",
+        ] + RetentionSchedule.settings.map(\.key)
 
     /// The environment variable of a setting: `WHARF_` + upper-case name.
     public static func environmentName(_ key: String) -> String { "WHARF_" + key.uppercased() }
@@ -207,7 +214,10 @@ public struct WharfConfig: Sendable, Equatable {
         }
         if let v = try int("max_keys_per_account", 1...100_000) { c.maxKeysPerAccount = v }
         if let v = try int("payment_order_minutes", 30...1440) { c.paymentOrderMinutes = v }
-        if let v = try int("retention_payment_days", 365...3650) { c.retentionPaymentDays = v }
+        for (key, range) in RetentionSchedule.settings {
+            if let v = try int(key, range) { _ = c.retention.set(key, days: v) }
+        }
+        if let problem = c.retention.problem { throw .unusable("retention_usage_days", problem) }
         if let v = try int("upstream_max_connections_per_origin", 1...100_000) {
             c.upstreamMaxConnectionsPerOrigin = v
         }

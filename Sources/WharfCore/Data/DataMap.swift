@@ -22,18 +22,21 @@ public enum DataMap {
         case system
     }
 
-    /// How long a column's rows are kept; the retention job enforces each class.
+    /// How long a column's rows are kept; the retention job enforces each class, for the days
+    /// ``RetentionSchedule`` gives it.
     public enum Retention: String, Sendable, CaseIterable, Codable {
         /// The account's lifetime plus the erasure grace period (30 days by default).
         case accountLifetime = "account_lifetime"
         /// Usage records: 90 days by default.
-        case usage = "usage_90d"
-        /// Payment and ledger records: 5 years by default, pseudonymised after erasure.
-        case payment = "payment_5y"
-        /// Technical and security logs: 6 months by default.
-        case securityLog = "security_log_6m"
-        /// Support and contact messages: 2 years by default.
-        case support = "support_2y"
+        case usage
+        /// Payment and ledger records and usage rollups: 5 years by default, pseudonymised after erasure.
+        case payment
+        /// Security and sign-in records: 6 months by default.
+        case securityLog = "security"
+        /// Support tickets and contact messages: a year after their last message by default.
+        case support
+        /// The audit log: 3 years by default.
+        case audit
         /// Kept while the operator keeps the configuration.
         case configuration
         /// Short-lived operational state, overwritten in place.
@@ -97,6 +100,9 @@ public enum DataMap {
                 ("totp_last_step", false, "last accepted code's time step, so no code works twice"),
                 ("telegram_id", true, "linked Telegram account, for Telegram sign-in"),
                 ("pending_email", true, "a new email address waiting for confirmation"),
+                ("transfer_regions", false, "regions the account's requests may be processed in (default of its keys)"),
+                ("zero_retention", false, "whether the account's requests may only reach providers that keep nothing"),
+                ("no_training", false, "whether the account's requests may only reach providers that do not train"),
             ]),
         table(
             "backup_codes", .access, .accountLifetime,
@@ -254,6 +260,9 @@ public enum DataMap {
                 ("last_used_at", false, "last request with the key"),
                 ("revoked_at", false, "when the key was revoked"),
                 ("changed_version", false, "which key change it was last (servers load only changed keys)"),
+                ("transfer_regions", false, "regions the key's requests may be processed in"),
+                ("zero_retention", false, "whether the key's requests may only reach providers that keep nothing"),
+                ("no_training", false, "whether the key's requests may only reach providers that do not train"),
             ]),
         table(
             "channels", .configuration, .configuration,
@@ -306,6 +315,22 @@ public enum DataMap {
                 ("stream", false, "whether the response was streamed"),
                 ("client_ip", true, "abuse prevention (truncated as configured)"),
                 ("ledger_entry_id", false, "the ledger entry that charged it"),
+                ("region", false, "region of the upstream that served it"),
+            ]),
+        table(
+            "usage_daily", .usage, .payment,
+            [
+                ("user_id", true, "whose requests (kept with the ledger, so totals survive usage retention)"),
+                ("key_id", true, "which key"),
+                ("model", false, "model called"),
+                ("day", false, "UTC day (days since 1970-01-01)"),
+                ("requests", false, "requests that day"),
+                ("prompt_tokens", false, "metering"),
+                ("completion_tokens", false, "metering"),
+                ("cached_tokens", false, "metering"),
+                ("cache_write_tokens", false, "metering"),
+                ("reasoning_tokens", false, "metering"),
+                ("cost", false, "amount charged in micro-units"),
             ]),
         table(
             "channel_health", .system, .operational,
@@ -392,7 +417,7 @@ public enum DataMap {
                 ("created_at", false, "when it was sent"),
             ]),
         table(
-            "audit_log", .system, .securityLog,
+            "audit_log", .system, .audit,
             [
                 ("seq", false, "position in the hash chain"),
                 ("created_at", false, "when the action happened"),

@@ -20,4 +20,7 @@ public enum LedgerEntryKind: String, Sendable, CaseIterable, Codable {
     case chargeback
     /// A manual correction with a reason (either sign).
     case adjustment
+    /// The sum of an account's entries that passed the payment retention and were removed (either sign); keeps
+    /// balance = Σ entries true after the retention job.
+    case carried
 }

@@ -87,6 +87,7 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
     AccountPagesController(web: web).addRoutes(to: pages)
     let console = pages.group("console", context: SignedInContext.self)
     ConsolePagesController(web: web).addRoutes(to: console)
+    AccountDataController(web: web).addRoutes(to: console)
     BillingPagesController(web: web).addRoutes(to: console)
     let admin = pages.group("admin", context: StaffContext.self)
     AdminPagesController(web: web).addRoutes(to: admin)
@@ -96,7 +97,10 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
         clock: clock)
     RelayController(snapshots: snapshots, config: config, clock: clock).addRoutes(to: router)
 
-    var background: [any Service] = [writer, watcher, PaymentReconciler(payments: payments, logger: logger)]
+    var background: [any Service] = [
+        writer, watcher, PaymentReconciler(payments: payments, logger: logger),
+        RetentionJob(store: runtime.store, schedule: config.retention, clock: clock, logger: logger),
+    ]
     if let mail = try MailDispatcher.make(config: config, store: runtime.store, logger: logger) {
         background.append(mail)
     }

@@ -175,7 +175,7 @@ struct AccountPagesController: Sendable {
             }
             return again("err_login_failed")
         }
-        guard user.status == .active else { return again("err_account_disabled", .forbidden) }
+        guard user.status.canSignIn else { return again("err_account_disabled", .forbidden) }
         guard user.emailVerifiedAt != nil || !web.config.emailVerificationRequired else {
             return again("err_not_verified", .forbidden)
         }
@@ -209,7 +209,7 @@ struct AccountPagesController: Sendable {
             return response
         }
         guard let userID = try await web.consumeOneTimeLink(token, purpose: .signInChallenge),
-            let user = try await web.store.user(id: userID), user.status == .active
+            let user = try await web.store.user(id: userID), user.status.canSignIn
         else { return failed("err_token_invalid") }
         guard try await web.checkSecondFactor(user, code: code) else {
             _ = try await web.store.recordLoginFailure(
@@ -237,7 +237,7 @@ struct AccountPagesController: Sendable {
         // The account was read before the (slow) password check. If its password, address or second factor changed
         // meanwhile, that change's sign-out-all may have run before this session existed: end it at once.
         let now = try await web.store.user(id: user.id)
-        guard let now, now.status == .active, now.passwordHash == user.passwordHash, now.email == user.email,
+        guard let now, now.status.canSignIn, now.passwordHash == user.passwordHash, now.email == user.email,
             now.twoFactorEnabled == user.twoFactorEnabled, now.telegramID == user.telegramID
         else {
             try await web.sessions.revoke(id: SessionTokens.storedID(token), userID: user.id)
@@ -287,7 +287,7 @@ struct AccountPagesController: Sendable {
         guard try await web.store.firstSightOfLoginProof(identity.proofID) else {
             throw WebFailure(status: .forbidden, messageKey: "err_telegram")
         }
-        guard let user = try await web.store.user(telegramID: identity.id), user.status == .active else {
+        guard let user = try await web.store.user(telegramID: identity.id), user.status.canSignIn else {
             throw WebFailure(status: .forbidden, messageKey: "err_telegram_unlinked")
         }
         if user.twoFactorEnabled { return try await challenge(user) }
@@ -359,7 +359,7 @@ struct AccountPagesController: Sendable {
     func forgot(_ visitor: Visitor) async throws -> Response {
         let email = visitor.form["email"] ?? ""
         if web.admitAttempt("forgot", visitor), let user = try await web.store.user(email: email),
-            user.status == .active
+            user.status.canSignIn
         {
             try await web.mailOneTimeLink(
                 to: user, purpose: .resetPassword, ttlMillis: Self.resetTTL, path: "/reset",

@@ -281,7 +281,8 @@ struct ConsolePagesController: Sendable {
             "tabSettings": true, "email": context.user.email, "username": context.user.username,
             "notifyLogin": context.user.notifyLogin, "sessions": sessions, "twoFactor": context.user.twoFactorEnabled,
             "backupLeft": "\(try await web.store.backupCodesLeft(userID: context.user.id))",
-            "telegramLinked": context.user.telegramID != nil,
+            "telegramLinked": context.user.telegramID != nil, "phone": context.user.phone ?? "",
+            "frozen": context.user.status == .frozen,
         ]
         if let pending = context.user.pendingEmail { model["pendingEmail"] = pending }
         for (k, v) in web.telegramModel(context.visitor) { model[k] = v }

@@ -76,10 +76,16 @@ struct PublicPagesController: Sendable {
                 "name": visitor.text("cat_\(category.rawValue)"),
                 "items": entry.purposes.joined(separator: "; "),
                 "retention": entry.retention.map {
-                    // Payment records are kept as long as the operator's setting says (5 years by default).
+                    // The days come from the same setting the retention job enforces.
                     visitor.text("ret_\($0.rawValue)").replacingOccurrences(
-                        of: "{days}", with: "\(web.config.retentionPaymentDays)")
+                        of: "{days}", with: web.config.retention.days(for: $0).map { "\($0)" } ?? "")
                 }.sorted().joined(separator: "; "),
+            ]
+        }
+        let schedule = web.config.retention.entries.map { entry -> [String: String] in
+            [
+                "name": entry.name, "what": visitor.text("sched_\(entry.name)"),
+                "days": visitor.text("days_count").replacingOccurrences(of: "{days}", with: "\(entry.days)"),
             ]
         }
         let channels = try await web.store.channels().filter { $0.status == .enabled }
@@ -104,6 +110,7 @@ struct PublicPagesController: Sendable {
             "privacy", titleKey: "privacy_title", visitor: visitor,
             model: [
                 "policyVersion": web.config.policyVersion, "categories": categories, "upstreams": upstreams,
+                "schedule": schedule,
                 "processors": processors,
             ])
     }

@@ -58,7 +58,7 @@ public struct WebSessionStore: Sendable {
         let at = now
         guard var record = try await driver.get(key: Self.key(id), as: WebSessionRecord.self), record.expiresAt > at
         else { return nil }
-        guard let user = try await store.user(id: record.userID), user.status == .active else { return nil }
+        guard let user = try await store.user(id: record.userID), user.status.canSignIn else { return nil }
         if at - record.lastSeenAt > 60_000 {
             record.lastSeenAt = at
             guard try await driver.refresh(key: Self.key(id), value: record, expires: idle) else { return nil }

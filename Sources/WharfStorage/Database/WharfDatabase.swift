@@ -69,6 +69,9 @@ public final class WharfDatabase: Sendable {
             try await sql.raw("PRAGMA journal_mode = WAL").run()
             try await sql.raw("PRAGMA synchronous = NORMAL").run()
             try await sql.raw("PRAGMA foreign_keys = ON").run()
+            // Deleted and overwritten content is zeroed in the file, so erased personal data leaves the disk once the
+            // WAL is checkpointed (``WharfStore/eraseAccount(userID:)``), not only the index of it.
+            try await sql.raw("PRAGMA secure_delete = ON").run()
         } catch {
             try? await connection.close()
             throw error

@@ -417,5 +417,38 @@ public enum Migrations {
                 "ALTER TABLE usage_records ADD COLUMN reasoning_tokens BIGINT NOT NULL DEFAULT 0",
             ]
         ),
+        Migration(
+            version: 12,
+            name: "data lifecycle: daily usage rollups, transfer constraints on keys and accounts, serving region",
+            statements: [
+                """
+                CREATE TABLE usage_daily (
+                    user_id TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    day BIGINT NOT NULL,
+                    requests BIGINT NOT NULL,
+                    prompt_tokens BIGINT NOT NULL,
+                    completion_tokens BIGINT NOT NULL,
+                    cached_tokens BIGINT NOT NULL,
+                    cache_write_tokens BIGINT NOT NULL,
+                    reasoning_tokens BIGINT NOT NULL,
+                    cost BIGINT NOT NULL,
+                    PRIMARY KEY (user_id, key_id, model, day)
+                )
+                """,
+                "CREATE INDEX usage_daily_day ON usage_daily (day)",
+                "CREATE INDEX usage_records_entry ON usage_records (ledger_entry_id)",
+                "ALTER TABLE api_keys ADD COLUMN transfer_regions TEXT NOT NULL DEFAULT '[]'",
+                "ALTER TABLE api_keys ADD COLUMN zero_retention INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE api_keys ADD COLUMN no_training INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE users ADD COLUMN transfer_regions TEXT NOT NULL DEFAULT '[]'",
+                "ALTER TABLE users ADD COLUMN zero_retention INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE users ADD COLUMN no_training INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE usage_records ADD COLUMN region TEXT",
+                "CREATE INDEX ledger_entries_time ON ledger_entries (created_at)",
+                "CREATE INDEX audit_log_time ON audit_log (created_at)",
+            ]
+        ),
     ]
 }

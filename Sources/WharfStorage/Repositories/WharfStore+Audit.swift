@@ -215,6 +215,14 @@ extension WharfStore {
             prev = checkpoint.hash
             after = checkpoint.seq
         }
+        // Rows before the first one left were removed by the retention job, which first appends an `audit.prune` row
+        // naming the last row it removes and that row's hash: the walk starts from that hash and must meet the row.
+        var pruned: (through: Int64, hash: String, proven: Bool)?
+        if after == 0, let first = try await auditRows(after: 0, limit: 1).first, first.seq > 1 {
+            pruned = (first.seq - 1, first.prevHash, false)
+            prev = first.prevHash
+            after = first.seq - 1
+        }
         var head: AuditAnchorFile.Head? = after > 0 ? AuditAnchorFile.Head(seq: after, hash: prev) : nil
         while true {
             let batch = try await auditRows(after: after, limit: Self.auditBatch)
@@ -234,11 +242,22 @@ extension WharfStore {
                         rows: rows, brokenAt: row.seq, problem: "row \(row.seq) was changed or not written by Wharf",
                         head: head)
                 }
+                if let claim = pruned, row.action == Self.auditPruneAction,
+                    row.detail == Self.auditPruneDetail(through: claim.through, hash: claim.hash)
+                {
+                    pruned?.proven = true
+                }
                 prev = row.hash
                 after = row.seq
                 head = AuditAnchorFile.Head(seq: row.seq, hash: row.hash)
             }
             if batch.count < Self.auditBatch { break }
+        }
+        if let pruned, !pruned.proven {
+            return AuditVerification(
+                rows: rows, brokenAt: 1,
+                problem: "rows 1 to \(pruned.through) are missing and no audit.prune entry accounts for them",
+                head: head)
         }
         return AuditVerification(rows: rows, brokenAt: nil, head: head)
     }
@@ -388,4 +407,44 @@ public struct AuditDivergence: Error, CustomStringConvertible {
 public struct AuditChainBroken: Error, CustomStringConvertible {
     public let seq: Int64
     public var description: String { "the audit chain is broken at row \(seq); it was not anchored" }
+}
+
+extension WharfStore {
+    static let auditPruneAction = "audit.prune"
+
+    static func auditPruneDetail(through seq: Int64, hash: String) -> String { "through=\(seq) hash=\(hash)" }
+
+    /// Removes audit rows created before `cutoff` (the audit retention). First an `audit.prune` row is appended to
+    /// the chain, naming the last row removed and its hash, so the verifier can tell a retention cut from rows
+    /// deleted by someone else; then the rows go in batches. Returns the rows removed (or, on a dry run, due).
+    func pruneAudit(before cutoff: Int64, dryRun: Bool) async throws -> Int64 {
+        let found = try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT MAX(seq) AS through, COUNT(*) AS n FROM audit_log
+                WHERE seq <= (SELECT MAX(seq) FROM audit_log WHERE created_at < \(bind: cutoff))
+                """
+            ).first()
+        }
+        guard let found, let through = try found.optionalInt64("through") else { return 0 }
+        let count = try found.int64("n")
+        if dryRun || count == 0 { return count }
+        guard let last = try await auditRows(after: through - 1, limit: 1).first, last.seq == through else { return 0 }
+        try await audit(
+            actorID: nil, action: Self.auditPruneAction, target: nil,
+            detail: Self.auditPruneDetail(through: through, hash: last.hash))
+        var total: Int64 = 0
+        while true {
+            let deleted = try await database.transaction { db in
+                try await db.raw(
+                    """
+                    DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log WHERE seq <= \(bind: through)
+                        ORDER BY seq LIMIT \(literal: Self.retentionBatch)) RETURNING seq
+                    """
+                ).all().count
+            }
+            total += Int64(deleted)
+            if deleted < Self.retentionBatch { return total }
+        }
+    }
 }

@@ -106,8 +106,11 @@ extension WharfStore {
         try await database.withConnection { db in
             try await db.raw(
                 """
-                SELECT created_at / 86400000 AS day, COUNT(*) AS n, CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS cost
-                FROM usage_records WHERE \(Self.usageWhere(filter)) GROUP BY created_at / 86400000 ORDER BY day
+                SELECT day, CAST(SUM(n) AS BIGINT) AS n, CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS cost FROM (
+                    SELECT created_at / 86400000 AS day, 1 AS n, cost FROM usage_records WHERE \(Self.usageWhere(filter))
+                    UNION ALL
+                    SELECT day, requests AS n, cost FROM usage_daily WHERE \(Self.rollupWhere(filter))
+                ) u GROUP BY day ORDER BY day
                 """
             ).all().map { row in
                 DailyUsage(
@@ -121,9 +124,14 @@ extension WharfStore {
         try await database.withConnection { db in
             try await db.raw(
                 """
-                SELECT model, COUNT(*) AS n, CAST(COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS BIGINT) AS tokens,
-                    CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS cost
-                FROM usage_records WHERE \(Self.usageWhere(filter)) GROUP BY model ORDER BY cost DESC, model
+                SELECT model, CAST(SUM(n) AS BIGINT) AS n, CAST(COALESCE(SUM(tokens), 0) AS BIGINT) AS tokens,
+                    CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS cost FROM (
+                    SELECT model, 1 AS n, prompt_tokens + completion_tokens AS tokens, cost
+                    FROM usage_records WHERE \(Self.usageWhere(filter))
+                    UNION ALL
+                    SELECT model, requests AS n, prompt_tokens + completion_tokens AS tokens, cost
+                    FROM usage_daily WHERE \(Self.rollupWhere(filter))
+                ) u GROUP BY model ORDER BY cost DESC, model
                 """
             ).all().map { row in
                 ModelUsage(
@@ -149,6 +157,19 @@ extension WharfStore {
                     createdAt: try row.int64("created_at"))
             }
         }
+    }
+
+    /// The rollups (``WharfStore/runRetention(schedule:nowMillis:dryRun:progress:)``) that `f` covers: whole UTC
+    /// days inside its range; none when it filters by status, which rollups do not keep.
+    static func rollupWhere(_ f: UsageFilter) -> SQLQueryString {
+        if f.status != nil { return "1 = 0" }
+        var clause: SQLQueryString = "1 = 1"
+        if let v = f.userID { clause = "\(clause) AND user_id = \(bind: v)" }
+        if let v = f.fromMillis { clause = "\(clause) AND day * 86400000 >= \(bind: v)" }
+        if let v = f.toMillis { clause = "\(clause) AND day * 86400000 < \(bind: v)" }
+        if let v = f.model { clause = "\(clause) AND model = \(bind: v)" }
+        if let v = f.keyID { clause = "\(clause) AND key_id = \(bind: v)" }
+        return clause
     }
 
     static func usageWhere(_ f: UsageFilter) -> SQLQueryString {

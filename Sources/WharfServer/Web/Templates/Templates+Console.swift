@@ -161,6 +161,37 @@ extension Templates {
         </form>
         </section>
         <section>
+        <h2>{{t.settings_profile}}</h2>
+        <form method="post" action="/console/settings/profile">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="profile_username">{{t.field_username}}</label>
+          <input id="profile_username" name="username" required maxlength="32" value="{{username}}" autocomplete="username">
+          <label for="profile_phone">{{t.field_phone}}</label>
+          <input id="profile_phone" name="phone" maxlength="32" value="{{phone}}" autocomplete="tel">
+          <button type="submit">{{t.save}}</button>
+        </form>
+        </section>
+        <section id="privacy">
+        <h2>{{t.settings_privacy}}</h2>
+        <p>{{t.privacy_export_text}}</p>
+        <p><a class="button secondary" id="export-link" href="/console/account/export" download>{{t.privacy_export_button}}</a></p>
+        <h3>{{t.privacy_freeze_title}}</h3>
+        {{#frozen}}<p id="freeze-status">{{t.privacy_frozen_text}}</p>
+        <form method="post" action="/console/account/unfreeze"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" id="unfreeze">{{t.privacy_unfreeze_button}}</button></form>{{/frozen}}
+        {{^frozen}}<p id="freeze-status">{{t.privacy_freeze_text}}</p>
+        <form method="post" action="/console/account/freeze"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="secondary" id="freeze">{{t.privacy_freeze_button}}</button></form>{{/frozen}}
+        <h3>{{t.privacy_delete_title}}</h3>
+        <p>{{t.privacy_delete_text}}</p>
+        <form method="post" action="/console/account/delete" id="delete-form">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="delete_password">{{t.field_current_password}}</label>
+          <input id="delete_password" name="password" type="password" required maxlength="128" autocomplete="current-password">
+          {{#twoFactor}}<label for="delete_code">{{t.twofa_code}}</label>
+          <input id="delete_code" name="code" required maxlength="20" autocomplete="one-time-code">{{/twoFactor}}
+          <button type="submit" class="danger" id="delete-account">{{t.privacy_delete_button}}</button>
+        </form>
+        </section>
+        <section>
         <h2>{{t.settings_sessions}}</h2>
         <table>
           <thead><tr><th scope="col">{{t.col_device}}</th><th scope="col">{{t.col_address}}</th><th scope="col">{{t.col_signed_in}}</th><th scope="col">{{t.col_last_seen}}</th><th scope="col"></th></tr></thead>

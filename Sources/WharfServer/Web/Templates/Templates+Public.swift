@@ -51,6 +51,12 @@ extension Templates {
           <thead><tr><th scope="col">{{t.col_category}}</th><th scope="col">{{t.col_data}}</th><th scope="col">{{t.col_retention}}</th></tr></thead>
           <tbody>{{#categories}}<tr><td>{{name}}</td><td>{{items}}</td><td>{{retention}}</td></tr>{{/categories}}</tbody>
         </table>
+        <h2>{{t.privacy_schedule_title}}</h2>
+        <p>{{t.privacy_schedule_text}}</p>
+        <table id="retention-schedule">
+          <thead><tr><th scope="col">{{t.col_record}}</th><th scope="col">{{t.col_kept}}</th></tr></thead>
+          <tbody>{{#schedule}}<tr data-retention="{{name}}"><td>{{what}}</td><td>{{days}}</td></tr>{{/schedule}}</tbody>
+        </table>
         <h2>{{t.privacy_upstreams_title}}</h2>
         <p>{{t.privacy_upstreams_text}}</p>
         <table>

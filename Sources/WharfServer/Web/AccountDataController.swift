@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WharfCore
+import WharfStorage
+
+/// The person's rights over their own data, in the console (promise P5): download everything held about them
+/// (`GET /console/account/export`), correct their profile, freeze and unfreeze the account, and erase it
+/// (`POST /console/account/delete`: password, and a two-factor code when enabled).
+struct AccountDataController {
+    let web: WebEnvironment
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get("account/export") { _, context in try await export(context) }
+        group.post("account/delete") { _, context in try await erase(context) }
+        group.post("account/freeze") { _, context in try await freeze(context, true) }
+        group.post("account/unfreeze") { _, context in try await freeze(context, false) }
+        group.post("settings/profile") { _, context in try await saveProfile(context) }
+    }
+
+    /// The export as a JSON attachment; the download itself is audited.
+    func export(_ context: SignedInContext) async throws -> Response {
+        let tables = try await web.store.exportSubject(userID: context.user.id)
+        let now = web.clock.nowMillis()
+        let document = SubjectExportDocument(userID: context.user.id, exportedAtMillis: now, tables: tables)
+        let body = try document.json()
+        try await web.store.audit(actorID: context.user.id, action: "account.export", target: context.user.id)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentDisposition] =
+            "attachment; filename=\"wharf-export-\(WebFormat.date(now)).json\""
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(data: body)))
+    }
+
+    /// Erases the account after the password (and a second factor when enabled) check out; signs out.
+    func erase(_ context: SignedInContext) async throws -> Response {
+        let form = context.visitor.form
+        guard try await web.checkPassword(form.raw("password") ?? "", of: context.user, context.visitor) else {
+            return try await ConsolePagesController(web: web).settings(context, error: "err_current_password")
+        }
+        if context.user.twoFactorEnabled {
+            guard try await web.checkSecondFactor(context.user, code: form["code"] ?? "") else {
+                return try await ConsolePagesController(web: web).settings(context, error: "err_twofa_code")
+            }
+        }
+        _ = try await web.store.eraseAccount(userID: context.user.id)
+        var response = WebRedirect(location: "/?notice=notice_account_erased").response
+        response.headers.append(
+            HTTPField(name: .setCookie, value: web.expiredCookie(WebSessionMiddleware.sessionCookie)))
+        return response
+    }
+
+    func freeze(_ context: SignedInContext, _ frozen: Bool) async throws -> Response {
+        if try await web.store.setFrozen(userID: context.user.id, frozen) {
+            try await web.store.audit(
+                actorID: context.user.id, action: frozen ? "account.freeze" : "account.unfreeze",
+                target: context.user.id)
+        }
+        throw WebRedirect(
+            location: "/console/settings?notice=\(frozen ? "notice_account_frozen" : "notice_account_unfrozen")")
+    }
+
+    /// Corrects the username and phone number.
+    func saveProfile(_ context: SignedInContext) async throws -> Response {
+        let form = context.visitor.form
+        let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
+        let phone = (form["phone"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard AccountPagesController.isValidUsername(username) else {
+            return try await ConsolePagesController(web: web).settings(context, error: "err_username_invalid")
+        }
+        guard phone.isEmpty || AccountPagesController.isValidPhone(phone) else {
+            return try await ConsolePagesController(web: web).settings(context, error: "err_phone_invalid")
+        }
+        guard
+            try await web.store.setProfile(
+                userID: context.user.id, username: username, phone: phone.isEmpty ? nil : phone)
+        else { return try await ConsolePagesController(web: web).settings(context, error: "err_username_taken") }
+        try await web.store.audit(actorID: context.user.id, action: "account.profile", target: context.user.id)
+        throw WebRedirect(location: "/console/settings?notice=notice_saved")
+    }
+}
