@@ -84,7 +84,9 @@ struct WharfConfigTests {
             "database_timeout_ms": "5000", "unwritten_charges_max_age_ms": "120000",
             "unwritten_charges_max_amount": "2.5", "upstream_max_connections_per_origin": "64",
             "upstream_allow_private": "true", "upstream_allow_loopback": "false", "max_keys_per_account": "7",
-            "payment_order_minutes": "45", "retention_payment_days": "730",
+            "payment_order_minutes": "45", "retention_payment_days": "730", "retention_usage_days": "30",
+            "retention_security_days": "60", "retention_support_days": "400", "retention_audit_days": "500",
+            "retention_erased_account_days": "7",
         ]
         #expect(Set(file.keys) == Set(WharfConfig.keys).subtracting(["config"]))
         let c = try Self.resolve(file: file)
@@ -99,6 +101,7 @@ struct WharfConfigTests {
         #expect(c.upstreamMaxConnectionsPerOrigin == 64)
         #expect(c.paymentOrderMinutes == 45)
         #expect(c.retentionPaymentDays == 730)
+        #expect(c.retention.entries.map(\.days) == [30, 60, 400, 730, 500, 7])
         #expect(
             [
                 c.clientIdleTimeoutMillis, c.clientHeaderTimeoutMillis, c.clientBodyTimeoutMillis,
