@@ -22,7 +22,8 @@ struct SubjectSeed {
             for (index, column) in table.columns.enumerated() {
                 var value: ExportValue =
                     types[column.name] == .integer
-                    ? .integer(Int64(index) * 1_000_000 + Int64.random(in: 2...999_999)) : .text("\(table.name).\(column.name).\(UUID().uuidString.prefix(8))")
+                    ? .integer(Int64(index) * 1_000_000 + Int64.random(in: 2...999_999))
+                    : .text("\(table.name).\(column.name).\(UUID().uuidString.prefix(8))")
                 for link in links {
                     switch link {
                     case .column(let c) where c == column.name: value = .text(userID)

@@ -125,7 +125,8 @@ struct RetentionTests {
             ])
             let first = try await store.runRetention(
                 schedule: RetentionSchedule(), nowMillis: retentionNow, dryRun: false)
-            #expect(first.lines.first { $0.name == "usage_records" }?.rows == 0, "the entry still charges a kept record")
+            #expect(
+                first.lines.first { $0.name == "usage_records" }?.rows == 0, "the entry still charges a kept record")
             #expect(try await store.verifyUsageSettlements().isEmpty)
             // Two days later all three are past: they go together, and the totals stay.
             let later = retentionNow + 2 * day

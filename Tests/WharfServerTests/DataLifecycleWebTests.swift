@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+import WharfCore
+import WharfServer
+import WharfStorage
+
+@Suite("Data lifecycle in the console and on the privacy page")
+struct DataLifecycleWebTests {
+    @Test("The privacy page states the retention schedule in force, from the same settings the job reads")
+    func privacySchedule() async throws {
+        try await RelayHarness.with { h in
+            let page = try await WebBrowser(port: h.port).get("/privacy")
+            #expect(page.body.contains(#"<tr data-retention="usage"><td>"#))
+            #expect(
+                page.body.range(
+                    of: #"data-retention="usage"><td>[^<]*</td><td>90 days</td>"#, options: .regularExpression) != nil)
+            #expect(
+                page.body.range(
+                    of: #"data-retention="audit"><td>[^<]*</td><td>1095 days</td>"#, options: .regularExpression) != nil
+            )
+        }
+        let tune: @Sendable (inout WharfConfig) -> Void = {
+            $0.retention.usageDays = 45
+            $0.retention.supportDays = 200
+        }
+        try await RelayHarness.with(tune: tune) { h in
+            let page = try await WebBrowser(port: h.port).get("/privacy")
+            #expect(
+                page.body.range(
+                    of: #"data-retention="usage"><td>[^<]*</td><td>45 days</td>"#, options: .regularExpression) != nil)
+            #expect(
+                page.body.range(
+                    of: #"data-retention="support"><td>[^<]*</td><td>200 days</td>"#, options: .regularExpression)
+                    != nil)
+            #expect(page.body.contains("45 days"), "the category table uses the same number")
+        }
+    }
+
+    @Test("A signed-in person downloads everything held about them as a JSON attachment")
+    func exportDownload() async throws {
+        try await RelayHarness.with { h in
+            let user = try await h.makeAccount(email: "dl@example.com", username: "dl", role: .user)
+            _ = try await h.store.createKey(userID: user.id, name: "mine")
+            let browser = WebBrowser(port: h.port)
+            try await browser.signIn(email: "dl@example.com")
+            let page = try await browser.get("/console/account/export")
+            #expect(page.status == 200)
+            #expect(page.contentType?.hasPrefix("application/json") == true)
+            let document = try JSONDecoder().decode(SubjectExportDocument.self, from: Data(page.body.utf8))
+            #expect(document.userID == user.id)
+            #expect(document.tables["users"]?.rows.first?["email"] == .text("dl@example.com"))
+            #expect(document.tables["api_keys"]?.rows.first?["name"] == .text("mine"))
+            #expect(document.tables["api_keys"]?.rows.first?["key_hash"] == nil)
+            #expect(document.tables["persist"]?.rows.isEmpty == false, "the session is part of it")
+            #expect(page.body.contains(h.user.id) == false, "nothing of another account")
+            let anonymous = try await WebBrowser(port: h.port).get("/console/account/export")
+            #expect(anonymous.status == 303)
+        }
+    }
+
+    @Test("Deleting the account needs the password (and CSRF); then keys, sessions and the email are gone")
+    func deleteAccount() async throws {
+        try await RelayHarness.with { h in
+            let user = try await h.makeAccount(email: "gone@example.com", username: "gone", role: .user)
+            _ = try await h.store.post(userID: user.id, kind: .grant, amount: Money(micros: 1_000_000))
+            let (_, secret) = try await h.store.createKey(userID: user.id, name: "k")
+            let works = try await h.eventually {
+                try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: secret.value).status == 200
+            }
+            #expect(works)
+            let browser = WebBrowser(port: h.port)
+            try await browser.signIn(email: "gone@example.com")
+            try await browser.get("/console/settings")
+            let noCSRF = try await browser.post(
+                "/console/account/delete", [("password", "a long password 1")], csrf: false)
+            #expect(noCSRF.status == 403)
+            let wrong = try await browser.post("/console/account/delete", [("password", "not the password")])
+            #expect(wrong.status == 400)
+            #expect(try await h.store.user(email: "gone@example.com") != nil, "nothing happens on a wrong password")
+            let done = try await browser.post("/console/account/delete", [("password", "a long password 1")])
+            #expect(done.status == 303)
+            #expect(done.location?.hasPrefix("/?notice=notice_account_erased") == true)
+            #expect(try await h.store.user(email: "gone@example.com") == nil)
+            #expect(try await h.store.user(id: user.id)?.status == .erased)
+            let refused = try await h.eventually {
+                try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: secret.value).status == 401
+            }
+            #expect(refused, "the key is refused once erased")
+            let after = try await browser.get("/console/settings")
+            #expect(after.status == 303, "the session ended")
+            #expect(try await h.store.verifyLedger().isEmpty)
+        }
+    }
+
+    @Test("Freezing refuses every key and deletes nothing; unfreezing restores them")
+    func freeze() async throws {
+        try await RelayHarness.with { h in
+            let user = try await h.makeAccount(email: "ice@example.com", username: "ice", role: .user)
+            _ = try await h.store.post(userID: user.id, kind: .grant, amount: Money(micros: 1_000_000))
+            let (_, secret) = try await h.store.createKey(userID: user.id, name: "k")
+            #expect(
+                try await h.eventually {
+                    try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: secret.value).status
+                        == 200
+                })
+            let browser = WebBrowser(port: h.port)
+            try await browser.signIn(email: "ice@example.com")
+            try await browser.get("/console/settings")
+            #expect(try await browser.post("/console/account/freeze", []).status == 303)
+            #expect(
+                try await h.eventually {
+                    try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: secret.value).status
+                        == 401
+                })
+            let settings = try await browser.get("/console/settings")
+            #expect(settings.status == 200, "a frozen account still signs in")
+            #expect(settings.body.contains(#"id="unfreeze""#))
+            #expect(try await browser.post("/console/account/unfreeze", []).status == 303)
+            #expect(
+                try await h.eventually {
+                    try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: secret.value).status
+                        == 200
+                })
+        }
+    }
+
+    @Test("A profile correction changes the username and phone; a taken username is refused")
+    func profile() async throws {
+        try await RelayHarness.with { h in
+            _ = try await h.makeAccount(email: "fix@example.com", username: "fixme", role: .user)
+            let browser = WebBrowser(port: h.port)
+            try await browser.signIn(email: "fix@example.com")
+            try await browser.get("/console/settings")
+            let saved = try await browser.post(
+                "/console/settings/profile", [("username", "fixed"), ("phone", "+1 555 0100")])
+            #expect(saved.status == 303)
+            let user = try #require(try await h.store.user(email: "fix@example.com"))
+            #expect(user.username == "fixed" && user.phone == "+1 555 0100")
+            try await browser.get("/console/settings")
+            let taken = try await browser.post("/console/settings/profile", [("username", "alice"), ("phone", "")])
+            #expect(taken.status == 400)
+        }
+    }
+}
