@@ -20,6 +20,10 @@ struct KeyCommand: AsyncParsableCommand {
         @Option(help: "Spending limit of the key, e.g. 10.00.") var spendLimit: String?
         @Option(help: "Days until the key expires.") var expiresInDays: Int?
         @Option(help: "Requests per minute the key may make (default: the server's key_rpm).") var rpm: Int?
+        @Option(help: "Comma-separated regions the key's requests may be processed in, e.g. eu,us (default: any).")
+        var regions: String?
+        @Flag(help: "Only route to channels whose provider keeps no data.") var zeroRetention = false
+        @Flag(help: "Only route to channels whose provider does not train on the data.") var noTraining = false
 
         func run() async throws {
             try await operatorTask(options) { runtime in
@@ -40,6 +44,14 @@ struct KeyCommand: AsyncParsableCommand {
                     guard rpm > 0 else { throw CommandFailure("--rpm must be positive") }
                     policy.requestsPerMinute = Int64(rpm)
                 }
+                if let regions {
+                    guard let parsed = TransferConstraints.parseRegions(regions), !parsed.isEmpty else {
+                        throw CommandFailure("--regions: expected region names such as eu,us")
+                    }
+                    policy.transfer.regions = parsed
+                }
+                policy.transfer.requireZeroRetention = zeroRetention
+                policy.transfer.requireNoTraining = noTraining
                 if let spendLimit { policy.spendLimit = try parseAmount(spendLimit, flag: "--spend-limit") }
                 if let days = expiresInDays {
                     guard days > 0, days <= 3650 else { throw CommandFailure("--expires-in-days must be 1 to 3650") }
@@ -64,7 +76,9 @@ struct KeyCommand: AsyncParsableCommand {
             try await operatorTask(options) { runtime in
                 let owner = try await requireUser(runtime.store, user)
                 for k in try await runtime.store.keys(userID: owner.id) {
-                    print("\(k.id)\t\(k.displayPrefix)…\t\(k.name)\t\(k.status.rawValue)\tspent \(k.spent)")
+                    print(
+                        "\(k.id)\t\(k.displayPrefix)…\t\(k.name)\t\(k.status.rawValue)\tspent \(k.spent)\ttransfer \(k.policy.transfer.summary)"
+                    )
                 }
             }
         }

@@ -31,6 +31,8 @@ struct RelayHarness {
         var baseURL: String?
         var mapping: [String: String] = [:]
         var capabilities: Set<String> = ["chat", "completions", "embeddings"]
+        var region = "unknown"
+        var dataPolicy = DataPolicy(retains: true, trains: false)
     }
 
     static let defaultModels = [
@@ -87,7 +89,8 @@ struct RelayHarness {
                     Channel(
                         id: WharfID.make("chn"), name: spec.name, provider: .openaiCompatible,
                         baseURL: spec.baseURL ?? "http://127.0.0.1:\(stubPort)/v1", models: spec.models,
-                        modelMapping: spec.mapping, priority: spec.priority, capabilities: spec.capabilities),
+                        modelMapping: spec.mapping, priority: spec.priority, region: spec.region,
+                        dataPolicy: spec.dataPolicy, capabilities: spec.capabilities),
                     apiKey: apiKey(spec.name))
                 for model in spec.models { try await store.setPrice(model: model, price: price) }
             }

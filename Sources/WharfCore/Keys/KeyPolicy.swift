@@ -10,6 +10,9 @@ public struct KeyPolicy: Hashable, Sendable {
     public var expiresAtMillis: Int64?
     /// Requests per minute the key may make; nil means the server's default.
     public var requestsPerMinute: Int64?
+    /// Where the key's requests may be processed (regions, zero retention, no training), combined with its
+    /// account's default when loaded for serving.
+    public var transfer: TransferConstraints = .none
 
     /// Creates a policy.
     public init(

@@ -39,18 +39,67 @@ public struct TransferConstraints: Hashable, Sendable, Codable {
     public var regions: Set<String>
     /// Only providers that keep nothing.
     public var requireZeroRetention: Bool
+    /// Only providers that do not train on the data.
+    public var requireNoTraining: Bool
 
     /// Creates constraints.
-    public init(regions: Set<String> = [], requireZeroRetention: Bool = false) {
+    public init(regions: Set<String> = [], requireZeroRetention: Bool = false, requireNoTraining: Bool = false) {
         self.regions = regions
         self.requireZeroRetention = requireZeroRetention
+        self.requireNoTraining = requireNoTraining
     }
 
     /// No constraint.
     public static let none = TransferConstraints()
 
-    /// Whether `channel` satisfies these constraints.
+    /// Whether `channel` satisfies these constraints. Regions compare case-insensitively; a channel without a
+    /// declared region satisfies no region constraint.
     public func allows(_ channel: Channel) -> Bool {
-        (regions.isEmpty || regions.contains(channel.region)) && (!requireZeroRetention || !channel.dataPolicy.retains)
+        let region = channel.region.lowercased()
+        return (regions.isEmpty || (!region.isEmpty && regions.contains(region)))
+            && (!requireZeroRetention || !channel.dataPolicy.retains)
+            && (!requireNoTraining || !channel.dataPolicy.trains)
+    }
+
+    /// Both sets of constraints at once (a key's and its account's): the regions both allow, and every requirement
+    /// of either. Two region lists with nothing in common allow no region at all.
+    public func combined(with other: TransferConstraints) -> TransferConstraints {
+        var regions = self.regions
+        var impossible = false
+        if regions.isEmpty {
+            regions = other.regions
+        } else if !other.regions.isEmpty {
+            regions.formIntersection(other.regions)
+            impossible = regions.isEmpty
+        }
+        return TransferConstraints(
+            regions: impossible ? [Self.noRegion] : regions,
+            requireZeroRetention: requireZeroRetention || other.requireZeroRetention,
+            requireNoTraining: requireNoTraining || other.requireNoTraining)
+    }
+
+    /// A region no channel declares: what two disjoint region lists leave.
+    static let noRegion = "(none)"
+
+    /// Parses a comma-separated region list (`eu,us`), lower-cased; nil when an item is not a plain region name.
+    public static func parseRegions(_ text: String) -> Set<String>? {
+        var out = Set<String>()
+        for item in text.split(separator: ",") {
+            let region = item.trimmingCharacters(in: .whitespaces).lowercased()
+            guard !region.isEmpty, region.count <= 32,
+                region.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            else { return nil }
+            out.insert(region)
+        }
+        return out
+    }
+
+    /// A human description, e.g. `regions eu, us; zero retention; no training`.
+    public var summary: String {
+        var parts: [String] = []
+        if !regions.isEmpty { parts.append("regions " + regions.sorted().joined(separator: ", ")) }
+        if requireZeroRetention { parts.append("zero retention") }
+        if requireNoTraining { parts.append("no training") }
+        return parts.isEmpty ? "none" : parts.joined(separator: "; ")
     }
 }

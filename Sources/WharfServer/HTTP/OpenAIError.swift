@@ -48,6 +48,14 @@ public struct OpenAIError: HTTPResponseError, Sendable, Equatable {
             .notFound, "The model '\(model)' does not exist or you do not have access to it.",
             type: "invalid_request_error", code: "model_not_found", param: "model")
     }
+    /// The model is served, but by no channel whose region and data policy satisfy the key's (or its account's)
+    /// transfer constraints; nothing was sent upstream.
+    static func noCompliantChannel(model: String, _ transfer: TransferConstraints) -> OpenAIError {
+        OpenAIError(
+            .forbidden,
+            "No channel serving the model '\(model)' satisfies this key's data-transfer constraints (\(transfer.summary)); nothing was sent upstream.",
+            type: "invalid_request_error", code: "no_compliant_channel", param: "model")
+    }
     static let insufficientQuota = OpenAIError(
         .tooManyRequests, "You exceeded your current quota: your balance or this key's spending limit is too low.",
         type: "insufficient_quota", code: "insufficient_quota")

@@ -244,6 +244,13 @@ public final class RelayEngine: Sendable {
                 && ($0.dialect == endpoint.dialect || endpoint.translatable)
         }
         guard !targets.isEmpty, let price = caller.snapshot.prices[model] else { throw .modelNotFound(model) }
+        // The key's (and its account's) transfer constraints: only channels whose declared region and data policy
+        // satisfy them, on the first attempt and every failover; with none, nothing is sent upstream (promise P10).
+        let transfer = key.policy.transfer
+        if transfer != .none {
+            targets.removeAll { !transfer.allows($0.channel) }
+            if targets.isEmpty { throw .noCompliantChannel(model: model, transfer) }
+        }
         // Read into the intermediate representation only when some channel needs the request translated (the same
         // dialect relays the client's bytes). A request the translators cannot carry (an OpenAI `n`, an audio part)
         // still goes to the channels of its own dialect; with none, it is refused with the reason.
@@ -329,12 +336,13 @@ public final class RelayEngine: Sendable {
         let key = plan.caller.key
         let now = clock.nowMillis()
         let id = WharfID.timeOrdered("req", nowMillis: now)
-        let usageRecord = UsageRecord(
+        var usageRecord = UsageRecord(
             id: id, createdAt: now, userID: key.userID, keyID: key.id, model: plan.body.model,
             channelID: channelID, endpoint: plan.endpoint.rawValue, usage: usage, cost: cost,
             latencyMillis: clock.monotonicMillis() - plan.started,
             timeToFirstTokenMillis: firstByte.map { $0 - plan.started }, status: status, stream: plan.body.stream,
             clientIP: plan.caller.storedAddress)
+        if let channelID { usageRecord.region = plan.targets.first { $0.channel.id == channelID }?.channel.region }
         writer.enqueue(usageRecord)
         plan.reservation.recorded()
     }

@@ -29,6 +29,7 @@ struct UsageSpillFile: Sendable {
         var status: String
         var stream: Bool
         var clientIP: String?
+        var region: String?
 
         init(_ r: UsageRecord) {
             id = r.id
@@ -45,13 +46,16 @@ struct UsageSpillFile: Sendable {
             status = r.status
             stream = r.stream
             clientIP = r.clientIP
+            region = r.region
         }
 
         var record: UsageRecord {
-            UsageRecord(
+            var record = UsageRecord(
                 id: id, createdAt: createdAt, userID: userID, keyID: keyID, model: model, channelID: channelID,
                 endpoint: endpoint, usage: usage, cost: Money(micros: costMicros), latencyMillis: latencyMillis,
                 timeToFirstTokenMillis: timeToFirstTokenMillis, status: status, stream: stream, clientIP: clientIP)
+            record.region = region
+            return record
         }
     }
 

@@ -16,6 +16,7 @@ struct AccountDataController {
         group.post("account/freeze") { _, context in try await freeze(context, true) }
         group.post("account/unfreeze") { _, context in try await freeze(context, false) }
         group.post("settings/profile") { _, context in try await saveProfile(context) }
+        group.post("settings/transfer") { _, context in try await saveTransfer(context) }
     }
 
     /// The export as a JSON attachment; the download itself is audited.
@@ -59,6 +60,28 @@ struct AccountDataController {
         }
         throw WebRedirect(
             location: "/console/settings?notice=\(frozen ? "notice_account_frozen" : "notice_account_unfrozen")")
+    }
+
+    /// The account's default transfer constraints, which every key of the account is held to as well as its own.
+    func saveTransfer(_ context: SignedInContext) async throws -> Response {
+        let form = context.visitor.form
+        var transfer = TransferConstraints()
+        let text = (form["regions"] ?? "").trimmingCharacters(in: .whitespaces)
+        if !text.isEmpty {
+            guard let regions = TransferConstraints.parseRegions(text) else {
+                return try await ConsolePagesController(web: web).settings(context, error: "err_key_regions")
+            }
+            transfer.regions = regions
+        }
+        transfer.requireZeroRetention = form.isChecked("zero_retention")
+        transfer.requireNoTraining = form.isChecked("no_training")
+        try await web.store.setTransferDefault(userID: context.user.id, transfer)
+        try await web.store.audit(
+            actorID: context.user.id, action: "account.transfer_default", target: context.user.id,
+            detail:
+                "regions=\(transfer.regions.count) zero_retention=\(transfer.requireZeroRetention) no_training=\(transfer.requireNoTraining)"
+        )
+        throw WebRedirect(location: "/console/settings?notice=notice_saved")
     }
 
     /// Corrects the username and phone number.

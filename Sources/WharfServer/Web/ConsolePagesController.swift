@@ -86,6 +86,7 @@ struct ConsolePagesController: Sendable {
                     ? "*" : k.policy.allowedModels.sorted().joined(separator: ", "),
                 "expires": k.policy.expiresAtMillis.map(WebFormat.date) ?? "—", "spent": WebFormat.money(k.spent),
                 "active": k.status == .active,
+                "transfer": k.policy.transfer == .none ? "—" : k.policy.transfer.summary,
             ]
             if let limit = k.policy.spendLimit { row["limit"] = WebFormat.money(limit) }
             return row
@@ -102,7 +103,7 @@ struct ConsolePagesController: Sendable {
     /// The secret is shown once on the response page and never again.
     func createKey(_ context: SignedInContext) async throws -> Response {
         let form = context.visitor.form
-        let values = ["name", "expires", "models", "ips", "limit"].reduce(into: [String: String]()) {
+        let values = ["name", "expires", "models", "ips", "limit", "regions"].reduce(into: [String: String]()) {
             $0[$1] = form[$1] ?? ""
         }
         func again(_ key: String) async throws -> Response {
@@ -135,6 +136,14 @@ struct ConsolePagesController: Sendable {
             }
             policy.spendLimit = limit
         }
+        if let text = values["regions"], !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let regions = TransferConstraints.parseRegions(text) else {
+                return try await again("err_key_regions")
+            }
+            policy.transfer.regions = regions
+        }
+        policy.transfer.requireZeroRetention = form.isChecked("zero_retention")
+        policy.transfer.requireNoTraining = form.isChecked("no_training")
         let record: KeyRecord
         let secret: APIKeySecret
         do {
@@ -204,7 +213,8 @@ struct ConsolePagesController: Sendable {
         let rows = try await web.store.usagePage(filter, limit: Self.pageSize, offset: (page - 1) * Self.pageSize).map {
             [
                 "time": WebFormat.time($0.createdAt), "model": $0.model, "key": names[$0.keyID] ?? $0.keyID,
-                "status": $0.status, "prompt": "\($0.usage.promptTokens)", "completion": "\($0.usage.completionTokens)",
+                "status": $0.status, "region": $0.region ?? "—", "prompt": "\($0.usage.promptTokens)",
+                "completion": "\($0.usage.completionTokens)",
                 "cached": "\($0.usage.cachedTokens)", "cacheWrite": "\($0.usage.cacheWriteTokens)",
                 "reasoning": "\($0.usage.reasoningTokens)",
                 "cost": WebFormat.money($0.cost), "latency": "\($0.latencyMillis) ms",
@@ -237,7 +247,7 @@ struct ConsolePagesController: Sendable {
         let header = CSVTable.line([
             "time_utc", "request_id", "model", "key_id", "endpoint", "status", "stream", "prompt_tokens",
             "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost", "latency_ms",
-            "ttft_ms", "content_stored",
+            "ttft_ms", "content_stored", "region",
         ])
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8"
@@ -257,7 +267,7 @@ struct ConsolePagesController: Sendable {
                         r.stream ? "1" : "0", "\(r.usage.promptTokens)", "\(r.usage.completionTokens)",
                         "\(r.usage.cachedTokens)", "\(r.usage.cacheWriteTokens)", "\(r.usage.reasoningTokens)",
                         r.cost.description, "\(r.latencyMillis)",
-                        r.timeToFirstTokenMillis.map { "\($0)" } ?? "", "no",
+                        r.timeToFirstTokenMillis.map { "\($0)" } ?? "", "no", r.region ?? "",
                     ])
                 }
                 if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
@@ -284,6 +294,10 @@ struct ConsolePagesController: Sendable {
             "telegramLinked": context.user.telegramID != nil, "phone": context.user.phone ?? "",
             "frozen": context.user.status == .frozen,
         ]
+        let transfer = try await web.store.transferDefault(userID: context.user.id)
+        model["transferRegions"] = transfer.regions.sorted().joined(separator: ", ")
+        model["transferZeroRetention"] = transfer.requireZeroRetention
+        model["transferNoTraining"] = transfer.requireNoTraining
         if let pending = context.user.pendingEmail { model["pendingEmail"] = pending }
         for (k, v) in web.telegramModel(context.visitor) { model[k] = v }
         if let error { model["error"] = context.visitor.text(error) }

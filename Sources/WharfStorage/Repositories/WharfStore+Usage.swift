@@ -18,6 +18,8 @@ public struct UsageRecord: Sendable, Equatable {
     public var status: String
     public var stream: Bool
     public var clientIP: String?
+    /// Region of the upstream channel that served it (what the key's transfer constraints were checked against).
+    public var region: String? = nil
 
     /// Creates a record.
     public init(
@@ -67,7 +69,7 @@ extension WharfStore {
                             .integer(r.usage.completionTokens), .integer(r.usage.cachedTokens),
                             .integer(r.cost.micros), .integer(r.latencyMillis), .integer(r.timeToFirstTokenMillis),
                             .text(r.status), .integer(r.stream ? 1 : 0), .text(r.clientIP), .text(entry),
-                            .integer(r.usage.cacheWriteTokens), .integer(r.usage.reasoningTokens),
+                            .integer(r.usage.cacheWriteTokens), .integer(r.usage.reasoningTokens), .text(r.region),
                         ]
                     }, on: db)
             }
@@ -95,7 +97,7 @@ extension WharfStore {
         columns: [
             "id", "created_at", "user_id", "key_id", "model", "channel_id", "endpoint", "prompt_tokens",
             "completion_tokens", "cached_tokens", "cost", "latency_ms", "ttft_ms", "status", "stream", "client_ip",
-            "ledger_entry_id", "cache_write_tokens", "reasoning_tokens",
+            "ledger_entry_id", "cache_write_tokens", "reasoning_tokens", "region",
         ])
 
     /// Checks every `settle` entry that usage records link to against those records: the entry must exist, belong to
@@ -136,7 +138,7 @@ extension WharfStore {
     }
 
     static func decodeUsage(_ row: any SQLRow) throws -> UsageRecord {
-        UsageRecord(
+        var record = UsageRecord(
             id: try row.string("id"), createdAt: try row.int64("created_at"), userID: try row.string("user_id"),
             keyID: try row.string("key_id"), model: try row.string("model"),
             channelID: try row.optionalString("channel_id"), endpoint: try row.string("endpoint"),
@@ -148,6 +150,8 @@ extension WharfStore {
             cost: Money(micros: try row.int64("cost")), latencyMillis: try row.int64("latency_ms"),
             timeToFirstTokenMillis: try row.optionalInt64("ttft_ms"), status: try row.string("status"),
             stream: try row.int64("stream") != 0, clientIP: try row.optionalString("client_ip"))
+        record.region = try row.optionalString("region")
+        return record
     }
 }
 

@@ -41,11 +41,11 @@ extension Templates {
         </section>
         {{/secret}}
         <table>
-          <thead><tr><th scope="col">{{t.col_name}}</th><th scope="col">{{t.col_key}}</th><th scope="col">{{t.col_status}}</th><th scope="col">{{t.col_models}}</th><th scope="col">{{t.col_expires}}</th><th scope="col" class="num">{{t.col_spent}}</th><th scope="col"></th></tr></thead>
+          <thead><tr><th scope="col">{{t.col_name}}</th><th scope="col">{{t.col_key}}</th><th scope="col">{{t.col_status}}</th><th scope="col">{{t.col_models}}</th><th scope="col">{{t.col_expires}}</th><th scope="col">{{t.col_transfer}}</th><th scope="col" class="num">{{t.col_spent}}</th><th scope="col"></th></tr></thead>
           <tbody>
-          {{#keys}}<tr><td>{{name}}</td><td><code>{{prefix}}…</code></td><td>{{status}}</td><td>{{models}}</td><td>{{expires}}</td><td class="num">{{spent}}{{#limit}} / {{limit}}{{/limit}}</td>
+          {{#keys}}<tr><td>{{name}}</td><td><code>{{prefix}}…</code></td><td>{{status}}</td><td>{{models}}</td><td>{{expires}}</td><td>{{transfer}}</td><td class="num">{{spent}}{{#limit}} / {{limit}}{{/limit}}</td>
             <td>{{#active}}<form method="post" action="/console/keys/{{id}}/revoke" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="danger small">{{t.keys_revoke}}</button></form>{{/active}}</td></tr>{{/keys}}
-          {{^keys}}<tr><td colspan="7">{{t.keys_none}}</td></tr>{{/keys}}
+          {{^keys}}<tr><td colspan="8">{{t.keys_none}}</td></tr>{{/keys}}
           </tbody>
         </table>
         <h2>{{t.keys_new_title}}</h2>
@@ -63,6 +63,13 @@ extension Templates {
           <p class="hint" id="ips-hint">{{t.keys_ips_hint}}</p>
           <label for="limit">{{t.keys_limit_label}}</label>
           <input id="limit" name="limit" inputmode="decimal" maxlength="20" value="{{form.limit}}">
+          <fieldset><legend>{{t.keys_transfer_legend}}</legend>
+          <label for="regions">{{t.keys_regions_label}}</label>
+          <input id="regions" name="regions" maxlength="200" value="{{form.regions}}" aria-describedby="regions-hint">
+          <p class="hint" id="regions-hint">{{t.keys_regions_hint}}</p>
+          <p><label><input type="checkbox" name="zero_retention" id="zero_retention"> {{t.keys_zero_retention}}</label></p>
+          <p><label><input type="checkbox" name="no_training" id="no_training"> {{t.keys_no_training}}</label></p>
+          </fieldset>
           <button type="submit" id="create-key">{{t.keys_create}}</button>
         </form>
         {{/body}}{{/layout}}
@@ -83,9 +90,9 @@ extension Templates {
         </form>
         <p class="muted">{{t.usage_total}} {{total}}</p>
         <table id="usage-log">
-          <thead><tr><th scope="col">{{t.col_time}}</th><th scope="col">{{t.col_model}}</th><th scope="col">{{t.col_key}}</th><th scope="col">{{t.col_status}}</th><th scope="col" class="num">{{t.col_prompt}}</th><th scope="col" class="num">{{t.col_cached_input}}</th><th scope="col" class="num">{{t.col_cache_write}}</th><th scope="col" class="num">{{t.col_completion}}</th><th scope="col" class="num">{{t.col_reasoning}}</th><th scope="col" class="num">{{t.col_cost}}</th><th scope="col" class="num">{{t.col_latency}}</th><th scope="col">{{t.col_content_stored}}</th></tr></thead>
+          <thead><tr><th scope="col">{{t.col_time}}</th><th scope="col">{{t.col_model}}</th><th scope="col">{{t.col_key}}</th><th scope="col">{{t.col_status}}</th><th scope="col">{{t.col_region}}</th><th scope="col" class="num">{{t.col_prompt}}</th><th scope="col" class="num">{{t.col_cached_input}}</th><th scope="col" class="num">{{t.col_cache_write}}</th><th scope="col" class="num">{{t.col_completion}}</th><th scope="col" class="num">{{t.col_reasoning}}</th><th scope="col" class="num">{{t.col_cost}}</th><th scope="col" class="num">{{t.col_latency}}</th><th scope="col">{{t.col_content_stored}}</th></tr></thead>
           <tbody>
-          {{#rows}}<tr><td>{{time}}</td><td><code>{{model}}</code></td><td>{{key}}</td><td>{{status}}</td><td class="num">{{prompt}}</td><td class="num">{{cached}}</td><td class="num">{{cacheWrite}}</td><td class="num">{{completion}}</td><td class="num">{{reasoning}}</td><td class="num">{{cost}}</td><td class="num">{{latency}}</td><td>{{t.content_stored_no}}</td></tr>{{/rows}}
+          {{#rows}}<tr><td>{{time}}</td><td><code>{{model}}</code></td><td>{{key}}</td><td>{{status}}</td><td data-col="region">{{region}}</td><td class="num">{{prompt}}</td><td class="num">{{cached}}</td><td class="num">{{cacheWrite}}</td><td class="num">{{completion}}</td><td class="num">{{reasoning}}</td><td class="num">{{cost}}</td><td class="num">{{latency}}</td><td>{{t.content_stored_no}}</td></tr>{{/rows}}
           {{^rows}}<tr><td colspan="9">{{t.usage_none}}</td></tr>{{/rows}}
           </tbody>
         </table>
@@ -175,6 +182,16 @@ extension Templates {
         <h2>{{t.settings_privacy}}</h2>
         <p>{{t.privacy_export_text}}</p>
         <p><a class="button secondary" id="export-link" href="/console/account/export" download>{{t.privacy_export_button}}</a></p>
+        <h3>{{t.privacy_transfer_title}}</h3>
+        <p>{{t.privacy_transfer_text}}</p>
+        <form method="post" action="/console/settings/transfer" id="transfer-form">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="account_regions">{{t.keys_regions_label}}</label>
+          <input id="account_regions" name="regions" maxlength="200" value="{{transferRegions}}">
+          <p><label><input type="checkbox" name="zero_retention" {{#transferZeroRetention}}checked{{/transferZeroRetention}}> {{t.keys_zero_retention}}</label></p>
+          <p><label><input type="checkbox" name="no_training" {{#transferNoTraining}}checked{{/transferNoTraining}}> {{t.keys_no_training}}</label></p>
+          <button type="submit">{{t.save}}</button>
+        </form>
         <h3>{{t.privacy_freeze_title}}</h3>
         {{#frozen}}<p id="freeze-status">{{t.privacy_frozen_text}}</p>
         <form method="post" action="/console/account/unfreeze"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" id="unfreeze">{{t.privacy_unfreeze_button}}</button></form>{{/frozen}}
