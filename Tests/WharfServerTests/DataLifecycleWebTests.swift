@@ -141,4 +141,55 @@ struct DataLifecycleWebTests {
             #expect(taken.status == 400)
         }
     }
+
+    @Test("After the policy version changes, a person who accepted the old one accepts the new one before the console")
+    func policyReacceptance() async throws {
+        try await RelayHarness.with { h in
+            let browser = WebBrowser(port: h.port)
+            try await browser.signUpAndIn(email: "policy@example.com", username: "policy")
+            let user = try #require(try await h.store.user(email: "policy@example.com"))
+            #expect(user.policyVersion == h.runtime.config.policyVersion)
+            #expect(try await browser.get("/console").status == 200)
+            // The operator publishes a new version: this account accepted an older one.
+            try await h.store.acceptPolicy(userID: user.id, version: "2020-01-01")
+            let blocked = try await browser.get("/console/keys")
+            #expect(blocked.status == 303)
+            #expect(blocked.location == "/console/policy")
+            let page = try await browser.get("/console/policy")
+            #expect(page.status == 200)
+            #expect(page.body.contains("2020-01-01"))
+            let refused = try await browser.post("/console/policy", [])
+            #expect(refused.status == 400)
+            let accepted = try await browser.post("/console/policy", [("accept", "on")])
+            #expect(accepted.status == 303)
+            #expect(try await h.store.user(id: user.id)?.policyVersion == h.runtime.config.policyVersion)
+            #expect(try await browser.get("/console/keys").status == 200)
+            #expect(try await h.store.auditEntries(limit: 5).contains { $0.action == "account.policy_accept" })
+        }
+    }
+
+    @Test("Cookie choices are recorded with the notice version, can be withdrawn, and are in the export")
+    func cookieConsent() async throws {
+        try await RelayHarness.with { h in
+            let user = try await h.makeAccount(email: "cookie@example.com", username: "cookie", role: .user)
+            let browser = WebBrowser(port: h.port)
+            try await browser.signIn(email: "cookie@example.com")
+            try await browser.get("/cookies")
+            #expect(try await browser.post("/cookies", [("functional", "on")]).status == 303)
+            try await browser.get("/cookies")
+            let withdrawn = try await browser.post("/cookies", [])
+            #expect(withdrawn.status == 303)
+            #expect(
+                withdrawn.setCookies.contains {
+                    $0.hasPrefix("wharf_lang=;") || $0.contains("wharf_lang=") && $0.contains("Max-Age=0")
+                })
+            let export = try await browser.get("/console/account/export")
+            let document = try JSONDecoder().decode(SubjectExportDocument.self, from: Data(export.body.utf8))
+            let consents = try #require(document.tables["consents"]?.rows)
+            #expect(consents.count == 2)
+            #expect(Set(consents.compactMap { $0["functional"] }) == [.integer(1), .integer(0)])
+            #expect(consents.allSatisfy { $0["notice_version"] == .text("1") && $0["created_at"] != .null })
+            #expect(consents.allSatisfy { $0["user_id"] == .text(user.id) })
+        }
+    }
 }

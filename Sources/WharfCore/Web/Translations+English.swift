@@ -133,6 +133,14 @@ extension Translations {
         "privacy_transfer_title": "Where your requests may go",
         "privacy_transfer_text":
             "Defaults for every key of this account, on top of each key's own: requests go only to channels that satisfy both, or fail with no_compliant_channel.",
+        "policy_accept_title": "The privacy policy and terms have changed",
+        "policy_accept_text":
+            "Please read the new version of the privacy policy and the terms. Accept them to keep using the console; until then your API keys keep working and nothing else changes.",
+        "policy_accept_versions": "Version:",
+        "policy_accept_checkbox": "I have read and accept the privacy policy and the terms of this version.",
+        "policy_accept_button": "Accept and continue",
+        "err_policy_accept": "Tick the box to accept the new version, or sign out.",
+        "notice_policy_accepted": "Thank you: the new version is accepted.",
         "cat_account": "Account",
         "cat_access": "Access and sessions",
         "cat_payment": "Payments and ledger",

@@ -134,3 +134,18 @@ extension WharfStore {
         }
     }
 }
+
+extension WharfStore {
+    /// Records that the account accepted policy `version` now (its acceptance time is kept with it).
+    public func acceptPolicy(userID: String, version: String) async throws {
+        let at = now
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                UPDATE users SET policy_version = \(bind: version), policy_accepted_at = \(bind: at), updated_at = \(bind: at)
+                WHERE id = \(bind: userID)
+                """
+            ).run()
+        }
+    }
+}

@@ -3,7 +3,7 @@ import SQLKit
 import WharfCore
 
 /// One stored value in an export: the schema holds only integers, text and NULL.
-public enum ExportValue: Sendable, Equatable, Codable {
+public enum ExportValue: Sendable, Hashable, Codable {
     case null
     case integer(Int64)
     case text(String)

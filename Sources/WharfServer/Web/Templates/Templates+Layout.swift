@@ -109,6 +109,23 @@ extension Templates {
         """
 
     /// A page with a heading and one paragraph (confirmations, errors).
+    static let policyAccept = """
+        {{<layout}}{{$body}}
+        <section class="narrow">
+        <h1>{{t.policy_accept_title}}</h1>
+        <p>{{t.policy_accept_text}}</p>
+        <p class="muted">{{t.policy_accept_versions}} {{previous}} → {{version}}</p>
+        <p><a href="/privacy" target="_blank">{{t.nav_privacy}}</a> · <a href="/terms" target="_blank">{{t.nav_terms}}</a></p>
+        <form method="post" action="/console/policy">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <p><label><input type="checkbox" name="accept" id="accept-policy" required> {{t.policy_accept_checkbox}}</label></p>
+          <button type="submit" id="accept-policy-submit">{{t.policy_accept_button}}</button>
+        </form>
+        <form method="post" action="/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="secondary">{{t.nav_logout}}</button></form>
+        </section>
+        {{/body}}{{/layout}}
+        """
+
     static let message = """
         {{<layout}}{{$body}}
         <section class="narrow">

@@ -4,7 +4,8 @@
 enum Templates {
     /// Every template by name.
     static let all: [String: String] = [
-        "layout": layout, "consoleNav": consoleNav, "adminNav": adminNav, "message": message,
+        "layout": layout, "policyAccept": policyAccept, "consoleNav": consoleNav, "adminNav": adminNav,
+        "message": message,
         "pager": pager, "newPassword": newPassword,
         "home": home, "pricing": pricing, "privacy": privacy, "terms": terms, "cookies": cookies, "contact": contact,
         "register": register, "login": login, "forgot": forgot, "reset": reset, "setup": setup,
