@@ -51,8 +51,12 @@ struct RestoreCommand: AsyncParsableCommand {
                 await lock.release()
                 throw error
             }
+            let taken = Date(timeIntervalSince1970: Double(summary.backupCreatedAt) / 1000).ISO8601Format()
             print(
-                "restored \(summary.rows) rows in \(summary.tables) tables from \(from) (schema version \(summary.backupSchemaVersion), master key \(summary.keyID))"
+                "restored \(summary.rows) rows in \(summary.tables) tables from \(from) (taken \(taken), schema version \(summary.backupSchemaVersion), master key \(summary.keyID))"
+            )
+            printProgress(
+                "note: data deleted or erased after \(taken) is back; re-apply those erasures and run the retention job before serving"
             )
             for mismatch in summary.ledgerMismatches { print("MISMATCH \(mismatch)") }
             print(
