@@ -26,7 +26,8 @@ struct Wharf: AsyncParsableCommand {
         subcommands: [
             Serve.self, Migrate.self, AdminCommand.self, UserCommand.self, CreditCommand.self, KeyCommand.self,
             ChannelCommand.self, PriceCommand.self, LedgerCommand.self, AuditCommand.self, PaymentCommand.self,
-            CodeCommand.self, BackupCommand.self, RestoreCommand.self, SecretsCommand.self,
+            CodeCommand.self,
+            BackupCommand.self, RestoreCommand.self, SecretsCommand.self,
         ],
         defaultSubcommand: Serve.self
     )

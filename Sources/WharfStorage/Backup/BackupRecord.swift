@@ -1,15 +1,22 @@
 /// One typed value of a dumped row.
 public enum BackupValue: Sendable, Equatable {
+    /// SQL `NULL`.
     case null
+    /// An integer column's value.
     case integer(Int64)
+    /// A text column's value (UTF-8).
     case text(String)
+    /// A binary column's value.
     case blob([UInt8])
 }
 
 /// The kind of values a column holds, as its declared SQL type says.
 public enum BackupColumnKind: UInt8, Sendable, Equatable {
+    /// `INTEGER`, `BIGINT` and the like: 64-bit integers.
     case integer = 1
+    /// `TEXT`, `VARCHAR` and the like.
     case text = 2
+    /// `BLOB` (SQLite) or `bytea` (PostgreSQL).
     case blob = 3
 
     /// The kind of a declared type (`BIGINT`, `integer`, `TEXT`, `character varying`, `BLOB`, `bytea`), or nil for
@@ -25,7 +32,9 @@ public enum BackupColumnKind: UInt8, Sendable, Equatable {
 
 /// A column of a dumped table.
 public struct BackupColumn: Sendable, Equatable {
+    /// The column's name.
     public var name: String
+    /// What its values are.
     public var kind: BackupColumnKind
 
     /// Creates a column.

@@ -8,8 +8,9 @@ public struct RestoreSummary: Sendable {
     public var backupSchemaVersion: Int64
     /// When the backup was taken (Unix milliseconds).
     public var backupCreatedAt: Int64
-    /// Tables and rows restored.
+    /// Tables restored.
     public var tables: Int
+    /// Rows restored (the migrations' own bookkeeping not counted: the target keeps its own).
     public var rows: Int64
     /// The master key the file was sealed under.
     public var keyID: String

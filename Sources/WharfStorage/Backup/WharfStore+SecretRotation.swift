@@ -4,7 +4,9 @@ import WharfCore
 
 /// A column holding values sealed by ``SecretBox``, and the context each value is bound to.
 public struct SealedColumn: Sendable {
+    /// The table (its key column is `id`).
     public var table: String
+    /// The column holding sealed text.
     public var column: String
     /// The context a row's value is sealed with, from the row's id (the same the repositories use).
     let context: @Sendable (String) -> String
