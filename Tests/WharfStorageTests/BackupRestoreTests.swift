@@ -187,6 +187,35 @@ struct BackupRestoreTests {
         }
     }
 
+    @Test(
+        "A backup taken while credit is being granted restores a ledger that matches its balances",
+        arguments: Backend.available)
+    func consistentWhileWriting(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { source in
+            let store = try Self.anchored(source)
+            var users: [UserRecord] = []
+            for i in 0..<5 { users.append(try await store.makeUser("live\(i)@example.com", balance: Money(micros: 1))) }
+            let ids = users.map(\.id)
+            let path = Self.backupPath()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for round in 0..<40 {
+                        _ = try await store.post(
+                            userID: ids[round % ids.count], kind: .grant, amount: Money(micros: 1_000))
+                    }
+                }
+                group.addTask { _ = try await store.backup(to: path) }
+                try await group.waitForAll()
+            }
+            try await TestDatabase.with(backend) { target in
+                let result = try await Self.anchored(target).restore(from: path)
+                #expect(result.ledgerMismatches.isEmpty, "\(result.ledgerMismatches)")
+                #expect(result.verified)
+            }
+        }
+    }
+
     @Test("Restoring into a database that holds data is refused and changes nothing", arguments: Backend.available)
     func nonEmptyTargetRefused(backend: Backend) async throws {
         try await TestDatabase.with(backend) { source in
