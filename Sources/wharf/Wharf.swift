@@ -28,6 +28,7 @@ struct Wharf: AsyncParsableCommand {
             ChannelCommand.self, PriceCommand.self, LedgerCommand.self, AuditCommand.self, PaymentCommand.self,
             RetentionCommand.self, ExportCommand.self,
             CodeCommand.self,
+            BackupCommand.self, RestoreCommand.self, SecretsCommand.self,
         ],
         defaultSubcommand: Serve.self
     )

@@ -1,0 +1,154 @@
+import Foundation
+import SQLKit
+import WharfCore
+
+/// A column holding values sealed by ``SecretBox``, and the context each value is bound to.
+public struct SealedColumn: Sendable {
+    /// The table (its key column is `id`).
+    public var table: String
+    /// The column holding sealed text.
+    public var column: String
+    /// The context a row's value is sealed with, from the row's id (the same the repositories use).
+    let context: @Sendable (String) -> String
+
+    /// `table.column`.
+    public var name: String { "\(table).\(column)" }
+
+    /// Every sealed column Wharf stores (promise P4); each table's key column is `id`.
+    public static let all: [SealedColumn] = [
+        SealedColumn(table: "channels", column: "api_key_ciphertext", context: { WharfStore.apiKeyContext($0) }),
+        SealedColumn(table: "payment_gateways", column: "key_ciphertext") {
+            WharfStore.gatewaySecretContext($0, "key")
+        },
+        SealedColumn(table: "payment_gateways", column: "webhook_secret_ciphertext") {
+            WharfStore.gatewaySecretContext($0, "webhook_secret")
+        },
+        SealedColumn(table: "users", column: "totp_secret_ciphertext", context: { WharfStore.totpContext($0) }),
+        SealedColumn(table: "email_outbox", column: "recipient_ciphertext") { "email_outbox/\($0)/recipient" },
+        SealedColumn(table: "email_outbox", column: "message_ciphertext") { "email_outbox/\($0)/message" },
+    ]
+}
+
+/// What `wharf secrets rotate` did to one sealed column.
+public struct SecretRotationResult: Sendable, Equatable {
+    /// `table.column`.
+    public var column: String
+    /// Values sealed anew under the primary key.
+    public var resealed: Int
+    /// Values that already were under the primary key.
+    public var alreadyPrimary: Int
+    /// Values still sealed under another key after the run (they could not be opened; 0 when all went well).
+    public var remainingOnOtherKeys: Int
+    /// Why values could not be opened (one line per distinct reason, e.g. a key missing from the ring).
+    public var problems: [String]
+}
+
+extension WharfStore {
+    /// Rows re-sealed per transaction.
+    static let rotationBatch = 200
+
+    /// Re-seals every stored secret under the primary master key (`wharf secrets rotate`), column by column, in
+    /// batches of ``rotationBatch`` rows, each batch one transaction. A value is replaced only if it is still the one
+    /// read (a value changed meanwhile was sealed under the primary key already). Afterwards each column is counted
+    /// again: once every `remainingOnOtherKeys` is 0, older keys can be dropped from the ring. `progress` is told
+    /// each column's result as it completes. Plaintexts live only in memory, one batch at a time.
+    public func rotateSecrets(progress: @escaping @Sendable (SecretRotationResult) -> Void = { _ in }) async throws
+        -> [SecretRotationResult]
+    {
+        var results: [SecretRotationResult] = []
+        for sealed in SealedColumn.all {
+            let result = try await rotate(sealed)
+            progress(result)
+            results.append(result)
+        }
+        let total = results.reduce(0) { $0 + $1.resealed }
+        try? await audit(
+            actorID: nil, action: "secrets.rotate", target: nil, detail: "resealed=\(total) key=\(secrets.primaryKeyID)"
+        )
+        return results
+    }
+
+    private func rotate(_ sealed: SealedColumn) async throws -> SecretRotationResult {
+        let secrets = secrets
+        let primaryPrefix = "v1:\(secrets.primaryKeyID):"
+        var result = SecretRotationResult(
+            column: sealed.name, resealed: 0, alreadyPrimary: 0, remainingOnOtherKeys: 0, problems: [])
+        var after = ""
+        while true {
+            let from = after
+            let (done, last, counts) = try await database.transaction { db in
+                var q = BackupStatement()
+                q.text("SELECT id, ")
+                q.identifiers([sealed.column])
+                q.text(" AS v FROM ")
+                q.identifiers([sealed.table])
+                q.text(" WHERE id > ")
+                q.values([.text(from)])
+                q.text(" AND ")
+                q.identifiers([sealed.column])
+                q.text(" IS NOT NULL ORDER BY id LIMIT \(Self.rotationBatch)")
+                let rows = try await BackupQuery(q, on: db).all()
+                var counts = (resealed: 0, primary: 0, problems: Set<String>())
+                for row in rows {
+                    let id = try row.string("id")
+                    let value = try row.string("v")
+                    if value.isEmpty { continue }
+                    if value.hasPrefix(primaryPrefix) {
+                        counts.primary += 1
+                        continue
+                    }
+                    let fresh: String
+                    do {
+                        let context = sealed.context(id)
+                        fresh = try secrets.seal(try secrets.open(value, context: context), context: context)
+                    } catch {
+                        counts.problems.insert(
+                            (error as? SecretBoxError)?.description ?? "a value does not open with its key")
+                        continue
+                    }
+                    var u = BackupStatement()
+                    u.text("UPDATE ")
+                    u.identifiers([sealed.table])
+                    u.text(" SET ")
+                    u.identifiers([sealed.column])
+                    u.text(" = ")
+                    u.values([.text(fresh)])
+                    u.text(" WHERE id = ")
+                    u.values([.text(id)])
+                    u.text(" AND ")
+                    u.identifiers([sealed.column])
+                    u.text(" = ")
+                    u.values([.text(value)])
+                    try await BackupQuery(u, on: db).run()
+                    counts.resealed += 1
+                }
+                return (rows.count < Self.rotationBatch, try rows.last?.string("id"), counts)
+            }
+            result.resealed += counts.resealed
+            result.alreadyPrimary += counts.primary
+            result.problems = Array(Set(result.problems).union(counts.problems)).sorted()
+            if done { break }
+            after = last ?? after
+        }
+        result.remainingOnOtherKeys = try await countNotUnder(sealed, prefix: primaryPrefix)
+        return result
+    }
+
+    /// Values of `sealed` not sealed under the key whose values start with `prefix`.
+    func countNotUnder(_ sealed: SealedColumn, prefix: String) async throws -> Int {
+        try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
+            var q = BackupStatement()
+            q.text("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ")
+            q.identifiers([sealed.table])
+            q.text(" WHERE ")
+            q.identifiers([sealed.column])
+            q.text(" IS NOT NULL AND ")
+            q.identifiers([sealed.column])
+            q.text(" <> '' AND SUBSTR(")
+            q.identifiers([sealed.column])
+            q.text(", 1, \(prefix.utf8.count)) <> ")
+            q.values([.text(prefix)])
+            return Int(try await BackupQuery(q, on: db).first()?.int64("n") ?? 0)
+        }
+    }
+}
