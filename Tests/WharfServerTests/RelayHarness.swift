@@ -67,6 +67,7 @@ struct RelayHarness {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-relay-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: dir) }
             var config = WharfConfig()
+            config.retentionJobEnabled = false
             config.dataDir = dir.path
             config.port = 0
             config.masterKey = Data((0..<32).map { UInt8($0) }).base64EncodedString()

@@ -83,7 +83,7 @@ struct TransferRoutingTests {
             #expect(
                 try await h.request("/v1/chat/completions", body: RelayHarness.chat(model: "us-only")).status == 200)
             try await h.store.setTransferDefault(userID: h.user.id, TransferConstraints(requireZeroRetention: true))
-            let refused = try await h.eventually {
+            let refused = try await h.eventually(10) {
                 try await h.request("/v1/chat/completions", body: RelayHarness.chat(model: "us-only")).errorCode
                     == "no_compliant_channel"
             }

@@ -74,6 +74,9 @@ public struct WharfConfig: Sendable, Equatable {
     /// How long each retention class is kept (`retention_<class>_days`); the retention job and the privacy page
     /// both read it.
     public var retention = RetentionSchedule()
+    /// Whether the server runs the retention job (at start and daily). Not a file setting: always on in a
+    /// deployment; tests that write records dated decades ago turn it off so it does not delete them mid-scenario.
+    public var retentionJobEnabled = true
     /// Days payment records (orders, callbacks, refunds, codes) and the ledger are kept: 5 years by default.
     public var retentionPaymentDays: Int {
         get { retention.paymentDays }

@@ -101,8 +101,10 @@ public func buildApplication(runtime: WharfRuntime, clock: WharfClock = .system)
 
     var background: [any Service] = [
         writer, watcher, PaymentReconciler(payments: payments, logger: logger),
-        RetentionJob(store: runtime.store, schedule: config.retention, clock: clock, logger: logger),
     ]
+    if config.retentionJobEnabled {
+        background.append(RetentionJob(store: runtime.store, schedule: config.retention, clock: clock, logger: logger))
+    }
     if let mail = try MailDispatcher.make(config: config, store: runtime.store, logger: logger) {
         background.append(mail)
     }

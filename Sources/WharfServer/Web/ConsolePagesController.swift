@@ -247,7 +247,7 @@ struct ConsolePagesController: Sendable {
         let header = CSVTable.line([
             "time_utc", "request_id", "model", "key_id", "endpoint", "status", "stream", "prompt_tokens",
             "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost", "latency_ms",
-            "ttft_ms", "content_stored", "region",
+            "ttft_ms", "region", "content_stored",
         ])
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8"
@@ -267,7 +267,7 @@ struct ConsolePagesController: Sendable {
                         r.stream ? "1" : "0", "\(r.usage.promptTokens)", "\(r.usage.completionTokens)",
                         "\(r.usage.cachedTokens)", "\(r.usage.cacheWriteTokens)", "\(r.usage.reasoningTokens)",
                         r.cost.description, "\(r.latencyMillis)",
-                        r.timeToFirstTokenMillis.map { "\($0)" } ?? "", "no", r.region ?? "",
+                        r.timeToFirstTokenMillis.map { "\($0)" } ?? "", r.region ?? "", "no",
                     ])
                 }
                 if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
