@@ -412,8 +412,8 @@ public enum DataMap {
             [
                 ("id", false, "identifies the reply"),
                 ("message_id", false, "the message answered"),
-                ("actor_id", true, "the staff account that answered"),
-                ("body", true, "the reply, as sent by email"),
+                ("actor_id", true, "who wrote it: the staff account that answered, or the ticket's owner"),
+                ("body", true, "the reply, as written (a staff answer is also sent by email)"),
                 ("created_at", false, "when it was sent"),
             ]),
         table(

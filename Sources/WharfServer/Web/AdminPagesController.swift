@@ -404,7 +404,10 @@ struct AdminPagesController: Sendable {
         var messages: [[String: Any]] = []
         for m in try await web.store.supportMessages() {
             let replies = try await web.store.supportReplies(messageID: m.id).map {
-                ["body": $0.body, "time": WebFormat.time($0.createdAt), "actor": $0.actorID]
+                [
+                    "body": $0.body, "time": WebFormat.time($0.createdAt), "actor": $0.actorID,
+                    "fromUser": m.userID != nil && $0.actorID == m.userID,
+                ] as [String: Any]
             }
             messages.append([
                 "id": m.id, "email": m.email, "subject": m.subject, "body": m.body, "time": WebFormat.time(m.createdAt),

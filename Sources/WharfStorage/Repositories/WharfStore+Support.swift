@@ -105,3 +105,57 @@ extension WharfStore {
         }
     }
 }
+
+/// One message of a support thread after the opening one: a staff answer, or the ticket owner's follow-up.
+public struct SupportReply: Sendable, Equatable {
+    public var id: String
+    /// Who wrote it: a staff account, or the ticket's owner.
+    public var actorID: String
+    public var body: String
+    public var createdAt: Int64
+}
+
+extension WharfStore {
+    /// A signed-in person's tickets (support messages sent while signed in), newest first.
+    public func supportTickets(userID: String, limit: Int = 100) async throws -> [SupportMessage] {
+        try await database.withConnection { db in
+            try await db.raw(
+                """
+                SELECT * FROM support_messages WHERE user_id = \(bind: userID)
+                ORDER BY created_at DESC, id LIMIT \(bind: limit)
+                """
+            ).all().map(Self.decodeSupport)
+        }
+    }
+
+    /// The thread of a message after its opening, oldest first, with each reply's id.
+    public func supportThread(messageID: String) async throws -> [SupportReply] {
+        try await database.withConnection { db in
+            try await db.raw(
+                "SELECT * FROM support_replies WHERE message_id = \(bind: messageID) ORDER BY created_at, id"
+            ).all().map {
+                SupportReply(
+                    id: try $0.string("id"), actorID: try $0.string("actor_id"), body: try $0.string("body"),
+                    createdAt: try $0.int64("created_at"))
+            }
+        }
+    }
+
+    /// The owner's follow-up in their own ticket's thread; the ticket opens again for the inbox.
+    public func addOwnerReply(messageID: String, userID: String, body: String) async throws {
+        let at = now
+        try await database.transaction { db in
+            guard
+                try await db.raw(
+                    "UPDATE support_messages SET status = 'open' WHERE id = \(bind: messageID) AND user_id = \(bind: userID) RETURNING id"
+                ).first() != nil
+            else { throw StoreError.notFound("ticket") }
+            try await db.raw(
+                """
+                INSERT INTO support_replies (id, message_id, actor_id, body, created_at)
+                VALUES (\(bind: WharfID.make("rpl")), \(bind: messageID), \(bind: userID), \(bind: body), \(bind: at))
+                """
+            ).run()
+        }
+    }
+}

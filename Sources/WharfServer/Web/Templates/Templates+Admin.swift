@@ -114,7 +114,7 @@ extension Templates {
           <h2>{{subject}}</h2>
           <p class="muted">{{email}} · {{time}}</p>
           <p class="pre">{{body}}</p>
-          {{#replies}}<div class="reply"><p class="muted">{{t.admin_replied}} {{time}}</p><p class="pre">{{body}}</p></div>{{/replies}}
+          {{#replies}}<div class="reply"><p class="muted">{{#fromUser}}{{t.admin_user_wrote}}{{/fromUser}}{{^fromUser}}{{t.admin_replied}}{{/fromUser}} {{time}}</p><p class="pre">{{body}}</p></div>{{/replies}}
           <form method="post" action="/admin/support/{{id}}/reply">
             <input type="hidden" name="_csrf" value="{{csrf}}">
             <label for="reply-{{id}}">{{t.admin_reply}}</label>

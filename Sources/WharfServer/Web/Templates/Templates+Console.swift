@@ -100,6 +100,51 @@ extension Templates {
         {{/body}}{{/layout}}
         """
 
+    static let supportTickets = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <h1>{{t.console_support}}</h1>
+        <table id="tickets">
+          <thead><tr><th scope="col">{{t.ticket_subject}}</th><th scope="col">{{t.col_time}}</th><th scope="col">{{t.col_status}}</th></tr></thead>
+          <tbody>
+          {{#tickets}}<tr><td><a href="/console/support/{{id}}">{{subject}}</a></td><td>{{time}}</td><td>{{status}}</td></tr>{{/tickets}}
+          {{^tickets}}<tr><td colspan="3">{{t.tickets_none}}</td></tr>{{/tickets}}
+          </tbody>
+        </table>
+        <section>
+        <h2>{{t.ticket_new}}</h2>
+        <form method="post" action="/console/support" id="ticket-form">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="ticket_subject">{{t.ticket_subject}}</label>
+          <input id="ticket_subject" name="subject" required maxlength="200" value="{{form.subject}}">
+          <label for="ticket_message">{{t.ticket_message}}</label>
+          <textarea id="ticket_message" name="message" required maxlength="5000" rows="6">{{form.message}}</textarea>
+          <p class="hint">{{t.ticket_hint}}</p>
+          <button type="submit" id="ticket-submit">{{t.ticket_open}}</button>
+        </form>
+        </section>
+        {{/body}}{{/layout}}
+        """
+
+    static let supportThread = """
+        {{<layout}}{{$body}}
+        {{>consoleNav}}
+        <p><a href="/console/support">← {{t.console_support}}</a></p>
+        <h1>{{subject}}</h1>
+        <p class="muted">{{time}} · {{status}}</p>
+        <article class="card" id="thread">
+          <div class="reply mine"><p class="muted">{{t.ticket_from_you}} · {{time}}</p><p class="pre">{{body}}</p></div>
+          {{#replies}}<div class="reply{{#staff}} staff{{/staff}}"><p class="muted">{{who}} · {{time}}</p><p class="pre">{{body}}</p></div>{{/replies}}
+        </article>
+        <form method="post" action="/console/support/{{id}}/reply" id="ticket-reply-form">
+          <input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="ticket_reply">{{t.ticket_reply}}</label>
+          <textarea id="ticket_reply" name="message" required maxlength="5000" rows="4"></textarea>
+          <button type="submit" id="ticket-reply-submit">{{t.ticket_send}}</button>
+        </form>
+        {{/body}}{{/layout}}
+        """
+
     static let settings = """
         {{<layout}}{{$body}}
         {{>consoleNav}}

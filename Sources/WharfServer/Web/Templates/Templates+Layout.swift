@@ -74,6 +74,7 @@ extension Templates {
           <a href="/console/keys" {{#tabKeys}}aria-current="page"{{/tabKeys}}>{{t.console_keys}}</a>
           <a href="/console/usage" {{#tabUsage}}aria-current="page"{{/tabUsage}}>{{t.console_usage}}</a>
           <a href="/console/billing" {{#tabBilling}}aria-current="page"{{/tabBilling}}>{{t.console_billing}}</a>
+          <a href="/console/support" {{#tabSupport}}aria-current="page"{{/tabSupport}}>{{t.console_support}}</a>
           <a href="/console/settings" {{#tabSettings}}aria-current="page"{{/tabSettings}}>{{t.console_settings}}</a>
         </nav>
         """

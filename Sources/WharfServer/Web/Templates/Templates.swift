@@ -12,6 +12,7 @@ enum Templates {
         "loginTwoFactor": loginTwoFactor, "twoFactorSetup": twoFactorSetup,
         "twoFactorBackupCodes": twoFactorBackupCodes, "telegramLink": telegramLink,
         "dashboard": dashboard, "keys": keys, "usage": usage, "billing": billing, "settings": settings,
+        "supportTickets": supportTickets, "supportThread": supportThread,
         "receipt": receipt, "orders": orders, "ordersTable": ordersTable, "payRedirect": payRedirect,
         "adminPayments": adminPayments,
         "adminOrders": adminOrders,
