@@ -34,6 +34,10 @@ struct RestoreCommand: AsyncParsableCommand {
     )
     @OptionGroup var options: ConfigOptions
     @Option(help: "The backup file written by `wharf backup`.") var from: String
+    @Option(
+        help:
+            "An erasure register (`erased-accounts` of the data directory the backup came from) whose erasures are applied again; the target's own register always is."
+    ) var erasures: String?
 
     func run() async throws {
         try await operatorTask(options) { runtime in
@@ -55,8 +59,17 @@ struct RestoreCommand: AsyncParsableCommand {
             print(
                 "restored \(summary.rows) rows in \(summary.tables) tables from \(from) (taken \(taken), schema version \(summary.backupSchemaVersion), master key \(summary.keyID))"
             )
+            var ids = try runtime.store.erasureRegister?.userIDs() ?? []
+            if let erasures { ids += try ErasureRegister(path: erasures).userIDs() }
+            let reapplied = try await runtime.store.reapplyErasures(ids)
+            print("erasures re-applied: \(reapplied.count) of \(Set(ids).count) in the register(s)")
+            if erasures == nil {
+                printProgress(
+                    "note: accounts erased after \(taken) on another data directory come back unless its register is given with --erasures"
+                )
+            }
             printProgress(
-                "note: data deleted or erased after \(taken) is back; re-apply those erasures and run the retention job before serving"
+                "note: records past retention since \(taken) are back; the retention job removes them (`wharf retention run`)"
             )
             for mismatch in summary.ledgerMismatches { print("MISMATCH \(mismatch)") }
             print(

@@ -69,7 +69,9 @@ public struct WharfRuntime: Sendable {
             throw .unusable(config.databaseURL == nil ? "data_dir" : "database_url", "migrations failed: \(error)")
         }
         let anchor = AuditAnchorFile(path: config.dataDir + "/audit-anchor", secrets: secrets)
-        let store = WharfStore(database: database, secrets: secrets, clock: clock, auditAnchor: anchor)
+        let store = WharfStore(
+            database: database, secrets: secrets, clock: clock, auditAnchor: anchor,
+            erasureRegister: ErasureRegister(path: config.dataDir + "/erased-accounts"))
         try? await store.anchorEmptyAudit()
         if serving, (try? await store.auditNeedsAnchoring()) == true {
             logger.warning(

@@ -76,8 +76,21 @@ extension WharfStore {
                 userID: userID, keysRevoked: keys, sessionsEnded: sessions, supportMessagesRemoved: messages)
         }
         try await audit(actorID: nil, action: "account.erase", target: userID)
+        try erasureRegister?.append(userID: userID, atMillis: at)
         try await flushDeletedContent()
         return report
+    }
+
+    /// After a restore: erases again every account in `ids` (the erasure register) that the restored data still
+    /// holds unerased. Returns the accounts erased.
+    public func reapplyErasures(_ ids: [String]) async throws -> [String] {
+        var erased: [String] = []
+        for id in ids {
+            guard let user = try await user(id: id), user.status != .erased else { continue }
+            _ = try await eraseAccount(userID: id)
+            erased.append(id)
+        }
+        return erased
     }
 
     /// Makes deleted content leave the disk now: on SQLite, checkpoints the WAL into the database file (where

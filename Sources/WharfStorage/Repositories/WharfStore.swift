@@ -17,15 +17,19 @@ public struct WharfStore: Sendable {
     public let clock: WharfClock
     /// The audit chain's head kept outside the database; nil in tests that do not need one.
     public let auditAnchor: AuditAnchorFile?
+    /// Erased accounts, listed beside the database so a restore erases them again; nil in tests.
+    public let erasureRegister: ErasureRegister?
 
     /// Creates a store.
     public init(
-        database: WharfDatabase, secrets: SecretBox, clock: WharfClock = .system, auditAnchor: AuditAnchorFile? = nil
+        database: WharfDatabase, secrets: SecretBox, clock: WharfClock = .system, auditAnchor: AuditAnchorFile? = nil,
+        erasureRegister: ErasureRegister? = nil
     ) {
         self.database = database
         self.secrets = secrets
         self.clock = clock
         self.auditAnchor = auditAnchor
+        self.erasureRegister = erasureRegister
     }
 
     var now: Int64 { clock.nowMillis() }

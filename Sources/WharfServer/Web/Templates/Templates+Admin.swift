@@ -119,7 +119,7 @@ extension Templates {
             <input type="hidden" name="_csrf" value="{{csrf}}">
             <label for="reply-{{id}}">{{t.admin_reply}}</label>
             <textarea id="reply-{{id}}" name="reply" required maxlength="5000" rows="3"></textarea>
-            <button type="submit" class="small">{{t.admin_send_reply}}</button>
+            <button type="submit" class="small" id="reply-submit-{{id}}">{{t.admin_send_reply}}</button>
           </form>
           <form method="post" action="/admin/support/{{id}}/close" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="small secondary">{{t.admin_close}}</button></form>
         </article>
