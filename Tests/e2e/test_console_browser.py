@@ -140,10 +140,12 @@ def first_request_shows_in_console(
 
     row = wait_for_usage_row(driver, origin, MODEL)
     assert row[2] == key_name, row
-    # time, model, key, status, prompt, cache read, cache write, completion, reasoning, cost, latency, content stored
-    assert row[11] == stored_no, f"the content-stored column says {row[11]!r}"
-    assert int(row[4]) == completion.usage.prompt_tokens and int(row[7]) == completion.usage.completion_tokens, row
-    assert (row[5], row[6], row[8]) == ("0", "0", "0"), row
+    # time, model, key, status, region, prompt, cache read, cache write, completion, reasoning, cost, latency,
+    # content stored
+    assert row[4] == "unknown", f"the region column says {row[4]!r}"
+    assert row[12] == stored_no, f"the content-stored column says {row[12]!r}"
+    assert int(row[5]) == completion.usage.prompt_tokens and int(row[8]) == completion.usage.completion_tokens, row
+    assert (row[6], row[7], row[9]) == ("0", "0", "0"), row
 
     driver.get(f"{origin}/console")
     assert int(driver.find_element(By.ID, "requests-30d").text) >= 1

@@ -79,7 +79,7 @@ extension Translations {
         "privacy_cookies_text": "Essential cookies only, unless you allow the language cookie.",
         "privacy_rights_title": "Your rights",
         "privacy_rights_text":
-            "You can see your usage, keys and billing in the console, and ask for a copy of your data, a correction or erasure at any time.",
+            "In the console (Settings, Your data) you can download everything held about you, correct your profile, freeze your account (every key refused, nothing deleted) and delete it at once; payment records then stay under a random id for the period above. You can also write to us through a support ticket or the contact form.",
         "privacy_security_title": "Security",
         "privacy_security_text":
             "Passwords are stored as bcrypt hashes, API keys as SHA-256 hashes, and upstream credentials encrypted with AES-256-GCM. Administrative actions are recorded in a tamper-evident audit log.",
