@@ -46,10 +46,17 @@ struct RestoreCommand: AsyncParsableCommand {
                 throw CommandFailure("\(error); stop the server before restoring")
             }
             let summary: RestoreSummary
+            var ids: [String] = []
+            let reapplied: [String]
             do {
+                // Read before the restore (an unreadable register stops it while the database is still empty), and
+                // applied before the serving lock is released: no server starts on data with an erased person back.
+                ids = try runtime.store.erasureRegister?.userIDs() ?? []
+                if let erasures { ids += try ErasureRegister(path: erasures).userIDs() }
                 summary = try await runtime.store.restore(from: from) { table, rows in
                     printProgress("\(table): \(rows) rows")
                 }
+                reapplied = try await runtime.store.reapplyErasures(ids)
                 await lock.release()
             } catch {
                 await lock.release()
@@ -59,9 +66,6 @@ struct RestoreCommand: AsyncParsableCommand {
             print(
                 "restored \(summary.rows) rows in \(summary.tables) tables from \(from) (taken \(taken), schema version \(summary.backupSchemaVersion), master key \(summary.keyID))"
             )
-            var ids = try runtime.store.erasureRegister?.userIDs() ?? []
-            if let erasures { ids += try ErasureRegister(path: erasures).userIDs() }
-            let reapplied = try await runtime.store.reapplyErasures(ids)
             print("erasures re-applied: \(reapplied.count) of \(Set(ids).count) in the register(s)")
             if erasures == nil {
                 printProgress(
@@ -111,6 +115,18 @@ struct SecretsCommand: AsyncParsableCommand {
                     throw CommandFailure(
                         "\(resealed) secrets re-sealed, but \(remaining) remain on other keys (see above); keep those keys in the ring"
                     )
+                }
+                // Keyed hashes cannot be re-made without what they hash: the keys that made them stay in the ring.
+                let keyed = try await runtime.store.keyedHashesOnOtherKeys()
+                for k in keyed {
+                    printProgress("\(k.what): \(k.count) still verified with master key \(k.keyID) (\(k.why))")
+                }
+                guard keyed.isEmpty else {
+                    let ids = Set(keyed.map(\.keyID)).sorted().joined(separator: ", ")
+                    print(
+                        "\(resealed) secrets re-sealed under master key \(primary); keep \(ids) in the ring for the keyed hashes above"
+                    )
+                    return
                 }
                 print(
                     "\(resealed) secrets re-sealed under master key \(primary); none remain on other keys, so older keys can be removed from the ring"

@@ -33,6 +33,12 @@ struct RetentionCommand: AsyncParsableCommand {
             }
             try await operatorTask(options) { runtime in
                 let now = asOfMillis ?? runtime.store.clock.nowMillis()
+                if let asOfMillis, asOfMillis > runtime.store.clock.nowMillis() + 60_000 {
+                    FileHandle.standardError.write(
+                        Data(
+                            "warning: --as-of is in the future: records still inside their retention today are deleted as if that day had come\n"
+                                .utf8))
+                }
                 let schedule = runtime.config.retention
                 for entry in schedule.entries {
                     FileHandle.standardError.write(Data("retention_\(entry.name)_days = \(entry.days)\n".utf8))

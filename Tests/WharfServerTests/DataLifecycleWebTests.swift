@@ -115,7 +115,9 @@ struct DataLifecycleWebTests {
             let settings = try await browser.get("/console/settings")
             #expect(settings.status == 200, "a frozen account still signs in")
             #expect(settings.body.contains(#"id="unfreeze""#))
-            #expect(try await browser.post("/console/account/unfreeze", []).status == 303)
+            #expect(try await browser.post("/console/account/unfreeze", []).status == 400, "lifting needs the password")
+            #expect(
+                try await browser.post("/console/account/unfreeze", [("password", "a long password 1")]).status == 303)
             #expect(
                 try await h.eventually {
                     try await h.request("/v1/chat/completions", body: RelayHarness.chat(), key: secret.value).status
@@ -155,6 +157,10 @@ struct DataLifecycleWebTests {
             let blocked = try await browser.get("/console/keys")
             #expect(blocked.status == 303)
             #expect(blocked.location == "/console/policy")
+            // Refusing the new terms does not take away the rights over one's data.
+            #expect(try await browser.get("/console/account/export").status == 200)
+            #expect(try await browser.get("/console/settings").status == 200)
+            #expect(try await browser.get("/console/support").status == 200)
             let page = try await browser.get("/console/policy")
             #expect(page.status == 200)
             #expect(page.body.contains("2020-01-01"))

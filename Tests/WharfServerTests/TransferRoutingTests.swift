@@ -43,6 +43,12 @@ struct TransferRoutingTests {
                 "/v1/chat/completions", body: RelayHarness.chat(model: "us-only"), key: secret)
             #expect(answer.status == 403)
             #expect(answer.errorCode == "no_compliant_channel")
+            let listed = try await h.request("/v1/models", method: .GET, key: secret).body
+            #expect(
+                !listed.contains("\"us-only\"")
+                    && listed.contains("\"shared\"")
+                        == (transfer.requireNoTraining || transfer.requireZeroRetention || transfer.regions == ["eu"])
+            )
             #expect(h.stubLog.all.count == before, "the stub upstream received nothing")
             #expect(try await h.flushedBalance() == balance, "nothing is charged")
             let messages = try await h.request(

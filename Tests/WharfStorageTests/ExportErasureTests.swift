@@ -28,6 +28,7 @@ struct SubjectSeed {
                     switch link {
                     case .column(let c) where c == column.name: value = .text(userID)
                     case .parent(let c, let parent, _) where c == column.name: value = .text(ids[parent] ?? "")
+                    case .email, .parentByEmail: break
                     default: break
                     }
                 }
@@ -145,6 +146,10 @@ struct ExportErasureTests {
             try await store.writeUsage([record])
             _ = try await store.createSupportMessage(
                 userID: nil, email: "erase.me@example.com", subject: "s", body: "b")
+            let before = try await store.exportSubject(userID: user.id)
+            #expect(
+                before.first { $0.table == "support_messages" }?.rows.count == 1,
+                "a message sent before signing in, from the account's address, is part of the export")
             try await store.audit(actorID: user.id, action: "account.login", target: user.id)
             let balance = try await store.balance(userID: user.id)
 
@@ -177,6 +182,14 @@ struct ExportErasureTests {
             ).json()
             #expect(!String(decoding: exported, as: UTF8.self).lowercased().contains("erase.me"))
             await #expect(throws: StoreError.self) { _ = try await store.eraseAccount(userID: user.id) }
+            await #expect(throws: StoreError.self, "an erased account never becomes active again") {
+                try await store.setStatus(userID: user.id, status: .active)
+            }
+            // A request served just after the erasure keeps no address either.
+            var late = UsageRecord.forTest(userID: user.id, keyID: key.id, cost: 1, createdAt: 6)
+            late.clientIP = "198.51.100.0"
+            try await store.writeUsage([late])
+            #expect(try await store.usageRecords(userID: user.id).allSatisfy { $0.clientIP == nil })
 
         }
     }

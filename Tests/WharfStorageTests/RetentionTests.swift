@@ -155,4 +155,52 @@ struct RetentionTests {
             try WharfConfig.resolve(flags: [:], environment: ["WHARF_RETENTION_SUPPORT_DAYS": "90d"], file: [:])
         }
     }
+
+    @Test("A heavy account's old ledger is carried in batches, and the books balance", arguments: Backend.available)
+    func carriedInBatches(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let time = SettableTime(retentionNow - 1900 * day)
+            let store = t.store(clock: time.clock)
+            let user = try await store.makeUser("heavy@example.com")
+            let count = WharfStore.retentionBatch + 150
+            for i in 0..<count {
+                time.now = retentionNow - 1900 * day + Int64(i) * 1000
+                _ = try await store.post(userID: user.id, kind: .grant, amount: Money(micros: Int64(i + 1)))
+            }
+            time.now = retentionNow
+            let balance = try await store.balance(userID: user.id)
+            let report = try await store.runRetention(
+                schedule: RetentionSchedule(), nowMillis: retentionNow, dryRun: false)
+            #expect(report.lines.first { $0.name == "ledger_entries" }?.rows == Int64(count))
+            let lines = try await store.ledgerLines(userID: user.id, limit: 10, offset: 0)
+            #expect(lines.map(\.kind) == ["carried"], "one carried entry for the whole run")
+            #expect(lines.first?.amount == balance)
+            #expect(try await store.balance(userID: user.id) == balance)
+            #expect(try await store.verifyLedger().isEmpty)
+        }
+    }
+
+    @Test("The audit verifier accepts a prune that stopped part-way, and still finds rows deleted by hand")
+    func interruptedPrune() async throws {
+        try await TestDatabase.with(.sqlite) { t in
+            let store = t.store
+            for i in 1...6 { try await store.audit(actorID: nil, action: "test.\(i)", target: nil) }
+            let sixth = try #require(try await store.auditEntries(limit: 10).first { $0.seq == 6 })
+            // The prune row names row 6, but the run stopped after deleting rows 1 to 3.
+            try await store.audit(
+                actorID: nil, action: "audit.prune", target: nil, detail: "through=6 hash=\(sixth.hash)")
+            try await t.database.withConnection { db in try await db.raw("DELETE FROM audit_log WHERE seq <= 3").run() }
+            let partial = try await store.verifyAudit()
+            #expect(partial.ok, "\(partial.problem ?? "")")
+            // Rows deleted beyond what a prune row names are still found.
+            try await t.database.withConnection { db in try await db.raw("DELETE FROM audit_log WHERE seq = 7").run() }
+            #expect(try await store.verifyAudit().ok == false)
+        }
+        try await TestDatabase.with(.sqlite) { t in
+            for i in 1...4 { try await t.store.audit(actorID: nil, action: "test.\(i)", target: nil) }
+            try await t.database.withConnection { db in try await db.raw("DELETE FROM audit_log WHERE seq <= 2").run() }
+            let forged = try await t.store.verifyAudit()
+            #expect(!forged.ok, "old rows deleted without a prune row are reported")
+        }
+    }
 }

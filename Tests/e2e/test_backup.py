@@ -73,12 +73,13 @@ def test_restore_without_the_backups_key_is_refused(source: Path, tmp_path: Path
     assert stranger.returncode == 1 and "not in the configured key ring" in stranger.stderr
 
 
-def test_rotation_lets_the_old_key_go(source: Path) -> None:
+def test_rotation_reseals_secrets_and_names_keys_still_needed(source: Path) -> None:
     old = (source / "master.key").read_text().strip()
     new = base64.b64encode(bytes(range(32))).decode()
     rotated = ok(run(source, "secrets", "rotate", env={"WHARF_MASTER_KEY": f"{new},{old}"}))
-    assert "none remain on other keys" in rotated.stdout
     assert "channels.api_key_ciphertext: 1 re-sealed" in rotated.stderr
+    # Audit rows written under the old key are verified with it: rotation says so instead of letting it go.
+    assert "audit rows:" in rotated.stderr and "keep" in rotated.stdout, rotated.stdout
     # With the new key alone, the channel's key still opens (a second rotation finds it under the primary key).
     alone = ok(run(source, "secrets", "rotate", env={"WHARF_MASTER_KEY": new}))
     assert "channels.api_key_ciphertext: 0 re-sealed, 1 already under" in alone.stderr

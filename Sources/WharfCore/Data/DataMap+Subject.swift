@@ -6,6 +6,10 @@ extension DataMap {
         case column(String)
         /// The column holds the id of a row of `table` whose `owner` column holds the account's id.
         case parent(column: String, table: String, owner: String)
+        /// The column holds the account's current email address (any case): a message sent before signing in.
+        case email(String)
+        /// The column holds the id of a row of `table` whose `email` column holds the account's current address.
+        case parentByEmail(column: String, table: String, email: String)
     }
 
     /// The links of every table that holds rows about a person. A table with a personal column and no link here
@@ -28,9 +32,10 @@ extension DataMap {
         "persist": [.column("owner")],
         "one_time_tokens": [.column("user_id")],
         "email_outbox": [.column("user_id")],
-        "support_messages": [.column("user_id")],
+        "support_messages": [.column("user_id"), .email("email")],
         "support_replies": [
-            .parent(column: "message_id", table: "support_messages", owner: "user_id"), .column("actor_id"),
+            .parent(column: "message_id", table: "support_messages", owner: "user_id"),
+            .parentByEmail(column: "message_id", table: "support_messages", email: "email"), .column("actor_id"),
         ],
         "audit_log": [.column("actor_id"), .column("target")],
         "consents": [.column("user_id")],

@@ -56,6 +56,7 @@ public struct TransferConstraints: Hashable, Sendable, Codable {
     /// declared region satisfies no region constraint.
     public func allows(_ channel: Channel) -> Bool {
         let region = channel.region.lowercased()
+        if regions.contains(Self.noRegion) { return false }
         return (regions.isEmpty || (!region.isEmpty && regions.contains(region)))
             && (!requireZeroRetention || !channel.dataPolicy.retains)
             && (!requireNoTraining || !channel.dataPolicy.trains)

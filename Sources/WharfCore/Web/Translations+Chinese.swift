@@ -73,7 +73,8 @@ extension Translations {
         "privacy_cookies_title": "Cookie",
         "privacy_cookies_text": "除非您允许语言 Cookie，否则仅使用必要 Cookie。",
         "privacy_rights_title": "您的权利",
-        "privacy_rights_text": "在控制台（设置 → 你的数据）中，你可以下载我们保存的关于你的全部数据、更正个人资料、冻结账户（所有密钥被拒绝，不删除任何数据），以及立即删除账户；支付记录随后以随机编号按上表期限保留。你也可以通过工单或联系表单与我们联系。",
+        "privacy_rights_text":
+            "在控制台（设置 → 你的数据）中，你可以下载我们保存的关于你的全部数据、更正个人资料、冻结账户（所有密钥被拒绝，不删除任何数据），以及立即删除账户；支付记录随后以随机编号按上表期限保留。你也可以通过工单或联系表单与我们联系。",
         "privacy_security_title": "安全",
         "privacy_security_text": "密码以 bcrypt 哈希存储，API 密钥以 SHA-256 哈希存储，上游凭据使用 AES-256-GCM 加密。管理操作记录在防篡改的审计日志中。",
         "yes": "是",
@@ -144,6 +145,7 @@ extension Translations {
         "notice_ticket_opened": "工单已提交；我们会在这里并通过邮件答复。",
         "notice_ticket_replied": "你的回复已添加。",
         "admin_user_wrote": "用户写道",
+        "policy_accept_refuse": "如果你不接受，仍可下载你的数据、冻结或删除账户，以及提交工单：",
         "cat_account": "账户",
         "cat_access": "访问与会话",
         "cat_payment": "支付与账本",

@@ -157,6 +157,8 @@ extension Translations {
         "notice_ticket_opened": "Your ticket is open; we answer here and by email.",
         "notice_ticket_replied": "Your reply was added.",
         "admin_user_wrote": "The user wrote",
+        "policy_accept_refuse":
+            "If you do not accept, you can still download your data, freeze or delete your account and open a support ticket:",
         "cat_account": "Account",
         "cat_access": "Access and sessions",
         "cat_payment": "Payments and ledger",

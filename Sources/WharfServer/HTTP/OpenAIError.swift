@@ -53,7 +53,7 @@ public struct OpenAIError: HTTPResponseError, Sendable, Equatable {
     static func noCompliantChannel(model: String, _ transfer: TransferConstraints) -> OpenAIError {
         OpenAIError(
             .forbidden,
-            "No channel serving the model '\(model)' satisfies this key's data-transfer constraints (\(transfer.summary)); nothing was sent upstream.",
+            "No channel serving the model '\(model)' satisfies this key's data-transfer constraints (\(transfer.summary)); nothing was sent upstream (no_compliant_channel).",
             type: "invalid_request_error", code: "no_compliant_channel", param: "model")
     }
     static let insufficientQuota = OpenAIError(

@@ -39,9 +39,15 @@ public struct RelayController: Sendable {
             guard anthropic else { throw error }
             return Self.json(error.body(in: .anthropicMessages), status: error.status)
         }
-        let models = snapshot.routes.keys
-            .filter { key.policy.allows(model: $0) && snapshot.prices[$0] != nil }
-            .sorted()
+        // Only models some channel may serve this key: one served only where its transfer constraints forbid is not
+        // offered.
+        let transfer = key.policy.transfer
+        let models = snapshot.routes
+            .filter { model, targets in
+                key.policy.allows(model: model) && snapshot.prices[model] != nil
+                    && (transfer == .none || targets.contains { transfer.allows($0.channel) })
+            }
+            .keys.sorted()
         var body: String
         if anthropic {
             body = "{\"data\":["

@@ -52,7 +52,20 @@ struct AccountDataController {
         return response
     }
 
+    /// Freezing needs only the session (it only protects); lifting it needs the password and, when enabled, a
+    /// second factor, so a stolen session cannot undo the owner's freeze.
     func freeze(_ context: SignedInContext, _ frozen: Bool) async throws -> Response {
+        if !frozen {
+            let form = context.visitor.form
+            guard try await web.checkPassword(form.raw("password") ?? "", of: context.user, context.visitor) else {
+                return try await ConsolePagesController(web: web).settings(context, error: "err_current_password")
+            }
+            if context.user.twoFactorEnabled {
+                guard try await web.checkSecondFactor(context.user, code: form["code"] ?? "") else {
+                    return try await ConsolePagesController(web: web).settings(context, error: "err_twofa_code")
+                }
+            }
+        }
         if try await web.store.setFrozen(userID: context.user.id, frozen) {
             try await web.store.audit(
                 actorID: context.user.id, action: frozen ? "account.freeze" : "account.unfreeze",

@@ -119,9 +119,11 @@ struct AdminPagesController: Sendable {
         try context.require(.admin)
         let user = try await target(context)
         guard user.id != context.user.id, context.user.role == .root || user.role < context.user.role,
-            user.status != .pendingDeletion,
+            user.status != .pendingDeletion, user.status != .erased,
             let status = context.visitor.form["status"].flatMap(AccountStatus.init(rawValue:)),
-            status == .active || status == .disabled
+            status == .active || status == .disabled,
+            // A freeze is the owner's restriction: staff may disable a frozen account, never lift the freeze.
+            !(user.status == .frozen && status == .active)
         else { return try await self.user(context, error: "err_role_forbidden") }
         try await web.store.setStatus(userID: user.id, status: status)
         try await web.store.audit(
@@ -429,15 +431,26 @@ struct AdminPagesController: Sendable {
         }
         let body = context.visitor.form["reply"] ?? ""
         guard !body.isEmpty, body.count <= 5000 else { return try await support(context, error: "err_required") }
+        // The answer goes to the account's current address (it may have changed since the ticket was opened); a
+        // message sent before signing in is tied to the account with that address, so erasing it drops the mail.
         var language = Language.english
-        if let userID = message.userID, let tag = try await web.store.user(id: userID)?.language {
-            language = Language(tag: tag) ?? .english
+        var recipient = message.email
+        var recipientID = message.userID
+        let account: UserRecord? =
+            if let userID = message.userID { try await web.store.user(id: userID) } else {
+                try await web.store.user(email: message.email)
+            }
+        if let account {
+            guard account.status != .erased else { throw WebFailure.notFound }
+            recipient = account.email
+            recipientID = account.id
+            language = account.language.flatMap(Language.init(tag:)) ?? .english
         }
         let text =
             body + "\n\n— " + Translations.text("mail_support_footer", language) + "\n\n> "
             + message.body.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n> ")
         try await web.queueMail(
-            toAddress: message.email, userID: message.userID, kind: "support_reply",
+            toAddress: recipient, userID: recipientID, kind: "support_reply",
             subject: "Re: " + message.subject, text: text)
         try await web.store.addSupportReply(messageID: message.id, actorID: context.user.id, body: body)
         try await web.store.audit(actorID: context.user.id, action: "support.reply", target: message.id)

@@ -4,8 +4,9 @@ import WharfCore
 import WharfStorage
 
 /// Re-acceptance of a changed policy (promise P9): an account that accepted an earlier `policy_version` is sent to
-/// `/console/policy` from every other console page until it accepts the current one. Accounts an operator created
-/// (which never accepted a version) are not stopped.
+/// `/console/policy` from the other console pages until it accepts the current one. The rights that do not depend on
+/// accepting stay open: the settings page (export, freeze, deletion), `/console/account/*` and support tickets.
+/// Accounts an operator created (which never accepted a version) are not stopped.
 struct PolicyAcceptanceMiddleware: RouterMiddleware {
     typealias Context = SignedInContext
     let currentVersion: String
@@ -13,12 +14,16 @@ struct PolicyAcceptanceMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if let accepted = context.user.policyVersion, accepted != currentVersion,
-            !request.uri.path.hasPrefix("/console/policy")
-        {
+        if let accepted = context.user.policyVersion, accepted != currentVersion, !Self.exempt(request.uri.path) {
             throw WebRedirect(location: "/console/policy")
         }
         return try await next(request, context)
+    }
+
+    /// Paths open without accepting the new version.
+    static func exempt(_ path: String) -> Bool {
+        path == "/console/settings" || path.hasPrefix("/console/policy") || path.hasPrefix("/console/account/")
+            || path == "/console/support" || path.hasPrefix("/console/support/")
     }
 }
 

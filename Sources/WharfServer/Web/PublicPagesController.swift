@@ -156,7 +156,7 @@ struct PublicPagesController: Sendable {
         }
         guard !subject.isEmpty, !message.isEmpty else { return again("err_required") }
         guard let address = EmailAddress(email) else { return again("err_email_invalid") }
-        guard subject.count <= 200, message.count <= 5000 else { return again("err_too_long") }
+        guard SupportPagesController.fits(subject: subject, body: message) else { return again("err_too_long") }
         guard web.admitAttempt("contact", visitor) else { return again("err_rate_limited") }
         try await web.store.createSupportMessage(
             userID: visitor.user?.id, email: address.value, subject: subject, body: message)

@@ -12,6 +12,19 @@ struct SupportPagesController {
     static let maxSubject = 200
     static let maxBody = 5000
 
+    /// Whether a subject and body fit: characters as shown, UTF-8 bytes (combining marks count), and no control
+    /// characters in the subject (it becomes an email's Subject line).
+    static func fits(subject: String?, body: String) -> Bool {
+        let subjectFits =
+            subject.map {
+                $0.count <= maxSubject && $0.utf8.count <= maxSubject * 4
+                    && !$0.unicodeScalars.contains {
+                        $0.properties.generalCategory == .control || $0.properties.generalCategory == .format
+                    }
+            } ?? true
+        return subjectFits && body.count <= maxBody && body.utf8.count <= maxBody * 4
+    }
+
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("support") { _, context in try await list(context, form: [:], error: nil) }
         group.post("support") { _, context in try await open(context) }
@@ -41,7 +54,7 @@ struct SupportPagesController {
         guard !subject.isEmpty, !body.isEmpty else {
             return try await list(context, form: values, error: "err_required")
         }
-        guard subject.count <= Self.maxSubject, body.count <= Self.maxBody else {
+        guard Self.fits(subject: subject, body: body) else {
             return try await list(context, form: values, error: "err_too_long")
         }
         guard web.admitAttempt("support", context.visitor) else {
@@ -77,7 +90,7 @@ struct SupportPagesController {
         let ticket = try await ownTicket(context)
         let body = (context.visitor.form["message"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !body.isEmpty else { return try await thread(context, error: "err_required") }
-        guard body.count <= Self.maxBody else { return try await thread(context, error: "err_too_long") }
+        guard Self.fits(subject: nil, body: body) else { return try await thread(context, error: "err_too_long") }
         guard web.admitAttempt("support", context.visitor) else {
             return try await thread(context, error: "err_rate_limited")
         }

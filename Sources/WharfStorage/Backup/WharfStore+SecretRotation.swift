@@ -68,6 +68,43 @@ extension WharfStore {
         return results
     }
 
+    /// Values keyed (not sealed) with a master key other than the primary, which rotation cannot re-make: unredeemed
+    /// redemption codes (only their keyed hash is stored) and audit rows (the chain is verified with the key that
+    /// made each row). The key named must stay in the ring while any remain.
+    public func keyedHashesOnOtherKeys() async throws -> [(what: String, keyID: String, count: Int64, why: String)] {
+        let primary = secrets.primaryKeyID
+        return try await database.withConnection { db in
+            var out: [(String, String, Int64, String)] = []
+            for row in try await db.raw(
+                """
+                SELECT code_hash FROM redemption_codes
+                WHERE status = 'enabled' AND code_hash NOT LIKE \(bind: primary + ".%")
+                """
+            ).all() {
+                let keyID = String(try row.string("code_hash").prefix { $0 != "." })
+                if let i = out.firstIndex(where: { $0.0 == "redemption codes" && $0.1 == keyID }) {
+                    out[i].2 += 1
+                } else {
+                    out.append(
+                        ("redemption codes", keyID, 1, "unredeemed codes are recognised by it until used or expired"))
+                }
+            }
+            for row in try await db.raw(
+                """
+                SELECT hash FROM audit_log WHERE hash LIKE 'k1.%' AND hash NOT LIKE \(bind: "k1." + primary + ".%")
+                """
+            ).all() {
+                let keyID = String(try row.string("hash").dropFirst(3).prefix { $0 != "." })
+                if let i = out.firstIndex(where: { $0.0 == "audit rows" && $0.1 == keyID }) {
+                    out[i].2 += 1
+                } else {
+                    out.append(("audit rows", keyID, 1, "the hash chain is verified with it until the rows age out"))
+                }
+            }
+            return out.map { (what: $0.0, keyID: $0.1, count: $0.2, why: $0.3) }
+        }
+    }
+
     private func rotate(_ sealed: SealedColumn) async throws -> SecretRotationResult {
         let secrets = secrets
         let primaryPrefix = "v1:\(secrets.primaryKeyID):"

@@ -217,11 +217,16 @@ extension WharfStore {
         }
         // Rows before the first one left were removed by the retention job, which first appends an `audit.prune` row
         // naming the last row it removes and that row's hash: the walk starts from that hash and must meet the row.
+        // A run stopped part-way leaves rows its prune row names: they count as pruned when the walk meets the named
+        // row with the named hash before the (keyed, so unforgeable) prune row itself.
         var pruned: (through: Int64, hash: String, proven: Bool)?
+        var claimed: [Int64: String] = [:]
+        var met = Set<Int64>()
         if after == 0, let first = try await auditRows(after: 0, limit: 1).first, first.seq > 1 {
             pruned = (first.seq - 1, first.prevHash, false)
             prev = first.prevHash
             after = first.seq - 1
+            claimed = try await auditPruneClaims()
         }
         var head: AuditAnchorFile.Head? = after > 0 ? AuditAnchorFile.Head(seq: after, hash: prev) : nil
         while true {
@@ -242,8 +247,11 @@ extension WharfStore {
                         rows: rows, brokenAt: row.seq, problem: "row \(row.seq) was changed or not written by Wharf",
                         head: head)
                 }
+                if let hash = claimed[row.seq], hash == row.hash { met.insert(row.seq) }
                 if let claim = pruned, row.action == Self.auditPruneAction,
-                    row.detail == Self.auditPruneDetail(through: claim.through, hash: claim.hash)
+                    let (through, hash) = Self.parsePruneDetail(row.detail),
+                    (through == claim.through && hash == claim.hash)
+                        || (through > claim.through && met.contains(through))
                 {
                     pruned?.proven = true
                 }
@@ -413,6 +421,28 @@ extension WharfStore {
     static let auditPruneAction = "audit.prune"
 
     static func auditPruneDetail(through seq: Int64, hash: String) -> String { "through=\(seq) hash=\(hash)" }
+
+    /// `through` and `hash` of a prune row's detail.
+    static func parsePruneDetail(_ detail: String) -> (Int64, String)? {
+        let parts = detail.split(separator: " ")
+        guard parts.count == 2, parts[0].hasPrefix("through="), parts[1].hasPrefix("hash="),
+            let seq = Int64(parts[0].dropFirst("through=".count))
+        else { return nil }
+        return (seq, String(parts[1].dropFirst("hash=".count)))
+    }
+
+    /// What the prune rows claim (row → its hash), read before a walk; only a prune row the walk verifies counts.
+    func auditPruneClaims() async throws -> [Int64: String] {
+        try await database.withConnection { db in
+            var out: [Int64: String] = [:]
+            for row in try await db.raw(
+                "SELECT detail FROM audit_log WHERE action = \(bind: Self.auditPruneAction) ORDER BY seq DESC LIMIT 100"
+            ).all() {
+                if let (seq, hash) = Self.parsePruneDetail(try row.string("detail")) { out[seq] = hash }
+            }
+            return out
+        }
+    }
 
     /// Removes audit rows created before `cutoff` (the audit retention). First an `audit.prune` row is appended to
     /// the chain, naming the last row removed and its hash, so the verifier can tell a retention cut from rows

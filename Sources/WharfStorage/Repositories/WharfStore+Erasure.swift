@@ -25,6 +25,10 @@ extension WharfStore {
     /// kept).
     public func eraseAccount(userID: String) async throws -> ErasureReport {
         let at = now
+        // Registered first: applying an erasure again is harmless, missing one after a restore is not.
+        if try await user(id: userID)?.status != .erased {
+            try erasureRegister?.append(userID: userID, atMillis: at)
+        }
         let report = try await database.transaction { db in
             guard
                 let row = try await db.raw("SELECT email_normalized, status FROM users WHERE id = \(bind: userID)")
@@ -40,7 +44,7 @@ extension WharfStore {
                 UPDATE users SET email = \(bind: tombstone + "@erased.invalid"),
                     email_normalized = \(bind: tombstone + "@erased.invalid"), username = \(bind: tombstone),
                     username_normalized = \(bind: tombstone), phone = NULL, password_hash = '!erased',
-                    status = 'erased', deleted_at = \(bind: at), updated_at = \(bind: at), last_login_at = NULL,
+                    status = 'erased', role = 'user', deleted_at = \(bind: at), updated_at = \(bind: at), last_login_at = NULL,
                     totp_secret_ciphertext = NULL, totp_enabled_at = NULL, telegram_id = NULL, pending_email = NULL,
                     failed_logins = 0, locked_until = NULL
                 WHERE id = \(bind: userID)
@@ -76,7 +80,6 @@ extension WharfStore {
                 userID: userID, keysRevoked: keys, sessionsEnded: sessions, supportMessagesRemoved: messages)
         }
         try await audit(actorID: nil, action: "account.erase", target: userID)
-        try erasureRegister?.append(userID: userID, atMillis: at)
         try await flushDeletedContent()
         return report
     }

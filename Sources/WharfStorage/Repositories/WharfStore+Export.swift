@@ -60,6 +60,14 @@ extension WharfStore {
                 case .parent(let c, let parent, let owner):
                     condition =
                         "\(condition) OR \(ident: c) IN (SELECT id FROM \(ident: parent) WHERE \(ident: owner) = \(bind: userID))"
+                case .email(let c):
+                    condition =
+                        "\(condition) OR LOWER(\(ident: c)) = (SELECT email_normalized FROM users WHERE id = \(bind: userID))"
+                case .parentByEmail(let c, let parent, let email):
+                    condition = """
+                        \(condition) OR \(ident: c) IN (SELECT id FROM \(ident: parent) WHERE LOWER(\(ident: email)) = (
+                            SELECT email_normalized FROM users WHERE id = \(bind: userID)))
+                        """
                 }
             }
             let query: SQLQueryString = "SELECT * FROM \(ident: table.name) WHERE \(condition)"

@@ -103,14 +103,14 @@ extension WharfStore {
             ExpiryTask(
                 name: "payment_orders", retention: .payment, table: "payment_orders", key: "id",
                 condition: """
-                    created_at < \(bind: cut.payment) AND status <> 'pending'
+                    COALESCE(updated_at, created_at) < \(bind: cut.payment) AND status <> 'pending'
                     AND NOT EXISTS (SELECT 1 FROM payment_adjustments a WHERE a.order_id = payment_orders.id)
                     """),
             ExpiryTask(
                 name: "redemption_codes", retention: .payment, table: "redemption_codes", key: "id",
                 condition: """
-                    created_at < \(bind: cut.payment)
-                    AND (status <> 'enabled' OR (expires_at IS NOT NULL AND expires_at < \(bind: cut.now)))
+                    COALESCE(redeemed_at, created_at) < \(bind: cut.payment)
+                    AND (status <> 'enabled' OR (expires_at IS NOT NULL AND expires_at < \(bind: cut.payment)))
                     """),
             ExpiryTask(
                 name: "holds", retention: .payment, table: "holds", key: "id",
@@ -128,10 +128,12 @@ extension WharfStore {
                     ?? 0
             }
         }
+        let postgres = database.dialect == .postgres
         var total: Int64 = 0
         while true {
             let deleted = try await database.transaction { db in
-                try await db.raw(
+                if postgres { try await Self.takeRetentionLock(db) }
+                return try await db.raw(
                     """
                     DELETE FROM \(table) WHERE \(key) IN (
                         SELECT \(key) FROM \(table) WHERE \(task.condition) LIMIT \(literal: Self.retentionBatch))
@@ -158,9 +160,11 @@ extension WharfStore {
                     ?? 0
             }
         }
+        let postgres = database.dialect == .postgres
         var total: Int64 = 0
         while true {
             let deleted: Int = try await database.transaction { db in
+                if postgres { try await Self.takeRetentionLock(db) }
                 let batch = try await db.raw(
                     """
                     SELECT r.id AS id, r.ledger_entry_id AS entry FROM usage_records r WHERE \(eligible)
@@ -201,6 +205,7 @@ extension WharfStore {
 
     /// Deletes daily rollups of days before `day` (the payment window), one day per transaction.
     func expireRollups(beforeDay day: Int64, dryRun: Bool) async throws -> Int64 {
+        let postgres = database.dialect == .postgres
         if dryRun {
             return try await database.withConnection { db in
                 try await db.raw("SELECT COUNT(*) AS n FROM usage_daily WHERE day < \(bind: day)").first()?.int64("n")
@@ -210,6 +215,7 @@ extension WharfStore {
         var total: Int64 = 0
         while true {
             let deleted: Int = try await database.transaction { db in
+                if postgres { try await Self.takeRetentionLock(db) }
                 guard
                     let oldest = try await db.raw(
                         "SELECT MIN(day) AS d FROM usage_daily WHERE day < \(bind: day)"
@@ -225,7 +231,9 @@ extension WharfStore {
 
     /// Folds each account's ledger entries created before `cutoff` into one `carried` entry holding their sum (dated
     /// at the newest of them), so balance = Σ entries stays true while the detail leaves. Entries a remaining usage
-    /// record or a remaining order refers to stay (so `ledger verify` still checks both). Returns the entries removed.
+    /// record or a remaining order refers to stay (so `ledger verify` still checks both). Each batch deletes up to
+    /// ``retentionBatch`` entries and adds exactly what it deleted (`DELETE … RETURNING`) to the run's `carried`
+    /// entry, in one transaction: the books balance after every commit. Returns the entries removed.
     func carryLedger(before cutoff: Int64, dryRun: Bool) async throws -> Int64 {
         let old: SQLQueryString = """
             e.created_at < \(bind: cutoff)
@@ -247,28 +255,60 @@ extension WharfStore {
             }
         }
         if dryRun { return users.reduce(0) { $0 + $1.1 } }
+        let postgres = database.dialect == .postgres
         var total: Int64 = 0
         for (user, _) in users {
-            total += try await database.transaction { db in
-                guard
-                    let sums = try await db.raw(
+            // The carried entry of this run, once made: later batches add to it and never fold it.
+            var carriedID: String?
+            while true {
+                let keep = carriedID ?? ""
+                let (removed, made): (Int, String?) = try await database.transaction { db in
+                    if postgres { try await Self.takeRetentionLock(db) }
+                    let rows = try await db.raw(
                         """
-                        SELECT COUNT(*) AS n, CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) AS amount,
-                            MAX(e.created_at) AS newest
-                        FROM ledger_entries e WHERE e.user_id = \(bind: user) AND \(old)
+                        DELETE FROM ledger_entries WHERE id IN (
+                            SELECT e.id FROM ledger_entries e WHERE e.user_id = \(bind: user) AND e.id <> \(bind: keep)
+                                AND \(old) LIMIT \(literal: Self.retentionBatch))
+                        RETURNING amount, created_at
                         """
-                    ).first(), let newest = try sums.optionalInt64("newest")
-                else { return 0 }
-                let removed = try await db.raw(
-                    "DELETE FROM ledger_entries WHERE id IN (SELECT e.id FROM ledger_entries e WHERE e.user_id = \(bind: user) AND \(old)) RETURNING id"
-                ).all().count
-                try await Self.insertEntry(
-                    db, userID: user, kind: .carried, amount: try sums.int64("amount"), reference: nil,
-                    reason: "\(removed) entries past the payment retention", at: newest)
-                return Int64(removed)
+                    ).all()
+                    guard !rows.isEmpty else { return (0, nil) }
+                    let amount = try rows.reduce(Int64(0)) { $0 + (try $1.int64("amount")) }
+                    let newest = try rows.map { try $0.int64("created_at") }.max() ?? cutoff
+                    if !keep.isEmpty {
+                        try await db.raw(
+                            """
+                            UPDATE ledger_entries SET amount = amount + \(bind: amount),
+                                created_at = CASE WHEN created_at < \(bind: newest) THEN \(bind: newest) ELSE created_at END
+                            WHERE id = \(bind: keep)
+                            """
+                        ).run()
+                        return (rows.count, nil)
+                    }
+                    let id = WharfID.make("led")
+                    try await db.raw(
+                        """
+                        INSERT INTO ledger_entries (id, user_id, kind, amount, reference, reason, created_at)
+                        VALUES (\(bind: id), \(bind: user), 'carried', \(bind: amount), NULL,
+                            'entries past the payment retention', \(bind: newest))
+                        """
+                    ).run()
+                    return (rows.count, id)
+                }
+                if let made { carriedID = made }
+                total += Int64(removed)
+                if removed < Self.retentionBatch { break }
             }
         }
         return total
+    }
+
+    /// On PostgreSQL, one retention batch at a time across every server sharing the database: a batch that waited
+    /// here reads what the batch before it committed, so two servers running the job at once neither fold the same
+    /// usage records into the rollups twice nor carry the same ledger entries twice. (SQLite's write transactions are
+    /// already one at a time.)
+    static func takeRetentionLock(_ db: any SQLDatabase) async throws {
+        try await db.raw("SELECT pg_advisory_xact_lock(7011914)").run()
     }
 
     /// Accounts erased more than the grace period ago: their pseudonymous remainder that no payment record needs

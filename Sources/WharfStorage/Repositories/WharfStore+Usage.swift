@@ -74,6 +74,17 @@ extension WharfStore {
                     }, on: db)
             }
             try await Self.postSettlements(settlements, db: db, at: at)
+            // A request served in the moment between an erasure and its key leaving the servers' tables still keeps
+            // no address of the erased person.
+            let withAddress = Array(Set(records.filter { $0.clientIP != nil }.map(\.userID)))
+            if !withAddress.isEmpty {
+                try await db.raw(
+                    """
+                    UPDATE usage_records SET client_ip = NULL WHERE client_ip IS NOT NULL AND user_id IN (
+                        SELECT id FROM users WHERE status = 'erased' AND id IN (\(binds: withAddress)))
+                    """
+                ).run()
+            }
         }
         return settlements
     }

@@ -239,7 +239,12 @@ extension Templates {
         </form>
         <h3>{{t.privacy_freeze_title}}</h3>
         {{#frozen}}<p id="freeze-status">{{t.privacy_frozen_text}}</p>
-        <form method="post" action="/console/account/unfreeze"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" id="unfreeze">{{t.privacy_unfreeze_button}}</button></form>{{/frozen}}
+        <form method="post" action="/console/account/unfreeze"><input type="hidden" name="_csrf" value="{{csrf}}">
+          <label for="unfreeze_password">{{t.field_current_password}}</label>
+          <input id="unfreeze_password" name="password" type="password" required maxlength="128" autocomplete="current-password">
+          {{#twoFactor}}<label for="unfreeze_code">{{t.twofa_code}}</label>
+          <input id="unfreeze_code" name="code" required maxlength="20" autocomplete="one-time-code">{{/twoFactor}}
+          <button type="submit" id="unfreeze">{{t.privacy_unfreeze_button}}</button></form>{{/frozen}}
         {{^frozen}}<p id="freeze-status">{{t.privacy_freeze_text}}</p>
         <form method="post" action="/console/account/freeze"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="secondary" id="freeze">{{t.privacy_freeze_button}}</button></form>{{/frozen}}
         <h3>{{t.privacy_delete_title}}</h3>

@@ -117,6 +117,7 @@ extension Templates {
         <p>{{t.policy_accept_text}}</p>
         <p class="muted">{{t.policy_accept_versions}} {{previous}} → {{version}}</p>
         <p><a href="/privacy" target="_blank">{{t.nav_privacy}}</a> · <a href="/terms" target="_blank">{{t.nav_terms}}</a></p>
+        <p class="hint">{{t.policy_accept_refuse}} <a href="/console/settings#privacy">{{t.settings_privacy}}</a></p>
         <form method="post" action="/console/policy">
           <input type="hidden" name="_csrf" value="{{csrf}}">
           <p><label><input type="checkbox" name="accept" id="accept-policy" required> {{t.policy_accept_checkbox}}</label></p>
