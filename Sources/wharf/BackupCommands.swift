@@ -51,8 +51,15 @@ struct RestoreCommand: AsyncParsableCommand {
             do {
                 // Read before the restore (an unreadable register stops it while the database is still empty), and
                 // applied before the serving lock is released: no server starts on data with an erased person back.
+                // The other register's erasures join the target's own first: if anything below fails, the next
+                // `wharf serve` still applies them before serving.
+                if let erasures, let register = runtime.store.erasureRegister {
+                    let now = runtime.store.clock.nowMillis()
+                    for id in try ErasureRegister(path: erasures).userIDs() {
+                        try register.append(userID: id, atMillis: now)
+                    }
+                }
                 ids = try runtime.store.erasureRegister?.userIDs() ?? []
-                if let erasures { ids += try ErasureRegister(path: erasures).userIDs() }
                 summary = try await runtime.store.restore(from: from) { table, rows in
                     printProgress("\(table): \(rows) rows")
                 }

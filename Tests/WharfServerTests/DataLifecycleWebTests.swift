@@ -198,4 +198,34 @@ struct DataLifecycleWebTests {
             #expect(consents.allSatisfy { $0["user_id"] == .text(user.id) })
         }
     }
+
+    @Test("With two-factor sign-in on, deleting the account also needs a current code")
+    func deleteWithTwoFactor() async throws {
+        try await RelayHarness.with { h in
+            let user = try await h.makeAccount(email: "otp@example.com", username: "otp", role: .user)
+            let browser = WebBrowser(port: h.port)
+            try await browser.signIn(email: "otp@example.com")
+            try await browser.get("/console/settings")
+            try await browser.post("/console/2fa/setup", [])
+            let secret = try #require(try await h.store.twoFactorSecret(userID: user.id))
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let enabled = try await browser.post(
+                "/console/2fa/enable",
+                [("code", TwoFactorCodes.code(secret: secret, nowMillis: now)), ("password", "a long password 1")])
+            #expect(enabled.status == 200)
+            let settings = try await browser.get("/console/settings")
+            #expect(settings.body.contains(#"id="delete_code""#))
+            let noCode = try await browser.post("/console/account/delete", [("password", "a long password 1")])
+            #expect(noCode.status == 400)
+            let wrong = try await browser.post(
+                "/console/account/delete", [("password", "a long password 1"), ("code", "000000")])
+            #expect(wrong.status == 400)
+            #expect(try await h.store.user(id: user.id)?.status == .active)
+            let next = TwoFactorCodes.code(secret: secret, nowMillis: now + 30_000)
+            let done = try await browser.post(
+                "/console/account/delete", [("password", "a long password 1"), ("code", next)])
+            #expect(done.status == 303)
+            #expect(try await h.store.user(id: user.id)?.status == .erased)
+        }
+    }
 }

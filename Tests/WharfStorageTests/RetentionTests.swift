@@ -203,4 +203,26 @@ struct RetentionTests {
             #expect(!forged.ok, "old rows deleted without a prune row are reported")
         }
     }
+
+    @Test("Two retention runs at once (a server's job and the CLI) lose no money", arguments: Backend.available)
+    func concurrentRuns(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { t in
+            let time = SettableTime(retentionNow - 1900 * day)
+            let store = t.store(clock: time.clock)
+            let user = try await store.makeUser("twice@example.com")
+            for i in 0..<(2 * WharfStore.retentionBatch + 300) {
+                time.now = retentionNow - 1900 * day + Int64(i) * 1000
+                _ = try await store.post(userID: user.id, kind: .grant, amount: Money(micros: 1))
+            }
+            let balance = try await store.balance(userID: user.id)
+            async let first = store.runRetention(schedule: RetentionSchedule(), nowMillis: retentionNow, dryRun: false)
+            async let second = store.runRetention(
+                schedule: RetentionSchedule(), nowMillis: retentionNow, dryRun: false)
+            _ = try await (first, second)
+            #expect(try await store.verifyLedger().isEmpty)
+            #expect(try await store.balance(userID: user.id) == balance)
+            let lines = try await store.ledgerLines(userID: user.id, limit: 10, offset: 0)
+            #expect(lines.reduce(Int64(0)) { $0 + $1.amount.micros } == balance.micros)
+        }
+    }
 }

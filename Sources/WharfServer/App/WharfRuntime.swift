@@ -73,6 +73,18 @@ public struct WharfRuntime: Sendable {
             database: database, secrets: secrets, clock: clock, auditAnchor: anchor,
             erasureRegister: ErasureRegister(path: config.dataDir + "/erased-accounts"))
         try? await store.anchorEmptyAudit()
+        if serving {
+            // Erasures listed beside the database are applied again before serving: after a restore of an older
+            // backup (or one that stopped part-way), an erased person is not served back.
+            do {
+                let again = try await store.reapplyErasures(store.erasureRegister?.userIDs() ?? [])
+                if !again.isEmpty {
+                    logger.warning("erasures applied again at start", metadata: ["accounts": "\(again.count)"])
+                }
+            } catch {
+                logger.error("could not apply the erasure register", metadata: ["error": "\(error)"])
+            }
+        }
         if serving, (try? await store.auditNeedsAnchoring()) == true {
             logger.warning(
                 "the audit chain has no anchor beside the database, or rows written before keying: check it and run `wharf audit anchor` once"

@@ -36,14 +36,8 @@ struct AccountDataController {
 
     /// Erases the account after the password (and a second factor when enabled) check out; signs out.
     func erase(_ context: SignedInContext) async throws -> Response {
-        let form = context.visitor.form
-        guard try await web.checkPassword(form.raw("password") ?? "", of: context.user, context.visitor) else {
-            return try await ConsolePagesController(web: web).settings(context, error: "err_current_password")
-        }
-        if context.user.twoFactorEnabled {
-            guard try await web.checkSecondFactor(context.user, code: form["code"] ?? "") else {
-                return try await ConsolePagesController(web: web).settings(context, error: "err_twofa_code")
-            }
+        if let problem = try await reauthenticationProblem(context) {
+            return try await ConsolePagesController(web: web).settings(context, error: problem)
         }
         _ = try await web.store.eraseAccount(userID: context.user.id)
         var response = WebRedirect(location: "/?notice=notice_account_erased").response
@@ -55,16 +49,8 @@ struct AccountDataController {
     /// Freezing needs only the session (it only protects); lifting it needs the password and, when enabled, a
     /// second factor, so a stolen session cannot undo the owner's freeze.
     func freeze(_ context: SignedInContext, _ frozen: Bool) async throws -> Response {
-        if !frozen {
-            let form = context.visitor.form
-            guard try await web.checkPassword(form.raw("password") ?? "", of: context.user, context.visitor) else {
-                return try await ConsolePagesController(web: web).settings(context, error: "err_current_password")
-            }
-            if context.user.twoFactorEnabled {
-                guard try await web.checkSecondFactor(context.user, code: form["code"] ?? "") else {
-                    return try await ConsolePagesController(web: web).settings(context, error: "err_twofa_code")
-                }
-            }
+        if !frozen, let problem = try await reauthenticationProblem(context) {
+            return try await ConsolePagesController(web: web).settings(context, error: problem)
         }
         if try await web.store.setFrozen(userID: context.user.id, frozen) {
             try await web.store.audit(
@@ -95,6 +81,19 @@ struct AccountDataController {
                 "regions=\(transfer.regions.count) zero_retention=\(transfer.requireZeroRetention) no_training=\(transfer.requireNoTraining)"
         )
         throw WebRedirect(location: "/console/settings?notice=notice_saved")
+    }
+
+    /// Checks the form's `password` and, when two-factor sign-in is on, its `code`; the message key of what failed,
+    /// or nil when both check out.
+    func reauthenticationProblem(_ context: SignedInContext) async throws -> String? {
+        let form = context.visitor.form
+        guard try await web.checkPassword(form.raw("password") ?? "", of: context.user, context.visitor) else {
+            return "err_current_password"
+        }
+        if context.user.twoFactorEnabled, try await !web.checkSecondFactor(context.user, code: form["code"] ?? "") {
+            return "err_twofa_code"
+        }
+        return nil
     }
 
     /// Corrects the username and phone number.

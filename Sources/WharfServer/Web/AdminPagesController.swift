@@ -119,11 +119,10 @@ struct AdminPagesController: Sendable {
         try context.require(.admin)
         let user = try await target(context)
         guard user.id != context.user.id, context.user.role == .root || user.role < context.user.role,
-            user.status != .pendingDeletion, user.status != .erased,
+            // Only between active and disabled: an erased account stays erased, and a freeze is the owner's to lift.
+            user.status == .active || user.status == .disabled,
             let status = context.visitor.form["status"].flatMap(AccountStatus.init(rawValue:)),
-            status == .active || status == .disabled,
-            // A freeze is the owner's restriction: staff may disable a frozen account, never lift the freeze.
-            !(user.status == .frozen && status == .active)
+            status == .active || status == .disabled
         else { return try await self.user(context, error: "err_role_forbidden") }
         try await web.store.setStatus(userID: user.id, status: status)
         try await web.store.audit(
@@ -440,8 +439,7 @@ struct AdminPagesController: Sendable {
             if let userID = message.userID { try await web.store.user(id: userID) } else {
                 try await web.store.user(email: message.email)
             }
-        if let account {
-            guard account.status != .erased else { throw WebFailure.notFound }
+        if let account, account.status != .erased, message.userID != nil || account.emailVerifiedAt != nil {
             recipient = account.email
             recipientID = account.id
             language = account.language.flatMap(Language.init(tag:)) ?? .english

@@ -22,7 +22,8 @@ struct PolicyAcceptanceMiddleware: RouterMiddleware {
 
     /// Paths open without accepting the new version.
     static func exempt(_ path: String) -> Bool {
-        path == "/console/settings" || path.hasPrefix("/console/policy") || path.hasPrefix("/console/account/")
+        path == "/console/settings" || path == "/console/settings/profile" || path == "/console/settings/email"
+            || path.hasPrefix("/console/policy") || path.hasPrefix("/console/account/")
             || path == "/console/support" || path.hasPrefix("/console/support/")
     }
 }

@@ -81,7 +81,7 @@ extension WharfStore {
         let at = now
         try await database.transaction { db in
             let rows = try await db.raw(
-                "UPDATE users SET status = \(bind: status.rawValue), updated_at = \(bind: at) WHERE id = \(bind: userID) AND status <> 'erased' RETURNING id"
+                "UPDATE users SET status = \(bind: status.rawValue), updated_at = \(bind: at) WHERE id = \(bind: userID) AND status IN ('active', 'disabled') RETURNING id"
             ).all()
             guard !rows.isEmpty else { throw StoreError.notFound("account") }
             if status != .active {

@@ -436,9 +436,15 @@ extension WharfStore {
         try await database.withConnection { db in
             var out: [Int64: String] = [:]
             for row in try await db.raw(
-                "SELECT detail FROM audit_log WHERE action = \(bind: Self.auditPruneAction) ORDER BY seq DESC LIMIT 100"
+                """
+                SELECT detail FROM audit_log WHERE action = \(bind: Self.auditPruneAction) AND seq > 0
+                ORDER BY seq DESC LIMIT 100
+                """
             ).all() {
-                if let (seq, hash) = Self.parsePruneDetail(try row.string("detail")) { out[seq] = hash }
+                // The newest claim about a row counts (a walked prune row must still confirm it).
+                if let (seq, hash) = Self.parsePruneDetail(try row.string("detail")), out[seq] == nil {
+                    out[seq] = hash
+                }
             }
             return out
         }

@@ -31,13 +31,15 @@ extension WharfStore {
         }
         let report = try await database.transaction { db in
             guard
-                let row = try await db.raw("SELECT email_normalized, status FROM users WHERE id = \(bind: userID)")
-                    .first()
+                let row = try await db.raw(
+                    "SELECT email_normalized, status, email_verified_at FROM users WHERE id = \(bind: userID)"
+                ).first()
             else { throw StoreError.notFound("account") }
             guard try row.string("status") != AccountStatus.erased.rawValue else {
                 throw StoreError.invalid("the account is already erased")
             }
-            let email = try row.string("email_normalized")
+            // Messages sent before signing in are the account's only when its address was confirmed.
+            let email = try row.optionalInt64("email_verified_at") == nil ? "" : try row.string("email_normalized")
             let tombstone = "erased-\(userID)"
             try await db.raw(
                 """

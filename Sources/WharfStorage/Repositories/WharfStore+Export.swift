@@ -62,11 +62,11 @@ extension WharfStore {
                         "\(condition) OR \(ident: c) IN (SELECT id FROM \(ident: parent) WHERE \(ident: owner) = \(bind: userID))"
                 case .email(let c):
                     condition =
-                        "\(condition) OR LOWER(\(ident: c)) = (SELECT email_normalized FROM users WHERE id = \(bind: userID))"
+                        "\(condition) OR LOWER(\(ident: c)) = (SELECT email_normalized FROM users WHERE id = \(bind: userID) AND email_verified_at IS NOT NULL)"
                 case .parentByEmail(let c, let parent, let email):
                     condition = """
                         \(condition) OR \(ident: c) IN (SELECT id FROM \(ident: parent) WHERE LOWER(\(ident: email)) = (
-                            SELECT email_normalized FROM users WHERE id = \(bind: userID)))
+                            SELECT email_normalized FROM users WHERE id = \(bind: userID) AND email_verified_at IS NOT NULL))
                         """
                 }
             }

@@ -275,14 +275,17 @@ extension WharfStore {
                     guard !rows.isEmpty else { return (0, nil) }
                     let amount = try rows.reduce(Int64(0)) { $0 + (try $1.int64("amount")) }
                     let newest = try rows.map { try $0.int64("created_at") }.max() ?? cutoff
-                    if !keep.isEmpty {
+                    // Another run going at once may have folded this run's carried entry into its own: then this
+                    // batch's sum gets a new one, so no amount is ever lost.
+                    if !keep.isEmpty,
                         try await db.raw(
                             """
                             UPDATE ledger_entries SET amount = amount + \(bind: amount),
                                 created_at = CASE WHEN created_at < \(bind: newest) THEN \(bind: newest) ELSE created_at END
-                            WHERE id = \(bind: keep)
+                            WHERE id = \(bind: keep) RETURNING id
                             """
-                        ).run()
+                        ).first() != nil
+                    {
                         return (rows.count, nil)
                     }
                     let id = WharfID.make("led")
