@@ -22,7 +22,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 import openai
 import pytest
@@ -258,3 +261,25 @@ def serve_and_check_log(instance: Wharf, cwd: Path) -> Iterator[Wharf]:
 @pytest.fixture(scope="session")
 def client(wharf: Wharf) -> openai.OpenAI:
     return wharf.client()
+
+
+@pytest.fixture()
+def browser() -> Iterator["WebDriver"]:
+    """A headless Chromium (English, 1280x900), quit after the test."""
+    from browser_support import new_browser
+
+    driver = new_browser("en-US")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots/ when WHARF_UPDATE_SCREENSHOTS=1, else a temporary directory."""
+    if os.environ.get("WHARF_UPDATE_SCREENSHOTS") == "1":
+        path = REPO_ROOT / "docs" / "screenshots"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("screenshots")

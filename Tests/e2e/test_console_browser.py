@@ -79,30 +79,12 @@ def site(stub: StubServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture()
-def browser() -> Iterator[WebDriver]:
-    driver = new_browser("en-US")
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture()
 def browser_zh() -> Iterator[WebDriver]:
     driver = new_browser("zh-CN")
     try:
         yield driver
     finally:
         driver.quit()
-
-
-@pytest.fixture(scope="module")
-def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("WHARF_UPDATE_SCREENSHOTS") == "1":
-        path = REPO_ROOT / "docs" / "screenshots"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path_factory.mktemp("screenshots")
 
 
 # ---- helpers -----------------------------------------------------------------------------------------

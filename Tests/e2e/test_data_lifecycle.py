@@ -54,24 +54,6 @@ def site(stub: StubServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         stop_console_server(server)
 
 
-@pytest.fixture()
-def browser() -> Iterator[WebDriver]:
-    driver = new_browser("en-US")
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture(scope="module")
-def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("WHARF_UPDATE_SCREENSHOTS") == "1":
-        path = REPO_ROOT / "docs" / "screenshots"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path_factory.mktemp("lifecycle-screenshots")
-
-
 def type_into(driver: WebDriver, values: dict[str, str]) -> None:
     """Types into fields found by id (the settings page has several `password` fields)."""
     for element_id, value in values.items():

@@ -114,22 +114,6 @@ def pay(stub: StubServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         fake_stripe.close()
 
 
-@pytest.fixture()
-def browser() -> Iterator[WebDriver]:
-    driver = new_browser("en-US")
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture(scope="module")
-def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("WHARF_UPDATE_SCREENSHOTS") == "1":
-        path = REPO_ROOT / "docs" / "screenshots"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path_factory.mktemp("screenshots")
-
-
 # ---- helpers -----------------------------------------------------------------------------------------
 
 

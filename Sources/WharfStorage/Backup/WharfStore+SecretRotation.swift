@@ -73,36 +73,28 @@ extension WharfStore {
     /// made each row). The key named must stay in the ring while any remain.
     public func keyedHashesOnOtherKeys() async throws -> [(what: String, keyID: String, count: Int64, why: String)] {
         let primary = secrets.primaryKeyID
-        return try await database.withConnection { db in
-            var out: [(String, String, Int64, String)] = []
-            for row in try await db.raw(
+        let (codes, audit) = try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
+            let codes = try await db.raw(
                 """
-                SELECT code_hash FROM redemption_codes
+                SELECT code_hash AS h FROM redemption_codes
                 WHERE status = 'enabled' AND code_hash NOT LIKE \(bind: primary + ".%")
                 """
-            ).all() {
-                let keyID = String(try row.string("code_hash").prefix { $0 != "." })
-                if let i = out.firstIndex(where: { $0.0 == "redemption codes" && $0.1 == keyID }) {
-                    out[i].2 += 1
-                } else {
-                    out.append(
-                        ("redemption codes", keyID, 1, "unredeemed codes are recognised by it until used or expired"))
-                }
-            }
-            for row in try await db.raw(
-                """
-                SELECT hash FROM audit_log WHERE hash LIKE 'k1.%' AND hash NOT LIKE \(bind: "k1." + primary + ".%")
-                """
-            ).all() {
-                let keyID = String(try row.string("hash").dropFirst(3).prefix { $0 != "." })
-                if let i = out.firstIndex(where: { $0.0 == "audit rows" && $0.1 == keyID }) {
-                    out[i].2 += 1
-                } else {
-                    out.append(("audit rows", keyID, 1, "the hash chain is verified with it until the rows age out"))
-                }
-            }
-            return out.map { (what: $0.0, keyID: $0.1, count: $0.2, why: $0.3) }
+            ).all().map { String(try $0.string("h").prefix { $0 != "." }) }
+            let audit = try await db.raw(
+                "SELECT hash AS h FROM audit_log WHERE hash LIKE 'k1.%' AND hash NOT LIKE \(bind: "k1." + primary + ".%")"
+            ).all().map { String(try $0.string("h").dropFirst(3).prefix { $0 != "." }) }
+            return (codes, audit)
         }
+        // Key id → how many, per kind, in key-id order.
+        func tally(_ ids: [String], _ what: String, _ why: String) -> [(String, String, Int64, String)] {
+            Dictionary(grouping: ids, by: { $0 }).sorted { $0.key < $1.key }.map {
+                (what, $0.key, Int64($0.value.count), why)
+            }
+        }
+        return
+            (tally(codes, "redemption codes", "unredeemed codes are recognised by it until used or expired")
+            + tally(audit, "audit rows", "the hash chain is verified with it until the rows age out"))
+            .map { (what: $0.0, keyID: $0.1, count: $0.2, why: $0.3) }
     }
 
     private func rotate(_ sealed: SealedColumn) async throws -> SecretRotationResult {
@@ -114,17 +106,13 @@ extension WharfStore {
         while true {
             let from = after
             let (done, last, counts) = try await database.transaction { db in
-                var q = BackupStatement()
-                q.text("SELECT id, ")
-                q.identifiers([sealed.column])
-                q.text(" AS v FROM ")
-                q.identifiers([sealed.table])
-                q.text(" WHERE id > ")
-                q.values([.text(from)])
-                q.text(" AND ")
-                q.identifiers([sealed.column])
-                q.text(" IS NOT NULL ORDER BY id LIMIT \(Self.rotationBatch)")
-                let rows = try await BackupQuery(q, on: db).all()
+                let rows = try await db.raw(
+                    """
+                    SELECT id, \(ident: sealed.column) AS v FROM \(ident: sealed.table)
+                    WHERE id > \(bind: from) AND \(ident: sealed.column) IS NOT NULL
+                    ORDER BY id LIMIT \(literal: Self.rotationBatch)
+                    """
+                ).all()
                 var counts = (resealed: 0, primary: 0, problems: Set<String>())
                 for row in rows {
                     let id = try row.string("id")
@@ -143,20 +131,12 @@ extension WharfStore {
                             (error as? SecretBoxError)?.description ?? "a value does not open with its key")
                         continue
                     }
-                    var u = BackupStatement()
-                    u.text("UPDATE ")
-                    u.identifiers([sealed.table])
-                    u.text(" SET ")
-                    u.identifiers([sealed.column])
-                    u.text(" = ")
-                    u.values([.text(fresh)])
-                    u.text(" WHERE id = ")
-                    u.values([.text(id)])
-                    u.text(" AND ")
-                    u.identifiers([sealed.column])
-                    u.text(" = ")
-                    u.values([.text(value)])
-                    try await BackupQuery(u, on: db).run()
+                    try await db.raw(
+                        """
+                        UPDATE \(ident: sealed.table) SET \(ident: sealed.column) = \(bind: fresh)
+                        WHERE id = \(bind: id) AND \(ident: sealed.column) = \(bind: value)
+                        """
+                    ).run()
                     counts.resealed += 1
                 }
                 return (rows.count < Self.rotationBatch, try rows.last?.string("id"), counts)
@@ -174,18 +154,14 @@ extension WharfStore {
     /// Values of `sealed` not sealed under the key whose values start with `prefix`.
     func countNotUnder(_ sealed: SealedColumn, prefix: String) async throws -> Int {
         try await database.withConnection(timeoutMillis: database.bulkTimeoutMillis) { db in
-            var q = BackupStatement()
-            q.text("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ")
-            q.identifiers([sealed.table])
-            q.text(" WHERE ")
-            q.identifiers([sealed.column])
-            q.text(" IS NOT NULL AND ")
-            q.identifiers([sealed.column])
-            q.text(" <> '' AND SUBSTR(")
-            q.identifiers([sealed.column])
-            q.text(", 1, \(prefix.utf8.count)) <> ")
-            q.values([.text(prefix)])
-            return Int(try await BackupQuery(q, on: db).first()?.int64("n") ?? 0)
+            let n = try await db.raw(
+                """
+                SELECT CAST(COUNT(*) AS BIGINT) AS n FROM \(ident: sealed.table)
+                WHERE \(ident: sealed.column) IS NOT NULL AND \(ident: sealed.column) <> ''
+                    AND SUBSTR(\(ident: sealed.column), 1, \(literal: prefix.utf8.count)) <> \(bind: prefix)
+                """
+            ).first()?.int64("n")
+            return Int(n ?? 0)
         }
     }
 }
